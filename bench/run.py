@@ -1,0 +1,342 @@
+"""`make bench`: server time per main page, SQL statements per page at 1× and 10× data, a bare
+Flask + Jinja baseline, and a load test of gunicorn with wrk. Writes bench/results.json.
+
+Targets (Quality issue): p95 ≤ 50 ms and ≤ 3× the baseline; the same statement count at 1× and
+10×, at most 15; ≥ 300 requests/s with 0 errors on the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import dataset  # noqa: E402
+from cchc_web import create_app  # noqa: E402
+from cchc_web.extensions import db  # noqa: E402
+
+# name, account (key in dataset accounts), url, baseline shape: rows × columns of its main table
+PAGES: list[tuple[str, str, str, tuple[int, int]]] = [
+    ("home", "staff", "/", (0, 0)),
+    ("admin_users", "admin", "/admin/users", (25, 6)),
+    ("admin_users_search", "admin", "/admin/users?q=th%E1%BB%AD&status=active", (25, 6)),
+    ("admin_audit", "admin", "/admin/audit", (50, 6)),
+]
+LOAD_PAGE = ("home", "staff", "/")
+
+TARGET_P95_MS = 50
+TARGET_RATIO = 3
+TARGET_STATEMENTS = 15
+TARGET_RPS = 300
+
+
+def make_app(url: str, uploads: Path):
+    return create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(uploads))
+
+
+def prepare_database(url: str, uploads: Path, scale: int) -> dict:
+    import flask_migrate
+
+    app = make_app(url, uploads)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        flask_migrate.upgrade()
+        started = time.perf_counter()
+        accounts = dataset.build(scale)
+        print(f"  dataset ×{scale} built in {time.perf_counter() - started:.1f} s", flush=True)
+    return accounts
+
+
+def logged_in_client(app, username: str):
+    from cchc_web.models import User
+
+    client = app.test_client()
+    with app.app_context():
+        user_id = db.session.scalar(db.select(User.id).where(User.username == username))
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user_id)
+        sess["_fresh"] = True
+    return client
+
+
+def time_pages(app, accounts: dict, requests: int) -> dict:
+    results = {}
+    for name, account, url, _shape in PAGES:
+        client = logged_in_client(app, accounts[account])
+        for _ in range(5):
+            assert client.get(url).status_code == 200, (name, url)
+        samples = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (name, url, response.status_code)
+        samples.sort()
+        results[name] = {
+            "p50_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+        }
+    return results
+
+
+def count_statements(app, accounts: dict) -> dict:
+    counts = {}
+    with app.app_context():
+        engine = db.engine
+    for name, account, url, _shape in PAGES:
+        client = logged_in_client(app, accounts[account])
+        client.get(url)  # warm caches that a real server keeps between requests
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args, seen=seen):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            client.get(url)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        counts[name] = len(seen)
+    return counts
+
+
+BASELINE_TEMPLATE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title>
+<link rel="stylesheet" href="/static/css/app.css"></head><body>
+<header class="topbar"><a href="/">CCHC</a><nav><ul>{% for item in nav %}<li><a href="{{ item.url }}">{{ item.label }}</a></li>{% endfor %}</ul></nav>
+<div>{{ user.full_name }} · {{ user.office }}</div></header><main><h1>{{ title }}</h1>
+{% if rows %}<table class="table"><thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
+{% for row in rows %}<tr>{% for cell in row %}<td><a href="/x/{{ loop.index }}">{{ cell }}</a></td>{% endfor %}</tr>{% endfor %}
+</tbody></table>{% endif %}</main></body></html>"""
+
+
+def baseline(requests: int) -> dict:
+    """The same page shapes from prebuilt dicts by bare Flask + Jinja: what the page costs
+    without the database, the ORM, login, CSRF and our helpers."""
+    app = Flask("baseline")
+    contexts = {}
+    for name, _account, _url, (rows, cols) in PAGES:
+        contexts[name] = {
+            "title": name,
+            "nav": [{"url": f"/m{i}", "label": f"Mục {i}"} for i in range(8)],
+            "user": {"full_name": "Nguyễn Văn Thử", "office": "Văn phòng HĐND và UBND xã"},
+            "columns": [f"Cột {c}" for c in range(cols)],
+            "rows": [[f"Giá trị {r}-{c} cải cách" for c in range(cols)] for r in range(rows)],
+        }
+
+    template = app.jinja_env.from_string(BASELINE_TEMPLATE)  # compiled once, as Flask caches files
+
+    @app.get("/<name>")
+    def page(name: str):
+        return template.render(**contexts[name])
+
+    client = app.test_client()
+    results = {}
+    for name in contexts:
+        for _ in range(5):
+            client.get(f"/{name}")
+        samples = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(f"/{name}")
+            samples.append((time.perf_counter() - started) * 1000)
+        samples.sort()
+        results[name] = round(samples[int(len(samples) * 0.95) - 1], 2)
+    return results
+
+
+def _login_cookie(base: str, username: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    data = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "username": username, "password": dataset.PASSWORD}
+    ).encode()
+    opener.open(f"{base}/login", data)
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def load_test(url: str, uploads: Path, accounts: dict, seconds: int) -> dict:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("  wrk is not installed (apt-get install wrk): load test skipped", flush=True)
+        return {"rps": None, "errors": None, "skipped": "wrk missing"}
+    port = 5099
+    env = {
+        **os.environ,
+        "CCHC_CONFIG": "production",
+        "SECRET_KEY": "bench-secret-key-bench-secret-key",
+        "SESSION_COOKIE_SECURE": "0",
+        "DATABASE_URL": url,
+        "UPLOAD_DIR": str(uploads),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/login", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie = _login_cookie(base, accounts[LOAD_PAGE[1]])
+        out = subprocess.run(
+            [
+                wrk,
+                "-t2",
+                "-c16",
+                f"-d{seconds}s",
+                "--latency",
+                "-H",
+                f"Cookie: {cookie}",
+                f"{base}{LOAD_PAGE[2]}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(match.group(1))
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
+        errors += sum(int(g) for g in match.groups())
+    return {"rps": round(rps, 1), "errors": errors}
+
+
+def pdf_figures() -> dict:
+    try:
+        from bench.decision_pdf import measure
+    except ImportError:
+        return {"decision_200_ms": None, "bare_reportlab_ms": None}
+    return measure()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--load-seconds", type=int, default=30)
+    parser.add_argument("--skip-10x", action="store_true")
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL")
+    work = Path(tempfile.mkdtemp(prefix="cchc-bench-"))
+    try:
+        url_1x = database_url or f"sqlite:///{work / 'bench1.db'}"
+        print("Building the 1× dataset…", flush=True)
+        accounts = prepare_database(url_1x, work / "uploads", 1)
+        app = make_app(url_1x, work / "uploads")
+        pages = time_pages(app, accounts, args.requests)
+        statements_1x = count_statements(app, accounts)
+        with app.app_context():
+            db.engine.dispose()
+        print("Load test (gunicorn, 2 workers, wrk)…", flush=True)
+        load = load_test(url_1x, work / "uploads", accounts, args.load_seconds)
+        statements_10x = {}
+        if not args.skip_10x:
+            url_10x = database_url or f"sqlite:///{work / 'bench10.db'}"
+            print("Building the 10× dataset…", flush=True)
+            accounts_10 = prepare_database(url_10x, work / "uploads10", 10)
+            app10 = make_app(url_10x, work / "uploads10")
+            statements_10x = count_statements(app10, accounts_10)
+        base = baseline(args.requests)
+        results = {
+            "pages": {
+                name: {
+                    **pages[name],
+                    "baseline_p95_ms": base[name],
+                    "statements_1x": statements_1x[name],
+                    "statements_10x": statements_10x.get(name),
+                }
+                for name, *_ in PAGES
+            },
+            "load": load,
+            "pdf": pdf_figures(),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    return report(results)
+
+
+def report(results: dict) -> int:
+    failures = []
+    print(
+        f"\n{'page':24} {'p50 ms':>8} {'p95 ms':>8} {'base p95':>9} {'ratio':>6} {'SQL 1×':>7} {'SQL 10×':>8}"
+    )
+    for name, row in results["pages"].items():
+        ratio = row["p95_ms"] / max(row["baseline_p95_ms"], 0.01)
+        print(
+            f"{name:24} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {row['baseline_p95_ms']:9.2f} "
+            f"{ratio:6.1f} {row['statements_1x']:7} {str(row['statements_10x']):>8}"
+        )
+        if row["p95_ms"] > TARGET_P95_MS:
+            failures.append(f"{name}: p95 {row['p95_ms']} ms > {TARGET_P95_MS} ms")
+        if ratio > TARGET_RATIO:
+            failures.append(f"{name}: p95 is {ratio:.1f}× the baseline > {TARGET_RATIO}×")
+        if row["statements_1x"] > TARGET_STATEMENTS:
+            failures.append(f"{name}: {row['statements_1x']} SQL statements > {TARGET_STATEMENTS}")
+        if row["statements_10x"] is not None and row["statements_10x"] != row["statements_1x"]:
+            failures.append(
+                f"{name}: statements grow with data ({row['statements_1x']} → {row['statements_10x']})"
+            )
+    load = results["load"]
+    print(f"\nload: {load}")
+    if load.get("rps") is not None:
+        if load["rps"] < TARGET_RPS:
+            failures.append(f"load: {load['rps']} requests/s < {TARGET_RPS}")
+        if load["errors"]:
+            failures.append(f"load: {load['errors']} errors")
+    pdf = results["pdf"]
+    print(f"pdf: {pdf}")
+    if pdf.get("decision_200_ms") is not None:
+        if pdf["decision_200_ms"] > 300:
+            failures.append(f"pdf: {pdf['decision_200_ms']} ms > 300 ms")
+        if pdf["decision_200_ms"] > 1.5 * pdf["bare_reportlab_ms"]:
+            failures.append("pdf: more than 1.5× the bare ReportLab render")
+    print("\n" + ("\n".join(f"MISSED {f}" for f in failures) if failures else "All targets met."))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

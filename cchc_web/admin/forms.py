@@ -1,0 +1,92 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..auth.forms import confirm_password_field, new_password_field
+from ..models import ROLE_LABELS, Role
+
+USERNAME_RULE = Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",
+    message="Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
+)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _coerce_office(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # refused by validate_office_id with a Vietnamese message
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        "Tên đăng nhập",
+        validators=[DataRequired("Hãy nhập tên đăng nhập."), USERNAME_RULE],
+    )
+    full_name = StringField(
+        "Họ và tên",
+        validators=[
+            DataRequired("Hãy nhập họ và tên."),
+            Length(max=120, message="Họ và tên dài tối đa 120 ký tự."),
+        ],
+    )
+    position_title = StringField(
+        "Chức vụ",
+        validators=[Optional(), Length(max=120, message="Chức vụ dài tối đa 120 ký tự.")],
+    )
+    office_id = SelectField("Đơn vị", coerce=_coerce_office, validate_choice=False)
+    roles = MultiCheckboxField(
+        "Vai trò", choices=[(r.value, ROLE_LABELS[r]) for r in Role], validate_choice=False
+    )
+    active = BooleanField("Đang hoạt động", default=True)
+
+    def validate_office_id(self, field) -> None:
+        valid = {value for value, _ in self.office_id.choices}
+        if field.data not in valid:
+            field.errors.append("Hãy chọn một đơn vị trong danh sách.")
+
+    def validate_roles(self, field) -> None:
+        if not field.data:
+            field.errors.append("Hãy chọn ít nhất một vai trò.")
+        elif not set(field.data) <= {r.value for r in Role}:
+            field.errors.append("Vai trò không hợp lệ.")
+
+
+class NewUserForm(UserForm):
+    new_password = new_password_field("Mật khẩu ban đầu")
+    confirm = confirm_password_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = new_password_field()
+    confirm = confirm_password_field()
+
+
+class OfficeForm(FlaskForm):
+    code = StringField(
+        "Mã đơn vị",
+        validators=[
+            DataRequired("Hãy nhập mã đơn vị."),
+            Regexp(r"^[A-Za-z0-9_-]{1,16}$", message="Mã gồm 1–16 chữ không dấu hoặc số."),
+        ],
+    )
+    name = StringField(
+        "Tên đơn vị",
+        validators=[
+            DataRequired("Hãy nhập tên đơn vị."),
+            Length(max=200, message="Tên đơn vị dài tối đa 200 ký tự."),
+        ],
+    )
+    is_specialised = BooleanField("Là cơ quan chuyên môn (thuộc “CQCM”)")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: it carries only the CSRF token of a one-button POST."""

@@ -1,0 +1,235 @@
+"""Users, offices and the commune: the admin's operations, each audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from .. import audit
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Commune, Office, Role, User
+
+USER_FIELDS = ("username", "full_name", "position_title", "office_code", "roles", "active")
+OFFICE_FIELDS = ("code", "name", "is_specialised", "active")
+
+# Offices of a commune after the 2025 two-level reform (SPEC §1); editable by the admin.
+DEFAULT_OFFICES: tuple[tuple[str, str, bool], ...] = (
+    ("VP", "Văn phòng HĐND và UBND xã", True),
+    ("KT", "Phòng Kinh tế", True),
+    ("VHXH", "Phòng Văn hóa - Xã hội", True),
+    ("HCC", "Trung tâm Phục vụ hành chính công", False),
+    ("VHTT", "Trung tâm Văn hóa - Thể thao và Truyền thông", False),
+    ("CA", "Công an xã", False),
+    ("QS", "Ban Chỉ huy Quân sự xã", False),
+)
+
+
+def _same(user: User, actor: User | None) -> bool:
+    return actor is not None and user.id == actor.id
+
+
+def _user_snapshot(user: User) -> dict:
+    data = audit.snapshot(user, ("username", "full_name", "position_title", "active"))
+    data["office_code"] = user.office.code if user.office else None
+    data["roles"] = sorted(r.value for r in user.roles)
+    return data
+
+
+def ensure_commune(name: str, province: str, *, settings: dict | None = None) -> Commune:
+    """Create the deployment's commune and its default offices, or return the existing one."""
+    commune = Commune.current()
+    if commune is None:
+        commune = Commune(name=name, province=province, settings=settings or {})
+        db.session.add(commune)
+    for order, (code, office_name, specialised) in enumerate(DEFAULT_OFFICES, start=1):
+        if office_by_code(code) is None:
+            db.session.add(
+                Office(code=code, name=office_name, is_specialised=specialised, sort_order=order)
+            )
+    db.session.flush()
+    return commune
+
+
+def office_by_code(code: str) -> Office | None:
+    return db.session.scalar(select(Office).where(func.upper(Office.code) == code.upper()))
+
+
+def active_offices() -> list[Office]:
+    return list(
+        db.session.scalars(
+            select(Office).where(Office.active).order_by(Office.sort_order, Office.code)
+        )
+    )
+
+
+def user_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+@dataclass
+class UserData:
+    username: str
+    full_name: str
+    position_title: str
+    office_id: int | None
+    roles: set[Role]
+    active: bool = True
+
+
+def _check_user_data(data: UserData, user: User | None) -> Office | None:
+    existing = user_by_username(data.username)
+    if existing is not None and existing is not user:
+        raise DomainError("Tên đăng nhập này đã có người dùng.", field="username")
+    office = None
+    if data.office_id is not None:
+        office = db.session.get(Office, data.office_id)
+        if office is None or (not office.active and (user is None or user.office is not office)):
+            raise DomainError("Đơn vị không tồn tại hoặc đã ngừng hoạt động.", field="office_id")
+    office_roles = {Role.STAFF, Role.HEAD}
+    if office is None and data.roles & office_roles:
+        raise DomainError("Cán bộ và lãnh đạo đơn vị phải thuộc một đơn vị.", field="office_id")
+    if Role.SECRETARIAT in data.roles and (office is None or office.code != "VHXH"):
+        raise DomainError(
+            "Vai trò Thường trực CCHC dành cho người của Phòng Văn hóa - Xã hội.",
+            field="roles",
+        )
+    return office
+
+
+def create_user(data: UserData, password: str, *, actor: User | None = None) -> User:
+    """Create an account; usernames are unique, lower case, and checked before anything is saved."""
+    office = _check_user_data(data, None)
+    user = User(
+        username=data.username.strip().lower(),
+        full_name=data.full_name.strip(),
+        position_title=data.position_title.strip(),
+        office=office,
+        active=data.active,
+    )
+    user.set_password(password)
+    user.set_roles(data.roles)
+    db.session.add(user)
+    audit.record("user.create", user, after=_user_snapshot(user), actor=actor)
+    return user
+
+
+def update_user(user: User, data: UserData, *, actor: User | None = None) -> User:
+    before = _user_snapshot(user)
+    office = _check_user_data(data, user)
+    if _same(user, actor) and Role.ADMIN not in data.roles:
+        raise DomainError("Không thể tự bỏ vai trò quản trị của chính mình.", field="roles")
+    if _same(user, actor) and not data.active:
+        raise DomainError("Không thể tự khóa tài khoản của chính mình.", field="active")
+    user.username = data.username.strip().lower()
+    user.full_name = data.full_name.strip()
+    user.position_title = data.position_title.strip()
+    user.office = office
+    user.active = data.active
+    user.set_roles(data.roles)
+    after = _user_snapshot(user)
+    if after != before:
+        audit.record("user.update", user, before=before, after=after, actor=actor)
+    return user
+
+
+def reset_password(user: User, password: str, *, actor: User | None = None) -> None:
+    user.set_password(password)
+    audit.record("user.reset_password", user, actor=actor)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise DomainError("Mật khẩu hiện tại không đúng.", field="current_password")
+    if current == new:
+        raise DomainError("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new_password")
+    user.set_password(new)
+    audit.record("user.change_password", user, actor=user)
+
+
+def set_user_active(user: User, active: bool, *, actor: User | None = None) -> None:
+    """Deactivate instead of delete: a user with history must stay for the audit trail."""
+    if _same(user, actor) and not active:
+        raise DomainError("Không thể tự khóa tài khoản của chính mình.")
+    if user.active == active:
+        return
+    user.active = active
+    audit.record(
+        "user.activate" if active else "user.deactivate",
+        user,
+        before={"active": not active},
+        after={"active": active},
+        actor=actor,
+    )
+
+
+def search_users(q: str = "", office_id: int | None = None, role: str = "", status: str = ""):
+    """The select behind the user list: search by name or username, filter by office/role/status."""
+    stmt = (
+        select(User).outerjoin(User.office).order_by(Office.sort_order.nulls_first(), User.username)
+    )
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern))
+        )
+    if office_id:
+        stmt = stmt.where(User.office_id == office_id)
+    if role:
+        stmt = stmt.where(User.role_rows.any(role=role))
+    if status == "active":
+        stmt = stmt.where(User.active)
+    elif status == "inactive":
+        stmt = stmt.where(~User.active)
+    return stmt
+
+
+def _office_snapshot(office: Office) -> dict:
+    return audit.snapshot(office, OFFICE_FIELDS)
+
+
+def create_office(
+    code: str, name: str, is_specialised: bool, *, actor: User | None = None
+) -> Office:
+    code = code.strip().upper()
+    if office_by_code(code) is not None:
+        raise DomainError("Mã đơn vị này đã có.", field="code")
+    if code == "CQCM":
+        raise DomainError(
+            "“CQCM” nghĩa là tất cả các cơ quan chuyên môn, không thể là mã một đơn vị.",
+            field="code",
+        )
+    next_order = (db.session.scalar(select(func.max(Office.sort_order))) or 0) + 1
+    office = Office(
+        code=code, name=name.strip(), is_specialised=is_specialised, sort_order=next_order
+    )
+    db.session.add(office)
+    audit.record("office.create", office, after=_office_snapshot(office), actor=actor)
+    return office
+
+
+def update_office(
+    office: Office, name: str, is_specialised: bool, *, actor: User | None = None
+) -> Office:
+    """Rename an office; its code stays, since plans and imports refer to it."""
+    before = _office_snapshot(office)
+    office.name = name.strip()
+    office.is_specialised = is_specialised
+    after = _office_snapshot(office)
+    if after != before:
+        audit.record("office.update", office, before=before, after=after, actor=actor)
+    return office
+
+
+def set_office_active(office: Office, active: bool, *, actor: User | None = None) -> None:
+    if office.active == active:
+        return
+    office.active = active
+    audit.record(
+        "office.activate" if active else "office.deactivate",
+        office,
+        before={"active": not active},
+        after={"active": active},
+        actor=actor,
+    )

@@ -1,0 +1,62 @@
+"""Writing the audit log: one call per state change, in the same transaction as the change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from flask_login import current_user
+
+from .extensions import db
+from .models import AuditLog, User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The named attributes of `obj` as JSON-ready values, for the before/after columns."""
+    return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+def record(
+    action: str,
+    obj: Any,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor: User | None = None,
+) -> AuditLog:
+    """Add an audit row for `obj`; the caller commits it together with the change itself."""
+    if actor is None and current_user and getattr(current_user, "is_authenticated", False):
+        actor = current_user
+    # Routes may pass the `current_user` proxy; the relationship needs the real object.
+    actor = getattr(actor, "_get_current_object", lambda: actor)()
+    if getattr(obj, "id", None) is None:
+        db.session.flush()  # a new object needs its id before we can point at it
+    entry = AuditLog(
+        actor=actor,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=str(obj.id),
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,54 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+MIN_PASSWORD = 8
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Tên đăng nhập",
+        validators=[DataRequired("Hãy nhập tên đăng nhập."), Length(max=64)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Mật khẩu",
+        validators=[DataRequired("Hãy nhập mật khẩu."), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def new_password_field(label: str = "Mật khẩu mới") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired("Hãy nhập mật khẩu mới."),
+            Length(
+                min=MIN_PASSWORD,
+                max=128,
+                message=f"Mật khẩu phải có từ {MIN_PASSWORD} đến 128 ký tự.",
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def confirm_password_field() -> PasswordField:
+    return PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[
+            DataRequired("Hãy nhập lại mật khẩu mới."),
+            EqualTo("new_password", "Hai lần nhập mật khẩu không khớp."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Mật khẩu hiện tại",
+        validators=[DataRequired("Hãy nhập mật khẩu hiện tại.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = new_password_field()
+    confirm = confirm_password_field()

@@ -1,0 +1,172 @@
+"""Flask commands: seed-demo, init-commune, create-user."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from . import demo
+from .admin import services as org
+from .errors import DomainError
+from .extensions import db
+from .models import Commune, Role, User
+
+# (username, full name, position title, office code, roles); every password is DEMO_PASSWORD.
+DEMO_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
+    ("admin", "Quản trị Hệ thống", "Chuyên viên công nghệ thông tin", None, {Role.ADMIN}),
+    ("chutich", "Trần Quốc Hưng", "Chủ tịch UBND xã", None, {Role.CHAIRMAN}),
+    ("phochutich", "Lê Thị Thanh Hoa", "Phó Chủ tịch UBND xã", None, {Role.VICE_CHAIRMAN}),
+]
+_OFFICE_PEOPLE = {
+    "VP": (("Phạm Văn Minh", "Chánh Văn phòng"), ("Nguyễn Thị Lan", "Chuyên viên Văn phòng")),
+    "KT": (("Hoàng Văn Nam", "Trưởng phòng Kinh tế"), ("Vũ Thị Mai", "Chuyên viên")),
+    "VHXH": (
+        ("Đỗ Thị Hương", "Trưởng phòng Văn hóa - Xã hội"),
+        ("Bùi Văn Tuấn", "Chuyên viên cải cách hành chính"),
+    ),
+    "HCC": (("Ngô Thị Thu", "Giám đốc Trung tâm"), ("Đặng Văn Long", "Viên chức")),
+    "VHTT": (("Trịnh Văn Đức", "Giám đốc Trung tâm"), ("Phan Thị Ngọc", "Viên chức")),
+    "CA": (("Lý Văn Cường", "Trưởng Công an xã"), ("Mai Văn Khoa", "Cán bộ")),
+    "QS": (("Đinh Văn Sơn", "Chỉ huy trưởng"), ("Tạ Thị Yến", "Trợ lý")),
+}
+for _code, ((_head, _head_title), (_staff, _staff_title)) in _OFFICE_PEOPLE.items():
+    _extra = {Role.SECRETARIAT} if _code == "VHXH" else set()
+    DEMO_PEOPLE.append(
+        (f"{_code.lower()}.lanhdao", _head, _head_title, _code, {Role.HEAD} | _extra)
+    )
+    DEMO_PEOPLE.append(
+        (f"{_code.lower()}.canbo", _staff, _staff_title, _code, {Role.STAFF} | _extra)
+    )
+DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE)
+
+
+def non_demo_data() -> str | None:
+    """Why the database must not get demo data, or None when it is empty or demo-only."""
+    commune = Commune.current()
+    if commune is not None and not commune.settings.get("demo"):
+        return f"Cơ sở dữ liệu đã có đơn vị hành chính thật ({commune.name})."
+    others = db.session.scalars(
+        select(User.username).where(User.username.not_in(DEMO_USERNAMES)).limit(3)
+    ).all()
+    if others:
+        return "Cơ sở dữ liệu có tài khoản không phải tài khoản mẫu: " + ", ".join(others) + "."
+    return None
+
+
+@demo.demo_seeder(order=0)
+def seed_organisation() -> None:
+    """The commune, its offices and the demo accounts of the Foundation issue."""
+    org.ensure_commune(
+        current_app.config["COMMUNE_NAME"],
+        current_app.config["COMMUNE_PROVINCE"],
+        settings={"demo": True},
+    )
+    for username, full_name, title, office_code, roles in DEMO_PEOPLE:
+        if org.user_by_username(username) is not None:
+            continue
+        office = org.office_by_code(office_code) if office_code else None
+        org.create_user(
+            org.UserData(username, full_name, title, office.id if office else None, roles),
+            demo.DEMO_PASSWORD,
+        )
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Create the demo commune (Xã Chí Minh) with its accounts and data; safe to re-run."""
+        reason = non_demo_data()
+        if reason:
+            raise click.ClickException(
+                reason + " Lệnh seed-demo chỉ chạy trên CSDL trống hoặc CSDL mẫu."
+            )
+        for seeder in demo.seeders():
+            seeder.run()
+            db.session.commit()
+            click.echo(f"✓ {seeder.name}")
+        click.echo(f"Dữ liệu mẫu đã sẵn sàng. Mật khẩu mọi tài khoản mẫu: {demo.DEMO_PASSWORD}")
+
+    @app.cli.command("backup")
+    @click.argument("destination", type=click.Path(dir_okay=False), required=False)
+    def backup_command(destination: str | None) -> None:
+        """Archive the database and the uploaded files (default: instance/backups/…tar.gz)."""
+        from .backup import BackupError, create_backup
+        from .timeutil import local_now
+
+        if destination is None:
+            stamp = local_now().strftime("%Y%m%d-%H%M%S")
+            destination = f"{current_app.instance_path}/backups/cchc-{stamp}.tar.gz"
+        try:
+            result = create_backup(current_app.config["UPLOAD_DIR"], destination)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from err
+        click.echo(
+            f"Đã sao lưu CSDL {result.engine} và {result.files} tệp vào {result.path} "
+            f"({result.size / 1024 / 1024:.1f} MB)."
+        )
+
+    @app.cli.command("restore")
+    @click.argument("archive", type=click.Path(dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Không hỏi lại.")
+    def restore_command(archive: str, yes: bool) -> None:
+        """Replace the database and the uploads with a backup archive (stop the server first)."""
+        from .backup import BackupError, restore_backup
+
+        if not yes:
+            click.confirm(
+                "Toàn bộ dữ liệu hiện tại sẽ bị thay bằng bản sao lưu. Tiếp tục?", abort=True
+            )
+        try:
+            manifest = restore_backup(archive, current_app.config["UPLOAD_DIR"])
+        except BackupError as err:
+            raise click.ClickException(str(err)) from err
+        click.echo(
+            f"Đã khôi phục bản sao lưu lúc {manifest['created_at']} ({len(manifest['files'])} tệp)."
+        )
+
+    @app.cli.command("init-commune")
+    @click.option("--name", required=True, help="Tên xã/phường, ví dụ “Xã Chí Minh”.")
+    @click.option("--province", required=True, help="Tỉnh/thành phố, ví dụ “Thành phố Hải Phòng”.")
+    def init_commune(name: str, province: str) -> None:
+        """Create the deployment's commune and its default offices (for a real deployment)."""
+        existing = Commune.current()
+        if existing is not None:
+            raise click.ClickException(f"Đã có đơn vị hành chính: {existing.name}.")
+        org.ensure_commune(name.strip(), province.strip())
+        db.session.commit()
+        click.echo(f"Đã tạo {name} với các đơn vị mặc định.")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--full-name", required=True)
+    @click.option("--position", "position_title", default="")
+    @click.option("--office", "office_code", default=None, help="Mã đơn vị, ví dụ VP.")
+    @click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        required=True,
+        type=click.Choice([r.value for r in Role]),
+        help="Có thể lặp lại: --role head --role secretariat.",
+    )
+    @click.password_option(help="Mật khẩu (tối thiểu 8 ký tự); hỏi nếu không truyền vào.")
+    def create_user(username, full_name, position_title, office_code, roles, password) -> None:
+        """Create an account, e.g. the first admin of a real deployment."""
+        if len(password) < 8:
+            raise click.ClickException("Mật khẩu phải có ít nhất 8 ký tự.")
+        office = None
+        if office_code:
+            office = org.office_by_code(office_code)
+            if office is None:
+                raise click.ClickException(f"Không có đơn vị mã {office_code}.")
+        data = org.UserData(
+            username, full_name, position_title, office.id if office else None, set(roles)
+        )
+        try:
+            user = org.create_user(data, password)
+        except DomainError as err:
+            db.session.rollback()
+            raise click.ClickException(err.message) from err
+        db.session.commit()
+        click.echo(f"Đã tạo tài khoản {user.username}.")

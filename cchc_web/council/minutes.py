@@ -1,0 +1,179 @@
+"""The council's minutes (biên bản họp Hội đồng), laid out by cchc_web.documents and kept as an
+Attachment of the council so that the file people sign is the file that was produced."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from werkzeug.datastructures import FileStorage
+
+from .. import attachments, audit
+from ..documents import (
+    Heading,
+    Markup,
+    OfficialDocument,
+    Paragraph,
+    SignatureBlock,
+    Table,
+    format_date_short,
+    format_number,
+    render,
+)
+from ..errors import DomainError
+from ..models import Attachment, Commune, Council, CouncilState, Position, User
+from ..timeutil import to_local, utcnow
+from .services import Result, council_results
+
+
+def _member(council: Council, position: Position):
+    return next((m for m in council.members if m.position == position), None)
+
+
+def _mean(value) -> str:
+    return format_number(float(value), 2)
+
+
+def build_minutes(council: Council, results: list[Result], on: date) -> OfficialDocument:
+    """The minutes: who sat, the Decision that established the council, the scores, the ranking
+    and the conclusion by the round's rule, signed by the chair and the secretary."""
+    commune = Commune.current()
+    commune_name = commune.name if commune else "Xã"
+    # "xã Chí Minh" inside a sentence: only the first letter of the unit lowers.
+    in_text = commune_name[0].lower() + commune_name[1:]
+    rnd = council.round
+    chair, secretary = _member(council, Position.CHAIR), _member(council, Position.SECRETARY)
+    members_rows = [
+        [n, m.user.full_name, m.user.position_title, m.position_label]
+        for n, m in enumerate(council.members, start=1)
+    ]
+    criteria = rnd.rubric
+    result_rows = []
+    for r in results:
+        i = r.initiative
+        result_rows.append(
+            [
+                f"{r.rank}{' (đồng hạng)' if r.tied else ''}",
+                i.title,
+                i.office.name,
+                r.scorers,
+                *[_mean(r.means[c["code"]]) for c in criteria],
+                _mean(r.mean_total),
+                f"{r.lowest}–{r.highest}" if r.scorers else "—",
+                f"{r.yes_votes}/{r.scorers}",
+                "Đề nghị công nhận" if r.recommended else "Không đề nghị",
+            ]
+        )
+    recommended = [r for r in results if r.recommended]
+    decision = (
+        f"Quyết định số {council.decision_number} ngày {format_date_short(council.decision_date)}"
+        if council.decision_date
+        else "Quyết định thành lập"
+    )
+    body = [
+        Paragraph(
+            f"Hôm nay, {on:%d/%m/%Y}, Hội đồng đánh giá hiệu quả áp dụng và khả năng nhân rộng "
+            f"sáng kiến cải cách hành chính {commune_name} năm {rnd.year} (thành lập theo "
+            f"{decision} của Chủ tịch Ủy ban nhân dân {in_text}) họp đánh giá, chấm "
+            "điểm các sáng kiến do các phòng chuyên môn, đơn vị đề xuất."
+        ),
+        Heading("I. THÀNH PHẦN"),
+        Table(
+            ["STT", "Họ và tên", "Chức vụ", "Chức danh Hội đồng"],
+            members_rows,
+            col_widths=[1, 5, 6, 4],
+            align=["center", None, None, None],
+        ),
+        Paragraph(
+            f"Hội đồng có {len(council.members)} thành viên. Việc chấm điểm bảo đảm túc số "
+            f"({rnd.quorum_num}/{rnd.quorum_den} số thành viên); thành viên không chấm sáng kiến "
+            "của đơn vị mình hoặc do mình là tác giả."
+        ),
+        Heading("II. KẾT QUẢ CHẤM ĐIỂM"),
+        Paragraph(
+            f"Số sáng kiến đưa ra Hội đồng: {len(results)}. Thang điểm "
+            + "; ".join(f"{c['label']} tối đa {c['max']} điểm" for c in criteria)
+            + f". Sáng kiến được đề nghị công nhận khi điểm trung bình đạt từ {rnd.pass_min_total} "
+            f"điểm trở lên, điểm tính mới trung bình lớn hơn 0 và ít nhất {rnd.vote_num}/"
+            f"{rnd.vote_den} số thành viên chấm đề nghị công nhận."
+        ),
+        Table(
+            [
+                "Hạng",
+                "Tên sáng kiến",
+                "Đơn vị",
+                "Số người chấm",
+                *[c["label"] for c in criteria],
+                "Điểm TB",
+                "Thấp–cao",
+                "Phiếu đề nghị",
+                "Kết luận",
+            ],
+            result_rows,
+            col_widths=[1.3, 5, 3.2, 1.4, *([1.5] * len(criteria)), 1.5, 1.6, 1.5, 2.4],
+            align=["center", None, None, *(["right"] * (len(criteria) + 4)), None],
+            font_size=9,
+        ),
+        Heading("III. KẾT LUẬN"),
+        Paragraph(
+            f"Hội đồng thống nhất đề nghị Chủ tịch Ủy ban nhân dân {in_text} "
+            "công nhận "
+            f"{len(recommended):02d} sáng kiến: "
+            + (
+                "; ".join(
+                    f"“{r.initiative.title}” ({r.initiative.office.name})" for r in recommended
+                )
+                or "không có"
+            )
+            + "."
+        ),
+        Paragraph(
+            "Biên bản được lập thành 02 bản, thông qua trước Hội đồng và các thành viên "
+            "thống nhất ký tên."
+        ),
+    ]
+    return OfficialDocument(
+        parent_issuer_lines=["ỦY BAN NHÂN DÂN", commune_name.upper()],
+        issuer_lines=["HỘI ĐỒNG ĐÁNH GIÁ", "SÁNG KIẾN CCHC"],
+        symbol="BB-HĐSK",
+        place=commune.short_name if commune else "",
+        date=on,
+        doc_type="Biên bản",
+        summary=Markup("Họp Hội đồng đánh giá sáng kiến cải cách hành chính năm {}").format(
+            rnd.year
+        ),
+        body=body,
+        signature=SignatureBlock(["CHỦ TỊCH HỘI ĐỒNG"], chair.user.full_name if chair else ""),
+        secondary_signature=SignatureBlock(
+            ["THƯ KÝ HỘI ĐỒNG"], secretary.user.full_name if secretary else ""
+        ),
+        landscape=True,
+        title=f"Biên bản họp Hội đồng đánh giá sáng kiến năm {rnd.year}",
+    )
+
+
+def produce_minutes(council: Council, actor: User) -> list[Attachment]:
+    """The secretary produces (or re-produces) the minutes once scoring is closed."""
+    if council.status is not CouncilState.CLOSED:
+        raise DomainError("Chỉ lập biên bản sau khi Chủ tịch Hội đồng kết thúc chấm điểm.")
+    if not council.member_in(actor, Position.SECRETARY):
+        raise DomainError("Chỉ Thư ký Hội đồng được lập biên bản.")
+    on = to_local(council.closed_at).date() if council.closed_at else to_local(utcnow()).date()
+    rendered = render(build_minutes(council, council_results(council), on))
+    upload = FileStorage(
+        stream=io.BytesIO(rendered.pdf),
+        filename=f"Bien ban Hoi dong sang kien {council.round.year}.pdf",
+        content_type="application/pdf",
+    )
+    stored = attachments.store_uploads([upload], actor)
+    before = {"minutes_attachment_id": council.minutes_attachment_id}
+    council.minutes = stored[0]
+    council.minutes_at = utcnow()
+    audit.record(
+        "council.minutes",
+        council,
+        before=before,
+        after={"sha256": stored[0].sha256, "pages": rendered.page_count},
+        actor=actor,
+    )
+    return stored

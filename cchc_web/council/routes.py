@@ -1,0 +1,371 @@
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import attachments
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import apply_domain_error
+from ..initiatives import services as initiative_ops
+from ..models import (
+    Council,
+    CouncilMember,
+    CouncilState,
+    Initiative,
+    Position,
+    Role,
+    Round,
+    Score,
+    User,
+)
+from ..security import get_or_404, get_or_404_for, require
+from ..views import redirect_after_post, render_page_or_fragment
+from . import bp, minutes, services
+from .forms import ConfirmForm, DecisionForm, MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
+
+
+def _council(council_id: int) -> Council:
+    return get_or_404_for(current_user, Council, council_id)
+
+
+def _scoring_target(council: Council, initiative_id: int) -> tuple[Initiative, CouncilMember]:
+    """403 for non-members and for conflicts: the rule holds on every read and write."""
+    initiative = get_or_404(Initiative, initiative_id)
+    member = services.may_score(council, current_user, initiative)
+    require(member is not None)
+    return initiative, member
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    require(
+        current_user.is_secretariat
+        or current_user.is_leader
+        or current_user.has_role(Role.COUNCIL_MEMBER)
+    )
+    form = NewCouncilForm()
+    free_rounds = [r for r in initiative_ops.rounds() if r.council is None]
+    form.round_id.choices = [(r.id, f"{r.title}") for r in free_rounds]
+    if request.method == "POST":
+        require(current_user.is_secretariat)
+        if form.validate_on_submit():
+            try:
+                council = services.create_council(
+                    db.session.get(Round, form.round_id.data), current_user
+                )
+            except DomainError as err:
+                db.session.rollback()
+                apply_domain_error(form, err)
+            else:
+                db.session.commit()
+                flash("Đã lập Hội đồng; hãy thêm thành viên.", "success")
+                return redirect_after_post(url_for("council.detail", council_id=council.id))
+    return render_template(
+        "council/index.html",
+        councils=services.councils_for(current_user),
+        form=form,
+        free_rounds=free_rounds,
+    )
+
+
+@bp.get("/<int:council_id>")
+@login_required
+def detail(council_id: int):
+    council = _council(council_id)
+    member_form = MemberForm()
+    people = db.session.scalars(select(User).where(User.active).order_by(User.full_name)).all()
+    member_form.user_id.choices = [(0, "— Chọn người —")] + [
+        (
+            u.id,
+            f"{u.full_name} — {u.position_title}" + (f" ({u.office.code})" if u.office else ""),
+        )
+        for u in people
+        if council.member_for(u) is None
+    ]
+    decision_form = DecisionForm(obj=council)
+    me = council.member_for(current_user)
+    return render_template(
+        "council/detail.html",
+        council=council,
+        me=me,
+        member_form=member_form,
+        decision_form=decision_form,
+        confirm_form=ConfirmForm(),
+        reopen_form=ReopenScoreForm(),
+        progress=services.progress(council),
+        done=services.members_done(council),
+        S=CouncilState,
+        P=Position,
+    )
+
+
+def _secretariat_action(council_id: int, form, operation, success: str):
+    council = _council(council_id)
+    require(current_user.is_secretariat)
+    if form.validate_on_submit():
+        try:
+            operation(council, form)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash(success, "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return redirect_after_post(url_for("council.detail", council_id=council.id))
+
+
+@bp.post("/<int:council_id>/members")
+@login_required
+def add_member(council_id: int):
+    form = MemberForm()
+    form.user_id.choices = [(u.id, "") for u in db.session.scalars(select(User).where(User.active))]
+
+    def add(council, form):
+        services.add_member(
+            council, db.session.get(User, form.user_id.data), form.position.data, current_user
+        )
+
+    return _secretariat_action(council_id, form, add, "Đã thêm thành viên Hội đồng.")
+
+
+@bp.post("/<int:council_id>/members/<int:member_id>/remove")
+@login_required
+def remove_member(council_id: int, member_id: int):
+    def remove(council, form):
+        member = next((m for m in council.members if m.id == member_id), None)
+        if member is None:
+            abort(404)
+        services.remove_member(council, member, current_user)
+
+    return _secretariat_action(council_id, ConfirmForm(), remove, "Đã bỏ thành viên khỏi Hội đồng.")
+
+
+@bp.post("/<int:council_id>/decision")
+@login_required
+def record_decision(council_id: int):
+    return _secretariat_action(
+        council_id,
+        DecisionForm(),
+        lambda c, f: services.record_decision(
+            c, f.decision_number.data, f.decision_date.data, current_user
+        ),
+        "Đã ghi Quyết định thành lập Hội đồng.",
+    )
+
+
+@bp.post("/<int:council_id>/open")
+@login_required
+def open_scoring(council_id: int):
+    return _secretariat_action(
+        council_id,
+        ConfirmForm(),
+        lambda c, f: services.open_scoring(c, current_user),
+        "Đã mở chấm điểm: thành viên Hội đồng có thể chấm.",
+    )
+
+
+@bp.post("/<int:council_id>/close")
+@login_required
+def close_scoring(council_id: int):
+    council = _council(council_id)
+    require(council.member_in(current_user, Position.CHAIR))
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.close_scoring(council, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash("Đã kết thúc chấm điểm. Kết quả đã được tổng hợp.", "success")
+            return redirect_after_post(url_for("council.results", council_id=council.id))
+    return redirect_after_post(url_for("council.detail", council_id=council.id))
+
+
+# -- scoring ------------------------------------------------------------------------------------
+@bp.get("/<int:council_id>/score")
+@login_required
+def my_list(council_id: int):
+    council = _council(council_id)
+    member = council.member_for(current_user)
+    require(member is not None)
+    rows = [(i, services.sheet(member, i)) for i in services.to_score(council, member)]
+    return render_template("council/my_list.html", council=council, member=member, rows=rows)
+
+
+def _score_page(council, initiative, member, form, values, errors, status=200):
+    own = services.sheet(member, initiative)
+    return render_template(
+        "council/score.html",
+        council=council,
+        initiative=initiative,
+        member=member,
+        own=own,
+        form=form,
+        values=values,
+        errors=errors,
+        **_running_total(initiative.round, values),
+        can_see=services.can_see_scores(council, current_user, initiative),
+        S=CouncilState,
+    ), status
+
+
+def _running_total(rnd: Round, values: dict[str, str]) -> dict:
+    """The total of the points typed so far, and a note for each value out of its range."""
+    problems = []
+    total = 0
+    for c in rnd.rubric:
+        raw = str(values.get(c["code"], "")).strip()
+        if not raw:
+            continue
+        try:
+            number = int(raw)
+        except ValueError:
+            problems.append(f"{c['label']}: không phải số nguyên.")
+            continue
+        if not 0 <= number <= int(c["max"]):
+            problems.append(f"{c['label']}: {number} vượt khung 0–{c['max']}.")
+        else:
+            total += number
+    return {"total": total, "max_total": rnd.max_total, "problems": problems}
+
+
+@bp.route("/<int:council_id>/initiatives/<int:initiative_id>", methods=["GET", "POST"])
+@login_required
+def score(council_id: int, initiative_id: int):
+    council = _council(council_id)
+    initiative, member = _scoring_target(council, initiative_id)
+    rubric = initiative.round.rubric
+    form = ScoreForm()
+    values = {c["code"]: request.form.get(f"points-{c['code']}", "") for c in rubric}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.submit_score(
+                council,
+                current_user,
+                initiative,
+                values,
+                bool(form.recommend.data),
+                form.comment.data or "",
+            )
+        except DomainError as err:
+            db.session.rollback()
+            if err.field and err.field.startswith("points-"):
+                errors[err.field] = err.message
+            else:
+                flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash("Đã nộp phiếu chấm.", "success")
+            return redirect_after_post(
+                url_for("council.score", council_id=council.id, initiative_id=initiative.id)
+            )
+    if request.method == "GET":
+        own = services.sheet(member, initiative)
+        if own is not None:
+            values = {k: str(v) for k, v in own.points.items()}
+            form.recommend.data = own.recommend
+            form.comment.data = own.comment
+    return _score_page(council, initiative, member, form, values, errors)
+
+
+@bp.post("/<int:council_id>/initiatives/<int:initiative_id>/total")
+@login_required
+def live_total(council_id: int, initiative_id: int):
+    """htmx: the running total of the sheet being typed, with a note on any value out of range."""
+    council = _council(council_id)
+    initiative, _member = _scoring_target(council, initiative_id)
+    values = {
+        c["code"]: request.form.get(f"points-{c['code']}", "") for c in initiative.round.rubric
+    }
+    return render_template("council/_total.html", **_running_total(initiative.round, values))
+
+
+@bp.get("/<int:council_id>/initiatives/<int:initiative_id>/scores")
+@login_required
+def sheets(council_id: int, initiative_id: int):
+    """Every submitted sheet of one initiative: only for those allowed to see them yet."""
+    council = _council(council_id)
+    initiative = get_or_404(Initiative, initiative_id)
+    require(initiative.round_id == council.round_id)
+    require(services.can_see_scores(council, current_user, initiative))
+    return render_page_or_fragment(
+        "council/sheets.html",
+        "council/_sheets.html",
+        council=council,
+        initiative=initiative,
+        sheets=services.submitted_sheets(council, initiative),
+    )
+
+
+@bp.post("/<int:council_id>/scores/<int:score_id>/reopen")
+@login_required
+def reopen_score(council_id: int, score_id: int):
+    council = _council(council_id)
+    require(council.member_in(current_user, Position.CHAIR))
+    score_row = get_or_404(Score, score_id)
+    require(score_row.member.council_id == council.id)
+    form = ReopenScoreForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen_score(council, score_row, form.reason.data, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Đã mở lại phiếu chấm của {score_row.member.user.full_name}.", "success")
+    else:
+        flash("Hãy ghi lý do mở lại phiếu chấm.", "error")
+    return redirect_after_post(url_for("council.detail", council_id=council.id))
+
+
+# -- results and minutes ------------------------------------------------------------------------
+@bp.get("/<int:council_id>/results")
+@login_required
+def results(council_id: int):
+    council = _council(council_id)
+    closed = council.status is CouncilState.CLOSED
+    return render_template(
+        "council/results.html",
+        council=council,
+        results=services.council_results(council) if closed else [],
+        closed=closed,
+        me=council.member_for(current_user),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:council_id>/minutes")
+@login_required
+def produce_minutes(council_id: int):
+    council = _council(council_id)
+    require(council.member_in(current_user, Position.SECRETARY))
+    if ConfirmForm().validate_on_submit():
+        stored = []
+        try:
+            stored = minutes.produce_minutes(council, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            attachments.discard(stored)
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash("Đã lập biên bản họp Hội đồng.", "success")
+    return redirect_after_post(url_for("council.results", council_id=council.id))
+
+
+@bp.get("/<int:council_id>/minutes.pdf")
+@login_required
+def minutes_pdf(council_id: int):
+    council = _council(council_id)
+    if council.minutes is None:
+        abort(404)
+    return attachments.send_attachment(council.minutes)

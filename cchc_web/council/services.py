@@ -1,0 +1,480 @@
+"""The evaluation council's operations (SPEC §5): composing it, scoring with conflicts of
+interest, closing, the result by the pass rule, and the minutes. Each operation checks the role
+and the state, writes the audit log and raises DomainError on refusal; routes commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from .. import audit
+from ..errors import DomainError
+from ..extensions import db
+from ..initiatives import services as initiative_ops
+from ..models import (
+    Council,
+    CouncilMember,
+    CouncilState,
+    Initiative,
+    InitiativeState,
+    Position,
+    Role,
+    Round,
+    Score,
+    User,
+)
+from ..timeutil import utcnow
+
+MIN_MEMBERS = 3
+
+
+def _require_secretariat(actor: User) -> None:
+    if not actor.is_secretariat:
+        raise DomainError("Chỉ Thường trực CCHC (Phòng VH-XH) được làm việc này.")
+
+
+def _require_state(council: Council, state: CouncilState, message: str) -> None:
+    if council.status is not state:
+        raise DomainError(message)
+
+
+# -- composing ----------------------------------------------------------------------------------
+def create_council(rnd: Round, actor: User) -> Council:
+    """One council per round, composed by the secretariat."""
+    _require_secretariat(actor)
+    if rnd.council is not None:
+        raise DomainError(f"Đợt {rnd.year} đã có Hội đồng.")
+    council = Council(round=rnd, state=CouncilState.COMPOSING.value)
+    db.session.add(council)
+    audit.record("council.create", council, after={"round": rnd.year}, actor=actor)
+    return council
+
+
+def add_member(council: Council, user: User, position: str, actor: User) -> CouncilMember:
+    """Add a member (one chair, one secretary) and give them the council-member role."""
+    _require_secretariat(actor)
+    _require_state(council, CouncilState.COMPOSING, "Hội đồng đã mở chấm: không đổi thành viên.")
+    if position not in {p.value for p in Position}:
+        raise DomainError("Chức danh trong Hội đồng không hợp lệ.", field="position")
+    if not user.active:
+        raise DomainError("Tài khoản này đang bị khóa.", field="user_id")
+    if council.member_for(user) is not None:
+        raise DomainError(f"{user.full_name} đã là thành viên Hội đồng.", field="user_id")
+    if position != Position.MEMBER and any(m.position == position for m in council.members):
+        raise DomainError(f"Hội đồng đã có {Position(position).label.lower()}.", field="position")
+    member = CouncilMember(council=council, user=user, position=position)
+    council.members.append(member)
+    if not user.has_role(Role.COUNCIL_MEMBER):
+        user.set_roles(user.roles | {Role.COUNCIL_MEMBER})
+    audit.record(
+        "council.add_member",
+        council,
+        after={"user": user.username, "position": position},
+        actor=actor,
+    )
+    return member
+
+
+def remove_member(council: Council, member: CouncilMember, actor: User) -> None:
+    """Take a member off while composing; the role goes when they sit on no other council."""
+    _require_secretariat(actor)
+    _require_state(council, CouncilState.COMPOSING, "Hội đồng đã mở chấm: không đổi thành viên.")
+    user = member.user
+    council.members.remove(member)
+    others = db.session.scalar(
+        select(CouncilMember.id).where(
+            CouncilMember.user_id == user.id, CouncilMember.id != member.id
+        )
+    )
+    if others is None:
+        user.set_roles(user.roles - {Role.COUNCIL_MEMBER})
+    audit.record(
+        "council.remove_member",
+        council,
+        before={"user": user.username, "position": member.position},
+        actor=actor,
+    )
+
+
+def record_decision(council: Council, number: str, on: date, actor: User) -> None:
+    """The establishment Decision's number and date (until the Decisions issue links it)."""
+    _require_secretariat(actor)
+    if not number.strip():
+        raise DomainError("Hãy nhập số Quyết định thành lập Hội đồng.", field="decision_number")
+    if on > council.round.decision_deadline:
+        raise DomainError(
+            "Ngày Quyết định thành lập không được sau hạn công nhận sáng kiến.",
+            field="decision_date",
+        )
+    before = audit.snapshot(council, ("decision_number", "decision_date"))
+    council.decision_number = number.strip()
+    council.decision_date = on
+    audit.record(
+        "council.record_decision",
+        council,
+        before=before,
+        after=audit.snapshot(council, ("decision_number", "decision_date")),
+        actor=actor,
+    )
+
+
+def open_scoring(council: Council, actor: User) -> None:
+    """composing → scoring, once established by Decision with a chair, a secretary, ≥ 3 people."""
+    _require_secretariat(actor)
+    _require_state(council, CouncilState.COMPOSING, "Hội đồng đã mở chấm điểm.")
+    if not council.decision_number or council.decision_date is None:
+        raise DomainError("Hãy ghi số và ngày Quyết định thành lập Hội đồng trước khi mở chấm.")
+    positions = [m.position for m in council.members]
+    if Position.CHAIR not in positions or Position.SECRETARY not in positions:
+        raise DomainError("Hội đồng cần có Chủ tịch Hội đồng và Thư ký Hội đồng.")
+    if len(positions) < MIN_MEMBERS:
+        raise DomainError(f"Hội đồng cần ít nhất {MIN_MEMBERS} thành viên.")
+    council.state = CouncilState.SCORING.value
+    council.opened_at = utcnow()
+    audit.record(
+        "council.open_scoring",
+        council,
+        before={"state": "composing"},
+        after={"state": "scoring"},
+        actor=actor,
+    )
+
+
+# -- scoring ------------------------------------------------------------------------------------
+def to_score(council: Council, member: CouncilMember) -> list[Initiative]:
+    """The initiatives this member scores: accepted ones of the round, minus conflicts."""
+    return [i for i in accepted_initiatives(council) if not council.conflicted(member, i)]
+
+
+def accepted_initiatives(council: Council) -> list[Initiative]:
+    """Initiatives before the council (accepted, or already through scoring)."""
+    before_council = {
+        s.value
+        for s in InitiativeState
+        if s not in (InitiativeState.DRAFT, InitiativeState.SUBMITTED, InitiativeState.RETURNED)
+    }
+    return list(
+        db.session.scalars(
+            select(Initiative)
+            .where(Initiative.round_id == council.round_id, Initiative.state.in_(before_council))
+            .order_by(Initiative.id)
+        )
+    )
+
+
+def sheet(member: CouncilMember, initiative: Initiative) -> Score | None:
+    return db.session.scalar(
+        select(Score).where(Score.member_id == member.id, Score.initiative_id == initiative.id)
+    )
+
+
+def may_score(council: Council, user: User, initiative: Initiative) -> CouncilMember | None:
+    """The member record when `user` may open the score sheet of `initiative`, else None."""
+    member = council.member_for(user)
+    if member is None or initiative.round_id != council.round_id:
+        return None
+    if council.conflicted(member, initiative):
+        return None
+    if initiative.state in (
+        InitiativeState.DRAFT,
+        InitiativeState.SUBMITTED,
+        InitiativeState.RETURNED,
+    ):
+        return None
+    return member
+
+
+def parse_points(rubric: Sequence[dict], raw: Mapping[str, object]) -> dict[str, int]:
+    """Whole points for every criterion, each within 0..max (a sheet over a maximum is void)."""
+    points: dict[str, int] = {}
+    for criterion in rubric:
+        code, maximum = criterion["code"], int(criterion["max"])
+        value = raw.get(code)
+        message = f"{criterion['label']}: nhập số nguyên từ 0 đến {maximum}."
+        if value is None or str(value).strip() == "":
+            raise DomainError(message, field=f"points-{code}")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise DomainError(message, field=f"points-{code}") from None
+        if not 0 <= number <= maximum:
+            raise DomainError(
+                f"{criterion['label']}: {number} điểm vượt quá khung 0–{maximum}.",
+                field=f"points-{code}",
+            )
+        points[code] = number
+    return points
+
+
+def submit_score(
+    council: Council,
+    user: User,
+    initiative: Initiative,
+    raw_points: Mapping[str, object],
+    recommend: bool,
+    comment: str,
+) -> Score:
+    """A member submits their sheet for one initiative: not conflicted, once, within 0..max."""
+    _require_state(council, CouncilState.SCORING, "Hội đồng không trong thời gian chấm điểm.")
+    member = council.member_for(user)
+    if member is None:
+        raise DomainError("Bạn không phải thành viên Hội đồng này.")
+    if council.conflicted(member, initiative):
+        raise DomainError("Bạn không được chấm sáng kiến của đơn vị mình hoặc do mình là tác giả.")
+    if initiative.status is not InitiativeState.ACCEPTED or initiative.round_id != council.round_id:
+        raise DomainError("Sáng kiến này không thuộc danh sách chấm của Hội đồng.")
+    existing = sheet(member, initiative)
+    if existing is not None and existing.is_submitted:
+        raise DomainError(
+            "Bạn đã nộp phiếu chấm sáng kiến này. Muốn sửa, đề nghị Chủ tịch Hội đồng mở lại phiếu."
+        )
+    points = parse_points(initiative.round.rubric, raw_points)
+    score = existing or Score(member=member, initiative=initiative)
+    before = {"points": score.points, "recommend": score.recommend} if existing else None
+    score.points = points
+    score.total = sum(points.values())
+    score.recommend = recommend
+    score.comment = comment.strip()
+    score.submitted_at = utcnow()
+    db.session.add(score)
+    audit.record(
+        "score.submit",
+        score,
+        before=before,
+        after={
+            "initiative_id": initiative.id,
+            "points": points,
+            "total": score.total,
+            "recommend": recommend,
+        },
+        actor=user,
+    )
+    return score
+
+
+def reopen_score(council: Council, score: Score, reason: str, actor: User) -> None:
+    """Only the chair reopens a submitted sheet, with a reason, while scoring is open."""
+    _require_state(council, CouncilState.SCORING, "Hội đồng không trong thời gian chấm điểm.")
+    if not council.member_in(actor, Position.CHAIR):
+        raise DomainError("Chỉ Chủ tịch Hội đồng được mở lại phiếu chấm.")
+    if score.member.council_id != council.id or not score.is_submitted:
+        raise DomainError("Phiếu chấm này chưa được nộp.")
+    if not reason.strip():
+        raise DomainError("Hãy ghi lý do mở lại phiếu chấm.", field="reason")
+    score.submitted_at = None
+    score.reopened = True
+    score.reopen_reason = reason.strip()
+    audit.record(
+        "score.reopen",
+        score,
+        before={"submitted": True, "total": score.total},
+        after={"submitted": False, "reason": reason.strip()},
+        actor=actor,
+    )
+
+
+def can_see_scores(council: Council, user: User, initiative: Initiative) -> bool:
+    """Others' sheets: after closing, for the council, secretariat and leaders; before, only for
+    a member without conflict who has submitted their own sheet for that initiative."""
+    if council.status is CouncilState.CLOSED:
+        return council.can_view(user)
+    member = may_score(council, user, initiative)
+    if member is None:
+        return False
+    own = sheet(member, initiative)
+    return own is not None and own.is_submitted
+
+
+def submitted_sheets(council: Council, initiative: Initiative) -> list[Score]:
+    return list(
+        db.session.scalars(
+            select(Score)
+            .join(CouncilMember)
+            .where(
+                CouncilMember.council_id == council.id,
+                Score.initiative_id == initiative.id,
+                Score.submitted_at.is_not(None),
+            )
+            .order_by(CouncilMember.id)
+        )
+    )
+
+
+def submitted_by_initiative(council: Council) -> dict[int, list[Score]]:
+    """Every submitted sheet of the council in one query, grouped by initiative id."""
+    grouped: dict[int, list[Score]] = {}
+    for score in db.session.scalars(
+        select(Score)
+        .join(CouncilMember)
+        .where(CouncilMember.council_id == council.id, Score.submitted_at.is_not(None))
+        .order_by(CouncilMember.id)
+    ):
+        grouped.setdefault(score.initiative_id, []).append(score)
+    return grouped
+
+
+def members_done(council: Council) -> list[CouncilMember]:
+    """Members who have submitted a sheet for every initiative they may score."""
+    initiatives = accepted_initiatives(council)
+    submitted = {
+        (s.member_id, initiative_id)
+        for initiative_id, sheets in submitted_by_initiative(council).items()
+        for s in sheets
+    }
+    return [
+        member
+        for member in council.members
+        if all(
+            (member.id, i.id) in submitted for i in initiatives if not council.conflicted(member, i)
+        )
+    ]
+
+
+def _fraction_met(count: int, total: int, num: int, den: int) -> bool:
+    return total > 0 and count * den >= total * num
+
+
+def close_scoring(council: Council, actor: User) -> list[Result]:
+    """scoring → closed, by the chair once ≥ quorum of members have scored everything; each
+    initiative becomes scored, then recommended or not by the round's rule."""
+    _require_state(council, CouncilState.SCORING, "Hội đồng không trong thời gian chấm điểm.")
+    if not council.member_in(actor, Position.CHAIR):
+        raise DomainError("Chỉ Chủ tịch Hội đồng được kết thúc chấm điểm.")
+    rnd = council.round
+    done = len(members_done(council))
+    total = len(council.members)
+    if not _fraction_met(done, total, rnd.quorum_num, rnd.quorum_den):
+        raise DomainError(
+            f"Chưa đủ túc số: mới {done}/{total} thành viên chấm xong; cần ít nhất "
+            f"{rnd.quorum_num}/{rnd.quorum_den} số thành viên."
+        )
+    initiatives = accepted_initiatives(council)
+    if not initiatives:
+        raise DomainError("Chưa có sáng kiến nào được tiếp nhận để chấm.")
+    results = council_results(council)
+    council.state = CouncilState.CLOSED.value
+    council.closed_at = utcnow()
+    council.closed_by = actor
+    audit.record(
+        "council.close_scoring",
+        council,
+        before={"state": "scoring"},
+        after={"state": "closed", "members_done": done, "members": total},
+        actor=actor,
+    )
+    for result in results:
+        if result.initiative.status is InitiativeState.ACCEPTED:
+            initiative_ops.mark_scored(result.initiative, actor)
+            initiative_ops.mark_recommendation(result.initiative, result.recommended, actor)
+    return results
+
+
+# -- results ------------------------------------------------------------------------------------
+@dataclass
+class Sheet:
+    """What the result needs of one submitted score sheet."""
+
+    points: Mapping[str, int]
+    total: int
+    recommend: bool
+
+
+@dataclass
+class Result:
+    initiative: Initiative | None
+    scorers: int
+    means: dict[str, Fraction]
+    mean_total: Fraction
+    lowest: int | None
+    highest: int | None
+    yes_votes: int
+    quorum: bool
+    recommended: bool
+    reasons: list[str] = field(default_factory=list)
+    rank: int = 0
+    tied: bool = False
+
+
+def evaluate(
+    rnd: Round, member_count: int, sheets: Sequence[Sheet], initiative: Initiative | None = None
+) -> Result:
+    """The SPEC §5 rule for one initiative: quorum of the council's members scored it, mean total
+    ≥ the round's threshold, mean novelty > 0, and ≥ 2/3 of its scorers vote to recommend."""
+    n = len(sheets)
+    means = {
+        c["code"]: (
+            Fraction(sum(s.points.get(c["code"], 0) for s in sheets), n) if n else Fraction(0)
+        )
+        for c in rnd.rubric
+    }
+    mean_total = Fraction(sum(s.total for s in sheets), n) if n else Fraction(0)
+    yes = sum(1 for s in sheets if s.recommend)
+    quorum = _fraction_met(n, member_count, rnd.quorum_num, rnd.quorum_den)
+    reasons = []
+    if not quorum:
+        reasons.append(f"Không đủ túc số ({n}/{member_count} thành viên chấm)")
+    if mean_total < rnd.pass_min_total:
+        reasons.append(f"Điểm trung bình dưới {rnd.pass_min_total}")
+    if means.get(rnd.novelty_code, Fraction(0)) <= 0:
+        reasons.append("Không có tính mới")
+    if not _fraction_met(yes, n, rnd.vote_num, rnd.vote_den):
+        reasons.append(f"Chưa đủ {rnd.vote_num}/{rnd.vote_den} phiếu đề nghị ({yes}/{n})")
+    totals = [s.total for s in sheets]
+    return Result(
+        initiative=initiative,
+        scorers=n,
+        means=means,
+        mean_total=mean_total,
+        lowest=min(totals) if totals else None,
+        highest=max(totals) if totals else None,
+        yes_votes=yes,
+        quorum=quorum,
+        recommended=not reasons,
+        reasons=reasons,
+    )
+
+
+def rank(results: list[Result]) -> list[Result]:
+    """Highest mean total first; equal means share a rank (1, 1, 3) and are marked tied."""
+    ordered = sorted(results, key=lambda r: (-r.mean_total, r.initiative.id if r.initiative else 0))
+    for index, result in enumerate(ordered):
+        if index and result.mean_total == ordered[index - 1].mean_total:
+            result.rank = ordered[index - 1].rank
+            result.tied = ordered[index - 1].tied = True
+        else:
+            result.rank = index + 1
+    return ordered
+
+
+def council_results(council: Council) -> list[Result]:
+    member_count = len(council.members)
+    submitted = submitted_by_initiative(council)
+    results = []
+    for initiative in accepted_initiatives(council):
+        sheets = [Sheet(s.points, s.total, s.recommend) for s in submitted.get(initiative.id, [])]
+        results.append(evaluate(council.round, member_count, sheets, initiative))
+    return rank(results)
+
+
+def progress(council: Council) -> list[tuple[Initiative, list[Score], int]]:
+    """Per initiative: its submitted sheets (the page shows who, never the points) and how
+    many members may score it."""
+    submitted = submitted_by_initiative(council)
+    rows = []
+    for initiative in accepted_initiatives(council):
+        eligible = sum(1 for m in council.members if not council.conflicted(m, initiative))
+        rows.append((initiative, submitted.get(initiative.id, []), eligible))
+    return rows
+
+
+def councils_for(user: User) -> list[Council]:
+    stmt = select(Council).join(Round).order_by(Round.year.desc())
+    if not (user.is_secretariat or user.is_leader):
+        stmt = stmt.where(
+            Council.id.in_(select(CouncilMember.council_id).where(CouncilMember.user_id == user.id))
+        )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import apply_domain_error
+from ..models import Decision, DecisionState, Role
+from ..models.decisions import STATE_LABELS
+from ..security import get_or_404_for, public, require, roles_required
+from ..views import paginate, redirect_after_post, render_page_or_fragment
+from . import bp, services, signing
+from .forms import (
+    ConfirmForm,
+    DecisionForm,
+    NewDecisionForm,
+    ReturnForm,
+    VerifyForm,
+    cells,
+    lines,
+    paragraphs,
+)
+from .providers import draft_providers
+
+leaders_only = roles_required(Role.CHAIRMAN, Role.VICE_CHAIRMAN)
+secretariat_only = roles_required(Role.SECRETARIAT)
+STATE_FILTERS = {s.value for s in DecisionState}
+
+
+def _pdf_response(data: bytes, filename: str, *, download: bool):
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _filename(decision: Decision) -> str:
+    if decision.number:
+        return f"QD-{decision.number:02d}-{decision.year}.pdf"
+    return f"du-thao-quyet-dinh-{decision.id}.pdf"
+
+
+@bp.get("/decisions/")
+@login_required
+def index():
+    state = request.args.get("state", "")
+    state = state if state in STATE_FILTERS else ""
+    stmt = select(Decision)
+    if not (current_user.is_secretariat or current_user.is_leader or current_user.is_admin):
+        # Drafts are the secretariat's and the leaders' work; others see issued Decisions.
+        stmt = stmt.where(Decision.state == DecisionState.APPROVED.value)
+    if state:
+        stmt = stmt.where(Decision.state == state)
+    stmt = stmt.order_by(
+        (Decision.state == DecisionState.SUBMITTED.value).desc(),
+        Decision.year.desc(),
+        Decision.number.desc().nulls_first(),
+        Decision.id.desc(),
+    )
+    page = paginate(stmt)
+    return render_page_or_fragment(
+        "decisions/index.html",
+        "decisions/_table.html",
+        page=page,
+        filters={"state": state},
+        states=[(s.value, STATE_LABELS[s]) for s in DecisionState],
+    )
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    choices = []
+    for provider in draft_providers():
+        if provider.subject_type:
+            choices += [
+                (f"{provider.kind.value}:{sid}", f"{provider.label} — {label}")
+                for sid, label in provider.subject_choices()
+            ]
+        else:
+            choices.append((provider.kind.value, provider.label))
+    return choices
+
+
+@bp.route("/decisions/new", methods=["GET", "POST"])
+@secretariat_only
+def new():
+    form = NewDecisionForm()
+    form.what.choices = _kind_choices()
+    if form.validate_on_submit():
+        kind, _sep, subject = form.what.data.partition(":")
+        try:
+            decision = services.create_draft(
+                kind, int(subject) if subject.isdigit() else None, current_user
+            )
+        except DomainError as err:
+            db.session.rollback()
+            err.field = "what" if err.field in ("kind", "subject_id") else err.field
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã tạo dự thảo quyết định; hãy rà soát nội dung trước khi trình.", "success")
+            return redirect_after_post(url_for("decisions.edit", decision_id=decision.id))
+    return render_template("decisions/new.html", form=form)
+
+
+@bp.get("/decisions/<int:decision_id>")
+@login_required
+def show(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    return render_template(
+        "decisions/show.html",
+        decision=decision,
+        confirm_form=ConfirmForm(),
+        return_form=ReturnForm(),
+        signing_problem=_signing_problem(decision),
+    )
+
+
+def _signing_problem(decision: Decision) -> str | None:
+    """Tell a leader before they click that the commune's key cannot sign right now."""
+    if decision.state != DecisionState.SUBMITTED or not current_user.is_leader:
+        return None
+    key = signing.state()
+    return key.error if key.signer is None else None
+
+
+@bp.route("/decisions/<int:decision_id>/edit", methods=["GET", "POST"])
+@secretariat_only
+def edit(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    if not decision.is_editable:
+        flash(f"Quyết định đang “{decision.state_label}”: không sửa được.", "error")
+        return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+    form = DecisionForm()
+    if request.method == "GET":
+        form.fill_from(decision)
+    if form.validate_on_submit():
+        columns = [c.strip() for c in (form.appendix_columns.data or "").split("|") if c.strip()]
+        edit_data = services.DecisionEdit(
+            summary=form.summary.data,
+            bases=lines(form.bases.data),
+            articles=paragraphs(form.articles.data),
+            recipients=lines(form.recipients.data),
+            appendix_title=form.appendix_title.data or "",
+            appendix_columns=columns,
+            appendix_rows=[cells(line) for line in lines(form.appendix_rows.data)],
+            addressee=form.addressee.data or "",
+        )
+        try:
+            services.update_draft(decision, edit_data, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã lưu dự thảo.", "success")
+            return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+    return render_template("decisions/edit.html", form=form, decision=decision)
+
+
+@bp.post("/decisions/<int:decision_id>/submit")
+@secretariat_only
+def submit(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.submit(decision, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash("Đã trình lãnh đạo UBND duyệt.", "success")
+    return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+
+
+@bp.post("/decisions/<int:decision_id>/approve")
+@leaders_only
+def approve(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.approve(decision, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    except OperationalError as err:
+        # SQLite: another approval held the write lock past the wait; nothing was stored.
+        db.session.rollback()
+        if "locked" not in str(err):
+            raise
+        flash("Hệ thống đang ký một văn bản khác; chưa duyệt. Vui lòng bấm duyệt lại.", "error")
+    else:
+        db.session.commit()
+        flash(f"Đã ký ban hành {decision.display_name}.", "success")
+    return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+
+
+@bp.post("/decisions/<int:decision_id>/return")
+@leaders_only
+def return_(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            services.return_decision(decision, current_user, form.comment.data)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã trả lại dự thảo cho Thường trực CCHC.", "success")
+            return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+    return render_template(
+        "decisions/show.html",
+        decision=decision,
+        confirm_form=ConfirmForm(),
+        return_form=form,
+        signing_problem=_signing_problem(decision),
+    )
+
+
+@bp.get("/decisions/<int:decision_id>/preview.pdf")
+@login_required
+def preview(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    require(current_user.is_secretariat or current_user.is_leader)
+    try:
+        rendered = services.preview(decision, current_user)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+    return _pdf_response(rendered.pdf, _filename(decision), download=False)
+
+
+@bp.get("/decisions/<int:decision_id>/pdf")
+@login_required
+def pdf(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    if not decision.is_approved:
+        abort(404)
+    return _pdf_response(decision.pdf, _filename(decision), download=True)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public  # the QR code on every issued PDF leads here: anyone on the intranet may check
+def verify():
+    """Public: anyone on the intranet (no login), since the QR code on paper leads here."""
+    form = VerifyForm()
+    result = None
+    if request.method == "GET":
+        number = request.args.get("number", type=int)
+        year = request.args.get("year", type=int)
+        symbol = request.args.get("symbol", "QĐ-UBND")
+        if symbol not in {value for value, _label in form.symbol.choices}:
+            symbol = "QĐ-UBND"
+        if number is not None and year is not None:
+            form.number.data, form.year.data, form.symbol.data = number, year, symbol
+            result = services.verify(None, number, year, symbol)
+    elif form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1) if upload else None
+        if data is not None and len(data) == 0:
+            data = None
+        if data is None and form.number.data is None:
+            form.file.errors.append("Hãy chọn tệp PDF, hoặc nhập số và năm của quyết định.")
+        elif data is not None and len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
+            form.file.errors.append("Tệp lớn hơn 20 MB: không phải quyết định do hệ thống cấp.")
+        else:
+            try:
+                result = services.verify(data, form.number.data, form.year.data, form.symbol.data)
+            except DomainError as err:
+                apply_domain_error(form, err)
+    return render_template("decisions/verify.html", form=form, result=result)

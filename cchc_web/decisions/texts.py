@@ -1,0 +1,231 @@
+"""Default texts of the Decisions (SPEC §6), built from plain data.
+
+The functions take names and lists of dicts, not models, so that the module that owns the
+data (initiatives, councils) only maps its rows to dicts and calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..models import Competence
+from .providers import DraftContent
+
+BASIS_LOCAL_GOVERNMENT = "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;"
+BASIS_DECREE_13 = (
+    "Căn cứ Nghị định số 13/2012/NĐ-CP ngày 02 tháng 3 năm 2012 của Chính phủ "
+    "ban hành Điều lệ Sáng kiến;"
+)
+BASIS_CIRCULAR_18 = (
+    "Căn cứ Thông tư số 18/2013/TT-BKHCN ngày 01 tháng 8 năm 2013 của Bộ trưởng Bộ Khoa học "
+    "và Công nghệ hướng dẫn thi hành một số quy định của Điều lệ Sáng kiến ban hành theo "
+    "Nghị định số 13/2012/NĐ-CP ngày 02 tháng 3 năm 2012 của Chính phủ;"
+)
+STANDING_OFFICE = "Trưởng phòng Văn hóa - Xã hội"
+RECOGNITION_COLUMNS = ["TT", "Tên sáng kiến", "Tác giả", "Đơn vị", "Lĩnh vực", "Điểm"]
+RECOGNITION_WIDTHS = [0.8, 5.2, 3.4, 3, 3, 1.4]
+
+
+def _place(commune_name: str) -> str:
+    """ "xã Chí Minh" from "Xã Chí Minh": the commune as it reads inside a sentence."""
+    return commune_name[:1].lower() + commune_name[1:] if commune_name else ""
+
+
+def _executors(commune_name: str, who: str) -> str:
+    return (
+        f"Chánh Văn phòng HĐND và UBND {_place(commune_name)}, {STANDING_OFFICE}, "
+        f"Thủ trưởng các cơ quan, đơn vị có liên quan và {who} "
+        "chịu trách nhiệm thi hành Quyết định này./."
+    )
+
+
+def blank_content(commune_name: str) -> DraftContent:
+    """A Decision written from scratch: the usual basis, the closing articles; the
+    secretariat writes the summary and the deciding article(s) above them."""
+    return DraftContent(
+        bases=[BASIS_LOCAL_GOVERNMENT],
+        articles=[
+            "Quyết định này có hiệu lực kể từ ngày ký.",
+            _executors(commune_name, "các cá nhân có liên quan"),
+        ],
+        recipients=["Như Điều 3", "Lưu: VT"],
+    )
+
+
+def recognition_content(
+    commune_name: str,
+    year: int,
+    initiatives: Sequence[dict[str, Any]],
+    *,
+    council_decision: str | None = None,
+) -> DraftContent:
+    """The recognition Decision (Quyết định công nhận sáng kiến) of ``year``.
+
+    ``initiatives``: dicts with ``title``, ``authors`` (str or list), ``office``, ``field``
+    and ``score`` (a number or None), in the order of the appendix.
+    ``council_decision``: e.g. "Quyết định số 03/QĐ-UBND ngày 10/9/2025 của Chủ tịch UBND
+    xã về việc thành lập Hội đồng ..." becomes a basis when given.
+    """
+    rows = []
+    for i, item in enumerate(initiatives, start=1):
+        authors = item.get("authors", "")
+        if not isinstance(authors, str):
+            authors = ", ".join(authors)
+        score = item.get("score")
+        rows.append(
+            [
+                i,
+                item.get("title", ""),
+                authors,
+                item.get("office", ""),
+                item.get("field", ""),
+                # A number, not text: the table aligns it right and gives every score
+                # the same decimals (80,0 beside 80,5).
+                round(float(score), 2) if score is not None else "",
+            ]
+        )
+    bases = [BASIS_LOCAL_GOVERNMENT, BASIS_DECREE_13, BASIS_CIRCULAR_18]
+    if council_decision:
+        bases.append(f"Căn cứ {council_decision};")
+    bases.append(
+        "Theo đề nghị của Hội đồng đánh giá sáng kiến cải cách hành chính "
+        f"{_place(commune_name)} và {STANDING_OFFICE}."
+    )
+    count = f"{len(rows):02d}"
+    return DraftContent(
+        summary=f"Về việc công nhận sáng kiến cải cách hành chính cấp xã năm {year}",
+        bases=bases,
+        articles=[
+            f"Công nhận {count} sáng kiến cải cách hành chính cấp xã năm {year} "
+            "(có danh sách kèm theo).",
+            "Các sáng kiến được công nhận là căn cứ để xét thi đua, khen thưởng năm "
+            f"{year} và để lựa chọn đề nghị công nhận sáng kiến cấp thành phố theo quy định. "
+            "Quyết định này có hiệu lực kể từ ngày ký.",
+            _executors(commune_name, "các tác giả có sáng kiến tại Điều 1"),
+        ],
+        recipients=[
+            "Như Điều 3",
+            "Chủ tịch, các PCT UBND xã",
+            "Lưu: VT, VHXH",
+        ],
+        appendix_title=f"DANH SÁCH SÁNG KIẾN CẢI CÁCH HÀNH CHÍNH ĐƯỢC CÔNG NHẬN NĂM {year}",
+        appendix_columns=list(RECOGNITION_COLUMNS),
+        appendix_widths=list(RECOGNITION_WIDTHS),
+        appendix_rows=rows,
+    )
+
+
+def council_establishment_content(
+    commune_name: str, year: int, members: Sequence[dict[str, Any]]
+) -> DraftContent:
+    """The Decision establishing the evaluation council (Hội đồng đánh giá sáng kiến).
+
+    ``members``: dicts with ``name``, ``position`` (chức vụ) and ``role`` ("Chủ tịch Hội
+    đồng", "Thư ký", "Ủy viên" ...), in the order they are listed in Điều 1.
+    """
+    council = f"Hội đồng đánh giá sáng kiến cải cách hành chính {_place(commune_name)} năm {year}"
+    lines = [
+        f"{i}. Ông (bà) {m.get('name', '')}, {m.get('position', '')} - {m.get('role', '')};"
+        for i, m in enumerate(members, start=1)
+    ]
+    if lines:
+        lines[-1] = lines[-1].rstrip(";") + "."
+    return DraftContent(
+        summary=f"Về việc thành lập {council}",
+        bases=[
+            BASIS_LOCAL_GOVERNMENT,
+            BASIS_DECREE_13,
+            BASIS_CIRCULAR_18,
+            f"Theo đề nghị của {STANDING_OFFICE}.",
+        ],
+        articles=[
+            f"Thành lập {council} (sau đây gọi tắt là Hội đồng), gồm các ông (bà) có tên "
+            "sau:\n" + "\n".join(lines),
+            "Hội đồng có nhiệm vụ đánh giá hiệu quả áp dụng và khả năng nhân rộng của các "
+            "sáng kiến do các cơ quan, đơn vị đề nghị; tổng hợp kết quả, đề xuất Chủ tịch Ủy "
+            "ban nhân dân xã xem xét, công nhận theo quy định. Hội đồng tự giải thể sau khi "
+            "hoàn thành nhiệm vụ. Quyết định này có hiệu lực kể từ ngày ký.",
+            _executors(commune_name, "các ông (bà) có tên tại Điều 1"),
+        ],
+        recipients=["Như Điều 3", "Chủ tịch, các PCT UBND xã", "Lưu: VT, VHXH"],
+    )
+
+
+NOMINATION_COLUMNS = [
+    "TT",
+    "Tên sáng kiến",
+    "Tác giả",
+    "Đơn vị",
+    "Lĩnh vực",
+    "Nội dung, giải pháp",
+    "Hiệu quả, khả năng nhân rộng",
+]
+
+
+def nomination_content(
+    commune_name: str,
+    city_name: str,
+    year: int,
+    initiatives: Sequence[dict[str, Any]],
+    *,
+    recognition_decision: str | None = None,
+) -> DraftContent:
+    """The Tờ trình to the city asking it to recognise the commune's best initiatives (seed
+    002: "lựa chọn những sáng kiến tiêu biểu ... trình công nhận ... cấp thành phố").
+
+    ``initiatives``: dicts with ``title``, ``authors`` (str or list), ``office``, ``field``,
+    ``solution`` and ``effectiveness`` (the description's texts). ``city_name``: e.g.
+    "Thành phố Hải Phòng". ``recognition_decision``: e.g. "Quyết định số 12/QĐ-UBND ngày
+    30/9/2025 của Chủ tịch UBND xã ..." (the commune-level recognition), cited when given.
+    """
+    rows = []
+    for i, item in enumerate(initiatives, start=1):
+        authors = item.get("authors", "")
+        if not isinstance(authors, str):
+            authors = ", ".join(authors)
+        rows.append(
+            [
+                i,
+                item.get("title", ""),
+                authors,
+                item.get("office", ""),
+                item.get("field", ""),
+                item.get("solution", ""),
+                item.get("effectiveness", ""),
+            ]
+        )
+    place = _place(commune_name)
+    city = city_name[:1].lower() + city_name[1:] if city_name else "thành phố"
+    bases = [BASIS_DECREE_13]
+    if recognition_decision:
+        bases.append(f"Căn cứ {recognition_decision}")
+    count = f"{len(rows):02d}"
+    recognised = (
+        f"theo {recognition_decision}" if recognition_decision else "theo quyết định của Chủ tịch"
+    )
+    return DraftContent(
+        summary=(
+            "Về việc đề nghị công nhận hiệu quả áp dụng và khả năng nhân rộng của sáng kiến "
+            f"cải cách hành chính năm {year}"
+        ),
+        addressee=f"Ủy ban nhân dân {city}",
+        bases=bases,
+        articles=[
+            f"Thực hiện chỉ đạo của Ủy ban nhân dân {city} về nghiên cứu, đề xuất sáng kiến "
+            f"cải cách hành chính, Ủy ban nhân dân {place} đã tổ chức đánh giá và công nhận "
+            f"sáng kiến cải cách hành chính cấp xã năm {year} {recognised}.",
+            f"Trên cơ sở kết quả đánh giá của Hội đồng, Ủy ban nhân dân {place} lựa chọn "
+            f"{count} sáng kiến tiêu biểu, có hiệu quả áp dụng và khả năng nhân rộng (báo cáo "
+            "mô tả tóm tắt tại Phụ lục kèm theo).",
+            f"Ủy ban nhân dân {place} kính trình Ủy ban nhân dân {city} xem xét, công nhận "
+            "hiệu quả áp dụng và khả năng nhân rộng cấp thành phố đối với các sáng kiến "
+            "nêu trên./.",
+        ],
+        recipients=["Như trên", "Sở Nội vụ", "Chủ tịch, các PCT UBND xã", "Lưu: VT, VHXH"],
+        appendix_title="MÔ TẢ TÓM TẮT CÁC SÁNG KIẾN ĐỀ NGHỊ CÔNG NHẬN CẤP THÀNH PHỐ",
+        appendix_columns=list(NOMINATION_COLUMNS),
+        appendix_rows=rows,
+        competence=Competence.COMMITTEE,
+        symbol="TTr-UBND",
+    )

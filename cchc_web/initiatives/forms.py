@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models.initiatives import INITIATIVE_FIELDS
+from ..storage import ACCEPT_ATTRIBUTE
+
+AUTHOR_ROWS = 4
+
+
+class VNDateField(DateField):
+    """A date input whose parse error is Vietnamese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Ngày không hợp lệ (dd/mm/yyyy).") from None
+
+
+class VNIntegerField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Hãy nhập một số nguyên.") from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _coerce_id(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return -1
+
+
+class AuthorForm(Form):
+    user_id = SelectField("Cán bộ của đơn vị", coerce=_coerce_id, validate_choice=False)
+    external_name = StringField(
+        "hoặc họ tên người ngoài đơn vị",
+        validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")],
+    )
+    share = VNIntegerField(
+        "Tỷ lệ đóng góp (%)",
+        validators=[
+            Optional(),
+            NumberRange(1, 100, message="Tỷ lệ đóng góp từ 1 đến 100 (%%)."),
+        ],
+    )
+    date_of_birth = VNDateField("Ngày sinh", validators=[Optional()])
+    qualification = StringField(
+        "Trình độ chuyên môn",
+        validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")],
+    )
+
+
+class InitiativeForm(FlaskForm):
+    round_id = SelectField("Đợt sáng kiến", coerce=_coerce_id, validate_choice=False)
+    title = StringField(
+        "Tên sáng kiến",
+        validators=[
+            DataRequired("Hãy nhập tên sáng kiến."),
+            Length(max=300, message="Tên sáng kiến dài tối đa 300 ký tự."),
+        ],
+    )
+    field = SelectField(
+        "Lĩnh vực",
+        choices=[("", "— Chọn lĩnh vực —"), *INITIATIVE_FIELDS.items()],
+        validators=[DataRequired("Hãy chọn lĩnh vực.")],
+        validate_choice=False,
+    )
+    authors = FieldList(FormField(AuthorForm), min_entries=AUTHOR_ROWS, max_entries=AUTHOR_ROWS)
+    current_situation = TextAreaField("Giải pháp đã biết, thực trạng và hạn chế")
+    solution = TextAreaField("Nội dung giải pháp: mục đích, các bước thực hiện")
+    novelty = TextAreaField("Tính mới (áp dụng lần đầu hoặc áp dụng thử)")
+    piloted = BooleanField("Đang áp dụng thử (chưa áp dụng chính thức)")
+    first_applied_on = VNDateField(
+        "Ngày áp dụng lần đầu (hoặc áp dụng thử)", validators=[Optional()]
+    )
+    applied_where = TextAreaField("Nơi đã áp dụng")
+    effectiveness = TextAreaField("Hiệu quả, lợi ích thu được (có số liệu)")
+    replication = TextAreaField("Khả năng áp dụng, nhân rộng; những người có thể áp dụng")
+    conditions = TextAreaField("Điều kiện cần thiết để áp dụng")
+    evidence = MultipleFileField("Minh chứng", render_kw={"accept": ACCEPT_ATTRIBUTE})
+    remove_evidence = MultiCheckboxField("Bỏ minh chứng", coerce=int, validate_choice=False)
+
+    def validate_round_id(self, field) -> None:
+        if field.data not in {v for v, _ in field.choices}:
+            field.errors.append("Hãy chọn đợt sáng kiến.")
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(
+        "Nội dung cần hoàn thiện",
+        validators=[DataRequired("Hãy ghi nội dung cần hoàn thiện khi trả lại.")],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token of a one-button POST."""
+
+
+class RoundForm(FlaskForm):
+    year = VNIntegerField(
+        "Năm",
+        validators=[
+            InputRequired("Hãy nhập năm."),
+            NumberRange(2000, 2100, message="Năm không hợp lệ."),
+        ],
+    )
+    title = StringField(
+        "Tên đợt",
+        validators=[
+            DataRequired("Hãy nhập tên đợt."),
+            Length(max=200, message="Tối đa 200 ký tự."),
+        ],
+    )
+    submission_deadline = VNDateField(
+        "Hạn nộp sáng kiến", validators=[InputRequired("Hãy nhập hạn nộp.")]
+    )
+    decision_deadline = VNDateField(
+        "Hạn Quyết định công nhận", validators=[InputRequired("Hãy nhập hạn Quyết định.")]
+    )
+    open_fields = MultiCheckboxField(
+        "Lĩnh vực nhận sáng kiến", choices=list(INITIATIVE_FIELDS.items()), validate_choice=False
+    )
+    pass_min_total = VNIntegerField(
+        "Điểm trung bình tối thiểu để đề nghị công nhận",
+        default=50,
+        validators=[InputRequired("Hãy nhập điểm sàn."), NumberRange(0, 1000, "Không hợp lệ.")],
+    )
+    rubric = TextAreaField(
+        "Thang điểm (mỗi dòng: mã | tiêu chí | điểm tối đa | mô tả mức điểm)",
+        validators=[DataRequired("Hãy nhập thang điểm.")],
+        render_kw={"rows": 6},
+    )
+
+
+class ReopenForm(FlaskForm):
+    office_id = SelectField("Đơn vị", coerce=_coerce_id, validate_choice=False)
+    reason = TextAreaField("Lý do mở lại", validators=[DataRequired("Hãy nêu lý do mở lại.")])
+    until = VNDateField("Mở đến hết ngày", validators=[InputRequired("Hãy nhập ngày.")])
+
+    def validate_office_id(self, field) -> None:
+        if field.data not in {v for v, _ in field.choices}:
+            field.errors.append("Hãy chọn đơn vị.")

@@ -1,0 +1,405 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import attachments
+from ..documents import render
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import apply_domain_error
+from ..models import Initiative, InitiativeState, Office, Role, Round, User
+from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
+from ..security import get_or_404, get_or_404_for, require, roles_required
+from ..storage import UPLOAD_HELP_TEXT
+from ..timeutil import local_today
+from ..views import paginate, redirect_after_post, render_page_or_fragment
+from . import bp, documents, services, similarity
+from .forms import AUTHOR_ROWS, ConfirmForm, InitiativeForm, ReopenForm, ReturnForm, RoundForm
+
+secretariat_only = roles_required(Role.SECRETARIAT)
+
+
+def _selected_round() -> Round | None:
+    year = request.args.get("year", type=int)
+    if year:
+        return db.session.scalar(select(Round).where(Round.year == year))
+    return services.current_round()
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(current_user.sees_all_offices or current_user.office_id is not None)
+    rnd = _selected_round()
+    state = request.args.get("state", "")
+    office_id = request.args.get("office", type=int)
+    page = paginate(services.visible_initiatives(current_user, rnd, state, office_id))
+    missing = (
+        services.offices_without_submission(rnd)
+        if rnd is not None and current_user.sees_all_offices
+        else []
+    )
+    return render_page_or_fragment(
+        "initiatives/index.html",
+        "initiatives/_list.html",
+        rnd=rnd,
+        rounds=services.rounds(),
+        page=page,
+        filters={"year": rnd.year if rnd else None, "state": state, "office": office_id},
+        state_labels=STATE_LABELS,
+        offices=db.session.scalars(select(Office).where(Office.active).order_by(Office.sort_order)),
+        missing=missing,
+        can_draft=current_user.office_id is not None
+        and current_user.has_role(Role.STAFF, Role.HEAD),
+        today=local_today(),
+    )
+
+
+# -- drafting -----------------------------------------------------------------------------------
+def _prepare_form(form: InitiativeForm, office: Office, rnd: Round | None) -> None:
+    rounds = [r for r in services.rounds() if rnd is None or r.id == rnd.id]
+    form.round_id.choices = [
+        (r.id, f"{r.title} (hạn nộp {r.submission_deadline:%d/%m/%Y})") for r in rounds
+    ]
+    people = db.session.scalars(
+        select(User).where(User.office_id == office.id, User.active).order_by(User.full_name)
+    ).all()
+    similar_kw = {
+        "hx-post": url_for("initiatives.similar"),
+        "hx-trigger": "input changed delay:600ms",
+        "hx-target": "#similar-warning",
+        "hx-params": "title,solution,initiative_id",
+        "hx-sync": "closest form:replace",
+    }
+    form.title.render_kw = similar_kw
+    form.solution.render_kw = similar_kw
+    for entry in form.authors:
+        entry.form.user_id.choices = [(0, "— Không chọn —")] + [(u.id, u.full_name) for u in people]
+
+
+def _form_data(form: InitiativeForm) -> services.InitiativeData:
+    return services.InitiativeData(
+        title=form.title.data or "",
+        field=form.field.data or "",
+        current_situation=form.current_situation.data or "",
+        solution=form.solution.data or "",
+        novelty=form.novelty.data or "",
+        piloted=bool(form.piloted.data),
+        first_applied_on=form.first_applied_on.data,
+        applied_where=form.applied_where.data or "",
+        conditions=form.conditions.data or "",
+        replication=form.replication.data or "",
+        effectiveness=form.effectiveness.data or "",
+        authors=[
+            services.AuthorData(
+                user_id=e.form.user_id.data or None,
+                external_name=e.form.external_name.data or "",
+                share=e.form.share.data,
+                date_of_birth=e.form.date_of_birth.data,
+                qualification=e.form.qualification.data or "",
+            )
+            for e in form.authors
+        ],
+    )
+
+
+def _render_form(form: InitiativeForm, initiative: Initiative | None, office: Office):
+    return render_template(
+        "initiatives/form.html",
+        form=form,
+        initiative=initiative,
+        office=office,
+        upload_help=UPLOAD_HELP_TEXT,
+        author_rows=AUTHOR_ROWS,
+    )
+
+
+def _save(form: InitiativeForm, save):
+    """Store the evidence files and call `save(evidence)`; all or nothing."""
+    stored = []
+    try:
+        stored = attachments.store_uploads(
+            request.files.getlist("evidence"), current_user, field="evidence"
+        )
+        result = save(stored)
+    except DomainError as err:
+        db.session.rollback()
+        attachments.discard(stored)
+        apply_domain_error(form, err)
+        return None
+    db.session.commit()
+    return result
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.STAFF, Role.HEAD)
+def new():
+    office = current_user.office
+    require(office is not None)
+    form = InitiativeForm()
+    _prepare_form(form, office, None)
+    if request.method == "GET":
+        rnd = services.current_round()
+        form.round_id.data = rnd.id if rnd else None
+        form.authors[0].form.user_id.data = current_user.id
+        form.authors[0].form.share.data = 100
+    if not form.round_id.choices:
+        flash("Chưa có đợt sáng kiến nào. Phòng Văn hóa - Xã hội mở đợt trước.", "info")
+        return redirect_after_post(url_for("initiatives.index"))
+    if form.validate_on_submit():
+        rnd = db.session.get(Round, form.round_id.data)
+        initiative = _save(
+            form,
+            lambda stored: services.create_initiative(
+                rnd, office, _form_data(form), current_user, stored
+            ),
+        )
+        if initiative is not None:
+            flash("Đã lưu dự thảo sáng kiến.", "success")
+            return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+    return _render_form(form, None, office)
+
+
+@bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(initiative_id: int):
+    initiative = get_or_404_for(current_user, Initiative, initiative_id, check="can_edit")
+    form = InitiativeForm(obj=initiative if request.method == "GET" else None)
+    _prepare_form(form, initiative.office, initiative.round)
+    form.remove_evidence.choices = [
+        (e.attachment_id, e.attachment.original_name) for e in initiative.evidence
+    ]
+    if request.method == "GET":
+        form.round_id.data = initiative.round_id
+        for entry, author in zip(form.authors, initiative.authors, strict=False):
+            entry.form.user_id.data = author.user_id or 0
+            entry.form.external_name.data = author.external_name
+            entry.form.share.data = author.share
+            entry.form.date_of_birth.data = author.date_of_birth
+            entry.form.qualification.data = author.qualification
+    if form.validate_on_submit():
+        saved = _save(
+            form,
+            lambda stored: services.update_initiative(
+                initiative, _form_data(form), current_user, stored, form.remove_evidence.data
+            ),
+        )
+        if saved is not None:
+            flash("Đã lưu sáng kiến.", "success")
+            return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+    return _render_form(form, initiative, initiative.office)
+
+
+@bp.post("/similar")
+@login_required
+def similar():
+    """htmx: past initiatives like the title/content being typed."""
+    title = request.form.get("title", "")[:300]
+    content = request.form.get("solution", "")[:4000]
+    matches = similarity.similar_initiatives(
+        title, content, exclude_id=request.form.get("initiative_id", type=int)
+    )
+    return render_template("initiatives/_similar.html", matches=matches)
+
+
+# -- reading ------------------------------------------------------------------------------------
+@bp.get("/<int:initiative_id>")
+@login_required
+def detail(initiative_id: int):
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    rnd = initiative.round
+    result = None
+    if rnd.council is not None and rnd.council.state == "closed":
+        from ..council.services import council_results
+
+        result = next((r for r in council_results(rnd.council) if r.initiative is initiative), None)
+    return render_template(
+        "initiatives/detail.html",
+        initiative=initiative,
+        result=result,
+        confirm_form=ConfirmForm(),
+        return_form=ReturnForm(),
+        submission_open=rnd.submission_open_for(initiative.office_id, local_today()),
+        S=InitiativeState,
+    )
+
+
+@bp.get("/<int:initiative_id>/description.pdf")
+@login_required
+def description_pdf(initiative_id: int):
+    """Báo cáo mô tả sáng kiến, rendered from the current record."""
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    rendered = render(documents.description(initiative))
+    response = current_app.response_class(rendered.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=bao-cao-mo-ta-sang-kien-{initiative.id}.pdf"
+    )
+    return response
+
+
+@bp.get("/<int:initiative_id>/files/<int:attachment_id>")
+@login_required
+def download(initiative_id: int, attachment_id: int):
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    link = next((e for e in initiative.evidence if e.attachment_id == attachment_id), None)
+    if link is None:
+        abort(404)
+    return attachments.send_attachment(link.attachment)
+
+
+# -- transitions --------------------------------------------------------------------------------
+def _transition(initiative_id: int, operation, success: str, form=None):
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    form = form or ConfirmForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors) if isinstance(errors, list) else str(errors), "error")
+        return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+    try:
+        operation(initiative)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+
+
+@bp.post("/<int:initiative_id>/submit")
+@roles_required(Role.HEAD)
+def submit(initiative_id: int):
+    return _transition(
+        initiative_id,
+        lambda i: services.submit_initiative(i, current_user),
+        "Đã gửi sáng kiến đến Phòng Văn hóa - Xã hội.",
+    )
+
+
+@bp.post("/<int:initiative_id>/return")
+@secretariat_only
+def return_(initiative_id: int):
+    form = ReturnForm()
+    return _transition(
+        initiative_id,
+        lambda i: services.return_initiative(i, form.comment.data or "", current_user),
+        "Đã trả lại sáng kiến để đơn vị hoàn thiện.",
+        form,
+    )
+
+
+@bp.post("/<int:initiative_id>/accept")
+@secretariat_only
+def accept(initiative_id: int):
+    return _transition(
+        initiative_id,
+        lambda i: services.accept_initiative(i, current_user),
+        "Đã tiếp nhận sáng kiến để đưa ra Hội đồng.",
+    )
+
+
+@bp.post("/<int:initiative_id>/nominate")
+@secretariat_only
+def nominate(initiative_id: int):
+    return _transition(
+        initiative_id,
+        lambda i: services.nominate_initiative(i, current_user),
+        "Đã đề nghị công nhận sáng kiến cấp thành phố.",
+    )
+
+
+# -- rounds (secretariat) -----------------------------------------------------------------------
+@bp.get("/rounds")
+@secretariat_only
+def rounds():
+    return render_template("initiatives/rounds.html", rounds=services.rounds())
+
+
+def _round_data(form: RoundForm) -> services.RoundData:
+    return services.RoundData(
+        year=form.year.data,
+        title=form.title.data,
+        submission_deadline=form.submission_deadline.data,
+        decision_deadline=form.decision_deadline.data,
+        open_fields=list(form.open_fields.data or []),
+        pass_min_total=form.pass_min_total.data,
+        rubric=services.parse_rubric(form.rubric.data or ""),
+    )
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@secretariat_only
+def round_form(round_id: int | None = None):
+    rnd = get_or_404(Round, round_id) if round_id else None
+    form = RoundForm(obj=rnd if request.method == "GET" else None)
+    if request.method == "GET":
+        if rnd is None:
+            year = local_today().year
+            form.year.data = year
+            form.title.data = f"Sáng kiến cải cách hành chính năm {year}"
+            form.open_fields.data = list(INITIATIVE_FIELDS)
+            form.rubric.data = services.rubric_text(services.DEFAULT_RUBRIC)
+        else:
+            form.rubric.data = services.rubric_text(rnd.rubric)
+    if form.validate_on_submit():
+        try:
+            data = _round_data(form)
+            if rnd is None:
+                rnd = services.create_round(data, current_user)
+            else:
+                services.update_round(rnd, data, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+            rnd = get_or_404(Round, round_id) if round_id else None
+        else:
+            db.session.commit()
+            flash(f"Đã lưu đợt sáng kiến năm {rnd.year}.", "success")
+            return redirect_after_post(url_for("initiatives.round_detail", round_id=rnd.id))
+    return render_template("initiatives/round_form.html", form=form, rnd=rnd)
+
+
+@bp.route("/rounds/<int:round_id>", methods=["GET", "POST"])
+@secretariat_only
+def round_detail(round_id: int):
+    """The round, its reopenings, and the form to reopen submission for one office."""
+    rnd = get_or_404(Round, round_id)
+    form = ReopenForm()
+    offices = db.session.scalars(select(Office).where(Office.active).order_by(Office.sort_order))
+    form.office_id.choices = [(0, "— Chọn đơn vị —")] + [(o.id, o.name) for o in offices]
+    if form.validate_on_submit():
+        try:
+            office = get_or_404(Office, form.office_id.data)
+            services.reopen_submission(rnd, office, form.reason.data, form.until.data, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(f"Đã mở lại việc nộp sáng kiến cho {office.name}.", "success")
+            return redirect_after_post(url_for("initiatives.round_detail", round_id=rnd.id))
+    return render_template(
+        "initiatives/round_detail.html",
+        rnd=rnd,
+        form=form,
+        missing=services.offices_without_submission(rnd),
+        field_labels=INITIATIVE_FIELDS,
+    )
+
+
+# -- emulation ----------------------------------------------------------------------------------
+@bp.get("/emulation")
+@login_required
+def emulation():
+    """Thi đua: per office and year, initiatives handed in, recommended, recognised."""
+    require(current_user.sees_all_offices or current_user.office_id is not None)
+    year = request.args.get("year", type=int)
+    return render_template(
+        "initiatives/emulation.html",
+        rows=services.emulation_table(year),
+        years=[r.year for r in services.rounds()],
+        year=year,
+    )

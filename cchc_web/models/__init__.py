@@ -1,0 +1,70 @@
+"""All models, one module per aggregate; importing this package registers every table."""
+
+from .audit import AuditLog, LoginAttempt
+from .council import Council, CouncilMember, CouncilState, Position, Score
+from .decisions import Competence, Decision, DecisionCounter, DecisionKind, DecisionState
+from .files import Attachment
+from .initiatives import (
+    Initiative,
+    InitiativeAttachment,
+    InitiativeAuthor,
+    InitiativeState,
+    Round,
+    SubmissionReopening,
+)
+from .org import LEADER_ROLES, ROLE_LABELS, Commune, Office, Role, User, UserRole
+from .par_index import Appraisal, IndexItem, IndexSet, ScoringMethod, SelfScore, SetStatus
+from .plans import (
+    Objective,
+    ObjectiveValue,
+    Plan,
+    Task,
+    TaskOffice,
+    TaskUpdate,
+    TaskUpdateAttachment,
+)
+from .reports import Report, ReportComment
+
+__all__ = [
+    "Appraisal",
+    "IndexItem",
+    "IndexSet",
+    "ScoringMethod",
+    "SelfScore",
+    "SetStatus",
+    "Attachment",
+    "LEADER_ROLES",
+    "ROLE_LABELS",
+    "AuditLog",
+    "Commune",
+    "LoginAttempt",
+    "Office",
+    "Role",
+    "User",
+    "UserRole",
+    "Objective",
+    "ObjectiveValue",
+    "Plan",
+    "Report",
+    "ReportComment",
+    "Task",
+    "TaskOffice",
+    "TaskUpdate",
+    "TaskUpdateAttachment",
+    "Council",
+    "CouncilMember",
+    "CouncilState",
+    "Initiative",
+    "InitiativeAttachment",
+    "InitiativeAuthor",
+    "InitiativeState",
+    "Position",
+    "Round",
+    "Score",
+    "SubmissionReopening",
+    "Competence",
+    "Decision",
+    "DecisionCounter",
+    "DecisionKind",
+    "DecisionState",
+]

@@ -1,0 +1,207 @@
+"""Decisions (quyết định) of the Chairman: drafted by the secretariat, approved and signed.
+
+A Decision is generic: what it is about is a ``(subject_type, subject_id)`` reference (e.g.
+``("council", 2)``), so that the initiatives module can hang its own meaning on it without
+this module importing it. The content is stored as plain data (JSON lists), frozen at
+approval together with the signed PDF's bytes and their SHA-256.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .org import User
+
+
+class DecisionKind(enum.StrEnum):
+    COUNCIL_ESTABLISHMENT = "council_establishment"  # Quyết định thành lập Hội đồng
+    INITIATIVE_RECOGNITION = "initiative_recognition"  # Quyết định công nhận sáng kiến
+    NOMINATION_DOSSIER = "nomination_dossier"  # Hồ sơ đề nghị cấp thành phố (Tờ trình)
+    OTHER = "other"
+
+
+class DecisionState(enum.StrEnum):
+    DRAFT = "draft"  # Dự thảo
+    SUBMITTED = "submitted"  # Đã trình lãnh đạo
+    APPROVED = "approved"  # Đã ký ban hành
+    RETURNED = "returned"  # Bị trả lại (to be edited and submitted again)
+
+
+class Competence(enum.StrEnum):
+    """Whose competence the Decision is (SPEC §6): it decides the signature block."""
+
+    CHAIRMAN = "chairman"  # thẩm quyền riêng của Chủ tịch: "CHỦ TỊCH"
+    COMMITTEE = "committee"  # tập thể UBND: "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"
+
+
+STATE_LABELS = {
+    DecisionState.DRAFT: "Dự thảo",
+    DecisionState.SUBMITTED: "Chờ lãnh đạo duyệt",
+    DecisionState.APPROVED: "Đã ký ban hành",
+    DecisionState.RETURNED: "Bị trả lại",
+}
+EDITABLE_STATES = frozenset({DecisionState.DRAFT, DecisionState.RETURNED})
+
+
+def _values(enum_cls: type[enum.StrEnum]) -> str:
+    return "(" + ", ".join(f"'{v.value}'" for v in enum_cls) + ")"
+
+
+class DecisionCounter(db.Model):
+    """The last number issued in a series (year, symbol).
+
+    Its row is what approvals lock (SELECT ... FOR UPDATE) so that two approvals of the same
+    series never compute the same number; it is written in the approval's own transaction,
+    so a failed approval leaves no gap.
+    """
+
+    __tablename__ = "decision_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Decision(db.Model):
+    """Quyết định: one document of the Chairman, from draft to signed PDF."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_values(DecisionKind)}", name="kind_known"),
+        CheckConstraint(f"state IN {_values(DecisionState)}", name="state_known"),
+        CheckConstraint(f"competence IN {_values(Competence)}", name="competence_known"),
+        # Approved means numbered, dated, signed and frozen; nothing else may carry a number.
+        CheckConstraint(
+            "(state = 'approved' AND number IS NOT NULL AND issued_on IS NOT NULL "
+            "AND pdf_sha256 IS NOT NULL AND approved_by_id IS NOT NULL "
+            "AND approved_at IS NOT NULL) "
+            "OR (state <> 'approved' AND number IS NULL AND pdf_sha256 IS NULL "
+            "AND approved_at IS NULL)",
+            name="approved_is_numbered_and_frozen",
+        ),
+        CheckConstraint("number IS NULL OR number >= 1", name="number_positive"),
+        CheckConstraint(
+            "state <> 'returned' OR return_comment IS NOT NULL", name="returned_has_comment"
+        ),
+        UniqueConstraint("year", "symbol", "number", name="uq_decisions_year_symbol_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), default=DecisionKind.OTHER.value)
+    state: Mapped[str] = mapped_column(String(16), default=DecisionState.DRAFT.value, index=True)
+    competence: Mapped[str] = mapped_column(String(16), default=Competence.CHAIRMAN.value)
+    # What the Decision is about, e.g. ("initiative_round", 3) or ("council", 2).
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+
+    # Số và ký hiệu: "12/QĐ-UBND"; the number per (year, symbol) is given at approval.
+    year: Mapped[int] = mapped_column(Integer)
+    symbol: Mapped[str] = mapped_column(String(32), default="QĐ-UBND")
+    number: Mapped[int | None] = mapped_column(Integer)
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(120), default="")
+    issuer_lines: Mapped[list] = mapped_column(JSON, default=list)  # ["ỦY BAN NHÂN DÂN", ...]
+    issuer_authority: Mapped[str] = mapped_column(String(200), default="")  # "CHỦ TỊCH UBND XÃ…"
+
+    summary: Mapped[str] = mapped_column(Text, default="")  # trích yếu: "Về việc ..."
+    addressee: Mapped[str] = mapped_column(String(300), default="")  # Tờ trình: "Kính gửi: ..."
+    bases: Mapped[list] = mapped_column(JSON, default=list)  # căn cứ
+    articles: Mapped[list] = mapped_column(JSON, default=list)  # Điều 1, 2, 3 ... (text)
+    recipients: Mapped[list] = mapped_column(JSON, default=list)  # nơi nhận
+    appendix_title: Mapped[str] = mapped_column(String(300), default="")
+    appendix_columns: Mapped[list] = mapped_column(JSON, default=list)
+    appendix_widths: Mapped[list] = mapped_column(JSON, default=list)
+    appendix_rows: Mapped[list] = mapped_column(JSON, default=list)
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Frozen at approval: who signed, in which capacity, and the signed bytes.
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signer_name: Mapped[str | None] = mapped_column(String(120))
+    authority_lines: Mapped[list] = mapped_column(JSON, default=list)  # ["KT. CHỦ TỊCH", ...]
+    # The bytes live in the row, not in the upload store: they are committed or rolled back
+    # with the number in one transaction (no orphan file, no number without its PDF), are
+    # backed up with the database, and a Decision PDF is small (tens of kB, a few a year).
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[DecisionState(self.state)]
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == DecisionState.APPROVED
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def number_symbol(self) -> str | None:
+        """ "05/QĐ-UBND", or None before approval."""
+        from ..documents import format_number_symbol
+
+        return format_number_symbol(self.number, self.symbol) if self.number else None
+
+    @property
+    def doc_type(self) -> str:
+        """The document's type name: the nomination dossier is a Tờ trình to the city."""
+        return "Tờ trình" if self.kind == DecisionKind.NOMINATION_DOSSIER else "Quyết định"
+
+    @property
+    def display_name(self) -> str:
+        if self.number_symbol:
+            return f"{self.doc_type} số {self.number_symbol}"
+        return f"Dự thảo {self.doc_type.lower()} #{self.id}"
+
+    # -- permissions -------------------------------------------------------------------------
+    def can_view(self, user: User) -> bool:
+        """Drafts are the secretariat's and the leaders' work; issued Decisions are public
+        inside the committee (anyone logged in may read and download them)."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return self.is_approved or user.is_secretariat or user.is_leader or user.is_admin
+
+    def can_edit(self, user: User) -> bool:
+        return user.is_secretariat and self.is_editable
+
+    def can_decide(self, user: User) -> bool:
+        """Approving or returning is for the Chairman and the Vice-Chairmen only."""
+        return user.is_leader
+
+    def __repr__(self) -> str:
+        return f"<Decision {self.id} {self.state} {self.number_symbol or ''}>"

@@ -1,0 +1,176 @@
+"""The organisation: the commune (xã), its offices (đơn vị) and their people."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user may do (SPEC §1). A user may hold several roles."""
+
+    STAFF = "staff"  # Cán bộ, công chức
+    HEAD = "head"  # Lãnh đạo đơn vị
+    SECRETARIAT = "secretariat"  # Thường trực CCHC (Phòng VH-XH)
+    COUNCIL_MEMBER = "council_member"  # Thành viên Hội đồng đánh giá sáng kiến
+    CHAIRMAN = "chairman"  # Chủ tịch UBND
+    VICE_CHAIRMAN = "vice_chairman"  # Phó Chủ tịch UBND
+    ADMIN = "admin"  # Quản trị hệ thống
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.STAFF: "Cán bộ, công chức",
+    Role.HEAD: "Lãnh đạo đơn vị",
+    Role.SECRETARIAT: "Thường trực CCHC",
+    Role.COUNCIL_MEMBER: "Thành viên Hội đồng",
+    Role.CHAIRMAN: "Chủ tịch UBND",
+    Role.VICE_CHAIRMAN: "Phó Chủ tịch UBND",
+    Role.ADMIN: "Quản trị hệ thống",
+}
+LEADER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN})
+ROLE_VALUES = tuple(r.value for r in Role)
+
+
+class Commune(db.Model):
+    """Xã / phường: one per deployment; its name heads every document."""
+
+    __tablename__ = "communes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))  # "Xã Chí Minh"
+    province: Mapped[str] = mapped_column(String(120))  # "Thành phố Hải Phòng"
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def short_name(self) -> str:
+        """ "Chí Minh" from "Xã Chí Minh": the place name of documents."""
+        for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+            if self.name.startswith(prefix):
+                return self.name[len(prefix) :]
+        return self.name
+
+    @classmethod
+    def current(cls) -> Commune | None:
+        return db.session.scalars(select(cls).order_by(cls.id).limit(1)).first()
+
+
+class Office(db.Model):
+    """Đơn vị: an office of the People's Committee (VP, KT, VHXH, ...)."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # "CQCM" in a plan means every specialised office (cơ quan chuyên môn), not the centres.
+    is_specialised: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    users: Mapped[list[User]] = relationship(back_populates="office")
+
+    def __repr__(self) -> str:
+        return f"<Office {self.code}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{v}'" for v in ROLE_VALUES) + ")", name="role_known"
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in. Never deleted once they have history: deactivated instead."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    position_title: Mapped[str] = mapped_column(String(120), default="")  # chức vụ
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    office: Mapped[Office | None] = relationship(back_populates="users", lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    # -- roles -------------------------------------------------------------------------------
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.role_rows)
+
+    def set_roles(self, roles: set[Role] | set[str]) -> None:
+        wanted = {Role(r) for r in roles}
+        self.role_rows = [r for r in self.role_rows if Role(r.role) in wanted]
+        have = {Role(r.role) for r in self.role_rows}
+        self.role_rows.extend(UserRole(role=r.value) for r in sorted(wanted - have))
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.has_role(*LEADER_ROLES)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.has_role(Role.SECRETARIAT)
+
+    @property
+    def sees_all_offices(self) -> bool:
+        """Cross-office reading is for the secretariat, leaders and admin (SPEC §1)."""
+        return self.is_secretariat or self.is_leader or self.is_admin
+
+    def belongs_to(self, office: Office | int | None) -> bool:
+        office_id = office.id if isinstance(office, Office) else office
+        return office_id is not None and self.office_id == office_id
+
+    def can_see_office(self, office: Office | int | None) -> bool:
+        return self.sees_all_offices or self.belongs_to(office)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [r.label for r in Role if r in self.roles]
+
+    # -- passwords ---------------------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    # -- Flask-Login -------------------------------------------------------------------------
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

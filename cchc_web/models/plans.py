@@ -1,0 +1,384 @@
+"""The reform plan (kế hoạch CCHC): objectives, tasks and the offices' progress updates.
+
+Glossary: kế hoạch = plan; mục tiêu / chỉ tiêu = objective; nhiệm vụ = task; chủ trì = lead
+office; phối hợp = coordinating office; thường xuyên = ongoing; minh chứng = evidence;
+chậm tiến độ = late; nguyên nhân chủ quan / khách quan = subjective / objective cause;
+kế hoạch khắc phục = catch-up plan.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .files import Attachment
+from .org import Office, Role, User
+
+# SPEC §2: the reform fields (lĩnh vực CCHC). `chi_so` is for initiatives only.
+FIELDS: dict[str, str] = {
+    "chi_dao_dieu_hanh": "Công tác chỉ đạo, điều hành",
+    "the_che": "Cải cách thể chế",
+    "tthc": "Cải cách thủ tục hành chính",
+    "to_chuc_bo_may": "Cải cách tổ chức bộ máy hành chính nhà nước",
+    "cong_vu": "Cải cách chế độ công vụ",
+    "tai_chinh_cong": "Cải cách tài chính công",
+    "chinh_quyen_so": "Xây dựng và phát triển chính quyền điện tử, chính quyền số",
+}
+FIELD_ROMAN = dict(zip(FIELDS, ("1", "2", "3", "4", "5", "6", "7"), strict=True))
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"  # Dự thảo
+    ISSUED = "issued"  # Đã ban hành
+
+
+PLAN_STATUS_LABELS = {PlanStatus.DRAFT: "Dự thảo", PlanStatus.ISSUED: "Đã ban hành"}
+
+
+class TaskStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"  # Chưa thực hiện
+    IN_PROGRESS = "in_progress"  # Đang thực hiện
+    DONE = "done"  # Hoàn thành
+    LATE = "late"  # Chậm tiến độ
+
+
+TASK_STATUS_LABELS = {
+    TaskStatus.NOT_STARTED: "Chưa thực hiện",
+    TaskStatus.IN_PROGRESS: "Đang thực hiện",
+    TaskStatus.DONE: "Hoàn thành",
+    TaskStatus.LATE: "Chậm tiến độ",
+}
+
+
+class CauseType(enum.StrEnum):
+    SUBJECTIVE = "subjective"  # Chủ quan
+    OBJECTIVE = "objective"  # Khách quan
+
+
+CAUSE_LABELS = {CauseType.SUBJECTIVE: "Chủ quan", CauseType.OBJECTIVE: "Khách quan"}
+
+
+class Timing(enum.StrEnum):
+    MONTH = "month"  # a due month: "Tháng 7/2025"
+    ONGOING = "ongoing"  # "Thường xuyên": reported every month
+    NONE = "none"  # the plan gives no time (seed 001, tasks 4.x)
+
+
+COMPARISONS = (">=", "<=", ">", "<", "=")
+_REPORTING_ROLES = (Role.STAFF, Role.HEAD)
+COMPARISON_LABELS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+
+
+class Plan(db.Model):
+    """Kế hoạch CCHC: a period, a theme, the issuing document; draft → issued."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint(_in("status", [s.value for s in PlanStatus]), name="status_known"),
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    theme: Mapped[str] = mapped_column(Text, default="")  # chủ đề
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    doc_number: Mapped[str] = mapped_column(String(60), default="")  # "125/KH-UBND"
+    doc_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=PlanStatus.DRAFT.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Task.sort_order"
+    )
+    objectives: Mapped[list[Objective]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Objective.sort_order"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return PLAN_STATUS_LABELS[PlanStatus(self.status)]
+
+    def can_view(self, user: User) -> bool:
+        return user.is_authenticated
+
+    def can_edit(self, user: User) -> bool:
+        return user.is_secretariat
+
+    @classmethod
+    def current(cls) -> Plan | None:
+        """The plan whose period includes today, else the latest one."""
+        from ..timeutil import local_today
+
+        today = local_today()
+        found = db.session.scalars(
+            select(cls)
+            .where(cls.period_start <= today, cls.period_end >= today)
+            .order_by(cls.period_start.desc())
+        ).first()
+        return found or db.session.scalars(select(cls).order_by(cls.period_end.desc())).first()
+
+
+class Objective(db.Model):
+    """Mục tiêu: a measurable indicator "hồ sơ giải quyết đúng hạn ≥ 95 %" owned by an office."""
+
+    __tablename__ = "objectives"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code", name="uq_objectives_plan_code"),
+        CheckConstraint(_in("comparison", COMPARISONS), name="comparison_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    indicator: Mapped[str] = mapped_column(Text)  # chỉ tiêu
+    comparison: Mapped[str] = mapped_column(String(2))
+    target: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit: Mapped[str] = mapped_column(String(30), default="")
+    owner_office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    plan: Mapped[Plan] = relationship(back_populates="objectives")
+    owner_office: Mapped[Office] = relationship(lazy="joined")
+    values: Mapped[list[ObjectiveValue]] = relationship(
+        back_populates="objective",
+        cascade="all, delete-orphan",
+        order_by="ObjectiveValue.month",
+    )
+
+    @property
+    def target_text(self) -> str:
+        target = f"{self.target:f}".rstrip("0").rstrip(".") if self.target is not None else ""
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{COMPARISON_LABELS.get(self.comparison, self.comparison)} {target}{unit}"
+
+    def can_view(self, user: User) -> bool:
+        return user.is_authenticated
+
+    def can_enter_values(self, user: User) -> bool:
+        """The owner office reports the monthly values; the secretariat may correct them."""
+        return user.belongs_to(self.owner_office_id) or user.is_secretariat
+
+
+class ObjectiveValue(db.Model):
+    """The value of an objective for one month (first day of the month), one row per month."""
+
+    __tablename__ = "objective_values"
+    __table_args__ = (UniqueConstraint("objective_id", "month", name="uq_objective_values_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objective_id: Mapped[int] = mapped_column(
+        ForeignKey("objectives.id", ondelete="CASCADE"), index=True
+    )
+    month: Mapped[date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    objective: Mapped[Objective] = relationship(back_populates="values")
+    entered_by: Mapped[User | None] = relationship()
+
+
+class OfficeRole(enum.StrEnum):
+    LEAD = "lead"  # chủ trì
+    COORDINATING = "coordinating"  # phối hợp
+
+
+class TaskOffice(db.Model):
+    """Which offices lead a task and which coordinate. A task usually has one lead office, but
+    the plan may say "CQCM" (every specialised office) as the lead, so leads are rows too."""
+
+    __tablename__ = "task_offices"
+    __table_args__ = (
+        CheckConstraint(_in("role", [r.value for r in OfficeRole]), name="role_known"),
+    )
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+    office: Mapped[Office] = relationship(lazy="joined")
+
+
+class Task(db.Model):
+    """Nhiệm vụ: code "3.2", field, content, offices and timing (a due month, or ongoing)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code", name="uq_tasks_plan_code"),
+        CheckConstraint(_in("field", FIELDS), name="field_known"),
+        CheckConstraint(_in("timing", [t.value for t in Timing]), name="timing_known"),
+        CheckConstraint(
+            "(timing = 'month' AND due_month IS NOT NULL) "
+            "OR (timing <> 'month' AND due_month IS NULL)",
+            name="due_month_with_timing",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    timing: Mapped[str] = mapped_column(String(16), default=Timing.ONGOING.value)
+    due_month: Mapped[date | None] = mapped_column(Date)  # first day of the due month
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    plan: Mapped[Plan] = relationship(back_populates="tasks")
+    office_links: Mapped[list[TaskOffice]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    updates: Mapped[list[TaskUpdate]] = relationship(
+        back_populates="task",
+        cascade="all, delete-orphan",
+        order_by="TaskUpdate.id.desc()",
+    )
+
+    @property
+    def lead_offices(self) -> list[Office]:
+        return sorted(
+            (link.office for link in self.office_links if link.role == OfficeRole.LEAD),
+            key=lambda o: o.sort_order,
+        )
+
+    @property
+    def coordinating_offices(self) -> list[Office]:
+        return sorted(
+            (link.office for link in self.office_links if link.role == OfficeRole.COORDINATING),
+            key=lambda o: o.sort_order,
+        )
+
+    @property
+    def office_ids(self) -> set[int]:
+        return {link.office_id for link in self.office_links}
+
+    @property
+    def field_label(self) -> str:
+        return FIELDS.get(self.field, self.field)
+
+    @property
+    def timing_label(self) -> str:
+        if self.timing == Timing.MONTH and self.due_month:
+            return f"Tháng {self.due_month.month}/{self.due_month.year}"
+        if self.timing == Timing.ONGOING:
+            return "Thường xuyên"
+        return "Không ghi thời gian"
+
+    @property
+    def latest_update(self) -> TaskUpdate | None:
+        return self.updates[0] if self.updates else None
+
+    @property
+    def status(self) -> str:
+        latest = self.latest_update
+        return latest.status if latest else TaskStatus.NOT_STARTED.value
+
+    @property
+    def status_label(self) -> str:
+        return TASK_STATUS_LABELS[TaskStatus(self.status)]
+
+    @property
+    def progress(self) -> int:
+        latest = self.latest_update
+        return latest.progress if latest else 0
+
+    # -- permissions -------------------------------------------------------------------------
+    def can_view(self, user: User) -> bool:
+        return user.sees_all_offices or user.office_id in self.office_ids
+
+    def can_update(self, user: User) -> bool:
+        """Staff and heads of a lead or coordinating office report on the task."""
+        return user.office_id in self.office_ids and (
+            user.has_role(*_REPORTING_ROLES) or user.is_secretariat
+        )
+
+
+class TaskUpdate(db.Model):
+    """One progress report on a task: appended, never overwritten (the task's history)."""
+
+    __tablename__ = "task_updates"
+    __table_args__ = (
+        CheckConstraint(_in("status", [s.value for s in TaskStatus]), name="status_known"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_percent"),
+        CheckConstraint("status <> 'done' OR progress = 100", name="done_is_complete"),
+        CheckConstraint(
+            "cause_type IS NULL OR " + _in("cause_type", [c.value for c in CauseType]),
+            name="cause_type_known",
+        ),
+        # SPEC §3 / seed 004 §6: a late task carries its cause and a catch-up plan.
+        CheckConstraint(
+            "status <> 'late' OR (cause_type IS NOT NULL AND cause <> '' "
+            "AND catchup_action <> '' AND catchup_deadline IS NOT NULL "
+            "AND catchup_responsible <> '')",
+            name="late_needs_catchup_plan",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    # The update the author saw when writing this one: optimistic concurrency.
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("task_updates.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(default=0)
+    result: Mapped[str] = mapped_column(Text, default="")
+    cause_type: Mapped[str | None] = mapped_column(String(16))
+    cause: Mapped[str] = mapped_column(Text, default="")
+    catchup_action: Mapped[str] = mapped_column(Text, default="")
+    catchup_deadline: Mapped[date | None] = mapped_column(Date)
+    catchup_responsible: Mapped[str] = mapped_column(String(200), default="")
+
+    task: Mapped[Task] = relationship(back_populates="updates")
+    office: Mapped[Office | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(
+        secondary="task_update_attachments", lazy="selectin", order_by="Attachment.id"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return TASK_STATUS_LABELS[TaskStatus(self.status)]
+
+    @property
+    def cause_label(self) -> str:
+        return CAUSE_LABELS[CauseType(self.cause_type)] if self.cause_type else ""
+
+
+class TaskUpdateAttachment(db.Model):
+    """Evidence (minh chứng) of a task update."""
+
+    __tablename__ = "task_update_attachments"
+
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("task_updates.id", ondelete="CASCADE"), primary_key=True
+    )
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachments.id"), primary_key=True, unique=True
+    )

@@ -1,0 +1,60 @@
+"""The navigation menu, assembled from what each blueprint registers.
+
+A blueprint package calls `nav_item(...)` at import time; `base.html` shows the items whose
+endpoint exists and whose `visible(user)` allows it, so the menu shows what the role may do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request, url_for
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    order: int
+    visible: Callable[[Any], bool]
+    url_kwargs: Callable[[Any], dict] | None = None
+
+    def url(self, user: Any) -> str:
+        return url_for(self.endpoint, **(self.url_kwargs(user) if self.url_kwargs else {}))
+
+    def is_current(self) -> bool:
+        """Its own page, or another page of its blueprint that no other item names; when a
+        blueprint has several items, such pages belong to the first of them."""
+        if request.endpoint == self.endpoint:
+            return True
+        blueprint = self.endpoint.split(".", 1)[0]
+        if request.blueprint != blueprint or request.endpoint in _ITEMS:
+            return False
+        siblings = [i for i in _ITEMS.values() if i.endpoint.split(".", 1)[0] == blueprint]
+        return min(siblings, key=lambda i: i.order) is self
+
+
+_ITEMS: dict[str, NavItem] = {}
+
+
+def nav_item(
+    label: str,
+    endpoint: str,
+    *,
+    order: int,
+    visible: Callable[[Any], bool] = lambda user: True,
+    url_kwargs: Callable[[Any], dict] | None = None,
+) -> None:
+    _ITEMS[endpoint] = NavItem(label, endpoint, order, visible, url_kwargs)
+
+
+def items_for(user: Any) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        item
+        for item in sorted(_ITEMS.values(), key=lambda i: i.order)
+        if item.endpoint in current_app.view_functions and item.visible(user)
+    ]

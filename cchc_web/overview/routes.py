@@ -1,0 +1,138 @@
+from collections import Counter
+
+from flask import render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models.plans import FIELDS, TASK_STATUS_LABELS, Plan, TaskStatus
+from ..plans import queries
+from ..plans import services as plan_services
+from ..plans.charts import Bar, bar_chart
+from ..security import require
+from ..timeutil import local_today
+from ..views import paginate, query_args
+from . import bp, can_see_dashboard, services
+
+TONES = {"met": "ok", "at_risk": "warn", "missed": "bad", "no_data": ""}
+
+
+def _note(group: services.Group) -> str:
+    return f" · {group.tasks} nhiệm vụ" + (f", {group.late} chậm" if group.late else "")
+
+
+def _tone(group: services.Group) -> str:
+    return "bad" if group.late else "ok" if group.average >= 100 else ""
+
+
+def _plan() -> Plan | None:
+    plan_id = request.args.get("plan", type=int)
+    return db.session.get(Plan, plan_id) if plan_id else Plan.current()
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(can_see_dashboard(current_user))
+    plan = _plan()
+    if plan is None:
+        return render_template("overview/index.html", plan=None)
+    today = services.reference_date(plan, local_today())
+    offices = plan_services.active_offices()
+    fields = services.by_field(plan)
+    office_groups = services.by_office(plan, offices)
+    objectives = services.objective_states(plan, today.replace(day=1))
+    period, compliance = services.compliance(today)
+
+    def tasks_url(**kw):
+        return url_for("overview.tasks", plan=plan.id, **kw)
+
+    field_chart = bar_chart(
+        [Bar(g.label, g.average, tasks_url(field=g.key), _note(g), _tone(g)) for g in fields],
+        "Tiến độ trung bình theo lĩnh vực",
+    )
+    office_chart = bar_chart(
+        [
+            Bar(g.label, g.average, tasks_url(office=g.key, role="lead"), _note(g), _tone(g))
+            for g in office_groups
+        ],
+        "Tiến độ trung bình theo đơn vị chủ trì",
+    )
+    state_counts = Counter(state for _, _, state in objectives)
+    return render_template(
+        "overview/index.html",
+        plan=plan,
+        today=today,
+        fields=fields,
+        office_groups=office_groups,
+        field_chart=field_chart,
+        office_chart=office_chart,
+        late=services.late_tasks(plan),
+        objectives=objectives,
+        state_counts=state_counts,
+        state_labels=plan_services.OBJECTIVE_STATE_LABELS,
+        period=period,
+        compliance=compliance,
+        submitted=sum(1 for c in compliance if c.submitted),
+        missing=[c.office for c in compliance if not c.submitted and today >= period.deadline],
+        late_reports=[c for c in compliance if c.late],
+        status_counts=Counter(t.status for t in plan.tasks),
+        status_labels=TASK_STATUS_LABELS,
+        tasks_url=tasks_url,
+        tones=TONES,
+    )
+
+
+@bp.get("/tasks")
+@login_required
+def tasks():
+    """The list behind every task figure of the dashboard."""
+    require(can_see_dashboard(current_user))
+    plan = _plan()
+    office_code = request.args.get("office", "").upper()
+    office = next((o for o in plan_services.active_offices() if o.code == office_code), None)
+    filters = {
+        "field": request.args.get("field", "") if request.args.get("field") in FIELDS else "",
+        "status": request.args.get("status", "")
+        if request.args.get("status") in {s.value for s in TaskStatus}
+        else "",
+        "role": request.args.get("role", "")
+        if request.args.get("role") in ("lead", "coordinating")
+        else "",
+    }
+    stmt = queries.tasks_query(
+        plan.id if plan else -1, office_id=office.id if office else None, **filters
+    )
+    page = paginate(stmt)
+    return render_template(
+        "overview/tasks.html",
+        plan=plan,
+        page=page,
+        office=office,
+        filters=filters,
+        fields=FIELDS,
+        status_labels=TASK_STATUS_LABELS,
+        args=query_args(),
+    )
+
+
+@bp.get("/objectives")
+@login_required
+def objectives():
+    require(can_see_dashboard(current_user))
+    plan = _plan()
+    state = request.args.get("state", "")
+    rows = []
+    if plan is not None:
+        today = services.reference_date(plan, local_today())
+        rows = [
+            r
+            for r in services.objective_states(plan, today.replace(day=1))
+            if not state or r[2] == state
+        ]
+    return render_template(
+        "overview/objectives.html",
+        plan=plan,
+        rows=rows,
+        state=state,
+        state_labels=plan_services.OBJECTIVE_STATE_LABELS,
+    )

@@ -1,0 +1,11 @@
+"""Plans (kế hoạch CCHC): the secretariat creates, imports, edits and exports plans."""
+
+from flask import Blueprint
+
+from ..nav import nav_item
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+nav_item("Kế hoạch", "plans.index", order=20, visible=lambda u: u.is_authenticated)
+
+from . import demo, routes  # noqa: E402,F401

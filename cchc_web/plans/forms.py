@@ -1,0 +1,180 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models.plans import (
+    CAUSE_LABELS,
+    COMPARISON_LABELS,
+    FIELDS,
+    TASK_STATUS_LABELS,
+    Timing,
+)
+
+_INVALID = {
+    "DateField": "Ngày không hợp lệ.",
+    "IntegerField": "Hãy nhập một số nguyên.",
+    "DecimalField": "Hãy nhập một số (ví dụ 95 hoặc 95,5).",
+    "VNDecimalField": "Hãy nhập một số (ví dụ 95 hoặc 95,5).",
+    "SelectField": "Hãy chọn một mục trong danh sách.",
+    "RadioField": "Hãy chọn một mục trong danh sách.",
+}
+
+
+class VNForm(FlaskForm):
+    """WTForms' own coercion messages are English: replace them with Vietnamese ones."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            message = _INVALID.get(field.type)
+            typed = any(isinstance(v, str) and v.strip() for v in (field.raw_data or []))
+            choice = field.type in ("SelectField", "RadioField")
+            if choice and "Not a valid" not in str(field.errors):
+                continue  # a choice field's own Vietnamese messages stay
+            if message and field.errors and (typed or "Not a valid" in str(field.errors)):
+                field.errors = [message]  # something was typed but could not be read
+        return ok
+
+
+class VNDecimalField(DecimalField):
+    """A number typed the Vietnamese way, "92,5", as well as "92.5"."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [v.replace(" ", "").replace(",", ".") for v in valuelist]
+        super().process_formdata(valuelist)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _date(label: str, required: bool = True, **kwargs) -> DateField:
+    validators = [DataRequired(f"Hãy chọn {label.lower()}.")] if required else [Optional()]
+    return DateField(label, validators=validators, **kwargs)
+
+
+class PlanForm(VNForm):
+    title = StringField(
+        "Tên kế hoạch",
+        validators=[
+            DataRequired("Hãy nhập tên kế hoạch."),
+            Length(max=300, message="Tên kế hoạch dài tối đa 300 ký tự."),
+        ],
+    )
+    theme = TextAreaField("Chủ đề", validators=[Optional(), Length(max=2000)])
+    period_start = _date("Từ ngày")
+    period_end = _date("Đến ngày")
+    doc_number = StringField(
+        "Số văn bản",
+        validators=[Optional(), Length(max=60, message="Số văn bản dài tối đa 60 ký tự.")],
+    )
+    doc_date = _date("Ngày ban hành", required=False)
+
+
+class ImportForm(PlanForm):
+    tasks_file = FileField("Tệp nhiệm vụ (CSV hoặc Excel)")
+    objectives_file = FileField("Tệp mục tiêu (CSV hoặc Excel, không bắt buộc)")
+    # After a clean preview the files travel back in the confirmation form (base64).
+    tasks_blob = HiddenField()
+    tasks_name = HiddenField()
+    objectives_blob = HiddenField()
+    objectives_name = HiddenField()
+
+
+class TaskForm(VNForm):
+    code = StringField(
+        "Mã nhiệm vụ",
+        validators=[
+            DataRequired("Hãy nhập mã nhiệm vụ."),
+            Length(max=20, message="Mã dài tối đa 20 ký tự."),
+        ],
+    )
+    field = SelectField(
+        "Lĩnh vực",
+        choices=[("", "— Chọn lĩnh vực —"), *FIELDS.items()],
+        validators=[DataRequired("Hãy chọn lĩnh vực.")],
+    )
+    content = TextAreaField(
+        "Nội dung", validators=[DataRequired("Hãy nhập nội dung nhiệm vụ."), Length(max=5000)]
+    )
+    lead_office_ids = MultiCheckboxField("Đơn vị chủ trì", coerce=int, validate_choice=False)
+    coordinating_office_ids = MultiCheckboxField(
+        "Đơn vị phối hợp", coerce=int, validate_choice=False
+    )
+    timing = RadioField(
+        "Thời gian",
+        choices=[
+            (Timing.MONTH.value, "Hoàn thành trong tháng"),
+            (Timing.ONGOING.value, "Thường xuyên"),
+            (Timing.NONE.value, "Không ghi thời gian"),
+        ],
+        default=Timing.ONGOING.value,
+        validators=[InputRequired("Hãy chọn thời gian.")],
+    )
+    due_month = StringField("Tháng hoàn thành (ví dụ 2025-07)", validators=[Optional()])
+
+
+class ObjectiveForm(VNForm):
+    code = StringField("Mã", validators=[DataRequired("Hãy nhập mã."), Length(max=20)])
+    indicator = TextAreaField("Chỉ tiêu", validators=[DataRequired("Hãy nhập chỉ tiêu.")])
+    comparison = SelectField("Phép so sánh", choices=list(COMPARISON_LABELS.items()))
+    target = VNDecimalField(
+        "Giá trị mục tiêu",
+        places=None,
+        validators=[InputRequired("Hãy nhập giá trị mục tiêu là một số.")],
+    )
+    unit = StringField("Đơn vị tính", validators=[Optional(), Length(max=30)])
+    owner_office_id = SelectField("Đơn vị phụ trách", coerce=int, validate_choice=False)
+
+
+class ObjectiveValueForm(VNForm):
+    month = StringField("Tháng (ví dụ 2025-09)", validators=[DataRequired("Hãy nhập tháng.")])
+    value = VNDecimalField(
+        "Giá trị", places=None, validators=[InputRequired("Hãy nhập giá trị là một số.")]
+    )
+    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=2000)])
+
+
+class TaskUpdateForm(VNForm):
+    based_on = HiddenField()
+    status = RadioField(
+        "Tình trạng",
+        choices=list(TASK_STATUS_LABELS.items()),
+        validators=[InputRequired("Hãy chọn tình trạng thực hiện.")],
+    )
+    progress = IntegerField(
+        "Tiến độ (%)",
+        validators=[
+            InputRequired("Hãy nhập tiến độ (0–100)."),
+            NumberRange(0, 100, "Tiến độ là một số phần trăm từ 0 đến 100."),
+        ],
+    )
+    result = TextAreaField(
+        "Kết quả thực hiện",
+        validators=[Optional(), Length(max=5000, message="Tối đa 5000 ký tự.")],
+    )
+    cause_type = RadioField(
+        "Loại nguyên nhân", choices=list(CAUSE_LABELS.items()), validators=[Optional()]
+    )
+    cause = TextAreaField("Nguyên nhân", validators=[Optional(), Length(max=3000)])
+    catchup_action = TextAreaField("Giải pháp khắc phục", validators=[Optional(), Length(max=3000)])
+    catchup_deadline = DateField("Thời hạn hoàn thành mới", validators=[Optional()])
+    catchup_responsible = StringField(
+        "Người chịu trách nhiệm", validators=[Optional(), Length(max=200)]
+    )
+    evidence = MultipleFileField("Minh chứng")

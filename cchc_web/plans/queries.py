@@ -1,0 +1,57 @@
+"""Task lists shared by the office workspace, the dashboard and the reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, exists, func, select
+
+from ..models.plans import OfficeRole, Task, TaskOffice, TaskStatus, TaskUpdate, Timing
+
+
+def latest_status():
+    """The status of a task's newest update; "not started" when it has none."""
+    newest = (
+        select(TaskUpdate.status)
+        .where(TaskUpdate.task_id == Task.id)
+        .order_by(TaskUpdate.id.desc())
+        .limit(1)
+        .correlate(Task)
+        .scalar_subquery()
+    )
+    return func.coalesce(newest, TaskStatus.NOT_STARTED.value)
+
+
+def tasks_query(
+    plan_id: int | None,
+    *,
+    office_id: int | None = None,
+    role: str = "",
+    field: str = "",
+    status: str = "",
+    period: str = "",
+) -> Select:
+    """Tasks of a plan, filtered; `period` is "2025-07" (due that month), "ongoing" or "none"."""
+    stmt = select(Task).order_by(Task.sort_order, Task.id)
+    if plan_id is not None:
+        stmt = stmt.where(Task.plan_id == plan_id)
+    if office_id is not None:
+        link = select(TaskOffice.task_id).where(
+            TaskOffice.task_id == Task.id, TaskOffice.office_id == office_id
+        )
+        if role in (OfficeRole.LEAD, OfficeRole.COORDINATING):
+            link = link.where(TaskOffice.role == role)
+        stmt = stmt.where(exists(link))
+    if field:
+        stmt = stmt.where(Task.field == field)
+    if status:
+        stmt = stmt.where(latest_status() == status)
+    if period in (Timing.ONGOING, Timing.NONE):
+        stmt = stmt.where(Task.timing == period)
+    elif period:
+        try:
+            year, month = (int(p) for p in period.split("-", 1))
+            stmt = stmt.where(Task.due_month == date(year, month, 1))
+        except ValueError:
+            pass  # an unknown period filters nothing rather than failing
+    return stmt

@@ -1,0 +1,395 @@
+import base64
+import binascii
+from datetime import date
+
+from flask import flash, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import apply_domain_error
+from ..models import Role
+from ..models.plans import FIELDS, Objective, Plan, Task
+from ..security import get_or_404, get_or_404_for, require, roles_required
+from ..views import paginate, redirect_after_post
+from . import bp, importer, services
+from .charts import objective_chart
+from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
+
+secretariat_only = roles_required(Role.SECRETARIAT)
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def parse_month(text: str | None) -> date | None:
+    found = importer.parse_timing(text or "")
+    return found[1] if found else None
+
+
+def _plan_data(form: PlanForm) -> services.PlanData:
+    return services.PlanData(
+        title=form.title.data or "",
+        period_start=form.period_start.data,
+        period_end=form.period_end.data,
+        theme=form.theme.data or "",
+        doc_number=form.doc_number.data or "",
+        doc_date=form.doc_date.data,
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    page = paginate(select(Plan).order_by(Plan.period_start.desc(), Plan.id.desc()))
+    return render_template("plans/index.html", page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@secretariat_only
+def new_plan():
+    form = PlanForm()
+    if form.validate_on_submit():
+        try:
+            plan = services.create_plan(_plan_data(form), current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã tạo kế hoạch.", "success")
+            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/plan_form.html", form=form, plan=None)
+
+
+@bp.get("/<int:plan_id>")
+@login_required
+def show(plan_id: int):
+    plan = get_or_404_for(current_user, Plan, plan_id)
+    by_field: dict[str, list[Task]] = {code: [] for code in FIELDS}
+    for task in plan.tasks:
+        by_field.setdefault(task.field, []).append(task)
+    states = {
+        o.id: services.objective_state(o, v.value if (v := services.latest_value(o)) else None)
+        for o in plan.objectives
+    }
+    return render_template(
+        "plans/show.html",
+        plan=plan,
+        by_field=by_field,
+        fields=FIELDS,
+        states=states,
+        state_labels=services.OBJECTIVE_STATE_LABELS,
+        latest_value=services.latest_value,
+    )
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@secretariat_only
+def edit_plan(plan_id: int):
+    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
+    form = PlanForm(obj=plan if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_plan(plan, _plan_data(form), current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã lưu kế hoạch.", "success")
+            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/plan_form.html", form=form, plan=plan)
+
+
+@bp.post("/<int:plan_id>/issue")
+@secretariat_only
+def issue(plan_id: int):
+    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
+    try:
+        services.issue_plan(plan, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash("Đã ban hành kế hoạch.", "success")
+    return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+
+
+# -- import ------------------------------------------------------------------------------------
+def _file_payload(form: ImportForm, name: str) -> tuple[str, bytes] | None:
+    """The uploaded file, or the one carried back by the confirmation form."""
+    upload = request.files.get(name)
+    if upload is not None and upload.filename:
+        data = upload.read(MAX_IMPORT_BYTES + 1)
+        if len(data) > MAX_IMPORT_BYTES:
+            raise DomainError("Tệp nhập lớn hơn 2 MB.", field=name)
+        return upload.filename, data
+    prefix = name.removesuffix("_file")
+    blob = getattr(form, f"{prefix}_blob").data
+    if blob:
+        try:
+            return getattr(form, f"{prefix}_name").data or "", base64.b64decode(blob, validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise DomainError("Dữ liệu tệp bị hỏng; hãy chọn lại tệp.", field=name) from err
+    return None
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@secretariat_only
+def import_plan():
+    form = ImportForm()
+    parsed = None
+    confirmed = request.form.get("confirm") == "1"
+    if form.validate_on_submit():
+        try:
+            tasks_file = _file_payload(form, "tasks_file")
+            objectives_file = _file_payload(form, "objectives_file")
+            if tasks_file is None:
+                raise DomainError("Hãy chọn tệp nhiệm vụ.", field="tasks_file")
+            period = (form.period_start.data, form.period_end.data)
+            parsed = services.parse_plan_files(tasks_file, objectives_file, period)
+            form.tasks_name.data, form.tasks_blob.data = (
+                tasks_file[0],
+                base64.b64encode(tasks_file[1]).decode(),
+            )
+            if objectives_file:
+                form.objectives_name.data = objectives_file[0]
+                form.objectives_blob.data = base64.b64encode(objectives_file[1]).decode()
+            if confirmed and parsed.ok:
+                plan = services.import_plan(_plan_data(form), parsed, current_user)
+                db.session.commit()
+                flash(
+                    f"Đã nhập kế hoạch: {len(parsed.tasks)} nhiệm vụ, "
+                    f"{len(parsed.objectives)} mục tiêu.",
+                    "success",
+                )
+                return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+            parsed = None
+    offices = {o.code.upper(): o for o in services.active_offices()}
+    return render_template(
+        "plans/import.html",
+        form=form,
+        parsed=parsed,
+        fields=FIELDS,
+        offices=offices,
+        expand=services.expand_office_codes,
+    )
+
+
+# -- tasks -------------------------------------------------------------------------------------
+def _task_form_choices(form: TaskForm) -> None:
+    choices = [(o.id, f"{o.code} — {o.name}") for o in services.active_offices()]
+    form.lead_office_ids.choices = choices
+    form.coordinating_office_ids.choices = choices
+
+
+def _task_data(form: TaskForm) -> services.TaskData:
+    due = parse_month(form.due_month.data)
+    if form.timing.data == "month" and form.due_month.data and due is None:
+        raise DomainError("Tháng không hợp lệ; ghi dạng 2025-07.", field="due_month")
+    return services.TaskData(
+        code=form.code.data or "",
+        field=form.field.data or "",
+        content=form.content.data or "",
+        lead_office_ids=form.lead_office_ids.data or [],
+        coordinating_office_ids=form.coordinating_office_ids.data or [],
+        timing=form.timing.data or "",
+        due_month=due,
+    )
+
+
+@bp.route("/<int:plan_id>/tasks/new", methods=["GET", "POST"])
+@secretariat_only
+def new_task(plan_id: int):
+    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
+    form = TaskForm()
+    _task_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            task = services.create_task(plan, _task_data(form), current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(f"Đã thêm nhiệm vụ {task.code}.", "success")
+            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/task_form.html", form=form, plan=plan, task=None)
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@secretariat_only
+def edit_task(task_id: int):
+    task = get_or_404(Task, task_id)
+    require(task.plan.can_edit(current_user))
+    form = TaskForm(obj=task if request.method == "GET" else None)
+    _task_form_choices(form)
+    if request.method == "GET":
+        form.lead_office_ids.data = [o.id for o in task.lead_offices]
+        form.coordinating_office_ids.data = [o.id for o in task.coordinating_offices]
+        form.due_month.data = task.due_month.strftime("%Y-%m") if task.due_month else ""
+    if form.validate_on_submit():
+        try:
+            services.update_task(task, _task_data(form), current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(f"Đã lưu nhiệm vụ {task.code}.", "success")
+            return redirect_after_post(url_for("plans.show", plan_id=task.plan_id))
+    return render_template("plans/task_form.html", form=form, plan=task.plan, task=task)
+
+
+@bp.post("/tasks/<int:task_id>/remove")
+@secretariat_only
+def delete_task(task_id: int):
+    task = get_or_404(Task, task_id)
+    require(task.plan.can_edit(current_user))
+    plan_id = task.plan_id
+    try:
+        services.delete_task(task, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash("Đã xóa nhiệm vụ.", "success")
+    return redirect_after_post(url_for("plans.show", plan_id=plan_id))
+
+
+# -- objectives --------------------------------------------------------------------------------
+def _objective_form(obj: Objective | None = None) -> ObjectiveForm:
+    form = ObjectiveForm(obj=obj if request.method == "GET" else None)
+    form.owner_office_id.choices = [
+        (o.id, f"{o.code} — {o.name}") for o in services.active_offices()
+    ]
+    return form
+
+
+def _objective_data(form: ObjectiveForm) -> services.ObjectiveData:
+    return services.ObjectiveData(
+        code=form.code.data or "",
+        indicator=form.indicator.data or "",
+        comparison=form.comparison.data or "",
+        target=form.target.data,
+        unit=form.unit.data or "",
+        owner_office_id=form.owner_office_id.data,
+    )
+
+
+@bp.route("/<int:plan_id>/objectives/new", methods=["GET", "POST"])
+@secretariat_only
+def new_objective(plan_id: int):
+    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
+    form = _objective_form()
+    if form.validate_on_submit():
+        try:
+            services.create_objective(plan, _objective_data(form), current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã thêm chỉ tiêu.", "success")
+            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/objective_form.html", form=form, plan=plan, objective=None)
+
+
+@bp.route("/objectives/<int:objective_id>/edit", methods=["GET", "POST"])
+@secretariat_only
+def edit_objective(objective_id: int):
+    obj = get_or_404(Objective, objective_id)
+    require(obj.plan.can_edit(current_user))
+    form = _objective_form(obj)
+    if form.validate_on_submit():
+        try:
+            services.update_objective(obj, _objective_data(form), current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã lưu chỉ tiêu.", "success")
+            return redirect_after_post(url_for("plans.objective", objective_id=obj.id))
+    return render_template("plans/objective_form.html", form=form, plan=obj.plan, objective=obj)
+
+
+@bp.route("/objectives/<int:objective_id>", methods=["GET", "POST"])
+@login_required
+def objective(objective_id: int):
+    obj = get_or_404_for(current_user, Objective, objective_id)
+    form = ObjectiveValueForm()
+    if request.method == "POST":
+        require(obj.can_enter_values(current_user))
+        if form.validate_on_submit():
+            month = parse_month(form.month.data)
+            try:
+                if month is None:
+                    raise DomainError("Tháng không hợp lệ; ghi dạng 2025-09.", field="month")
+                services.record_objective_value(
+                    obj, month, form.value.data, form.note.data or "", current_user
+                )
+            except DomainError as err:
+                db.session.rollback()
+                apply_domain_error(form, err)
+            else:
+                db.session.commit()
+                flash("Đã lưu số liệu.", "success")
+                return redirect_after_post(url_for("plans.objective", objective_id=obj.id))
+    rows = [(v, services.objective_state(obj, v.value)) for v in obj.values]
+    return render_template(
+        "plans/objective.html",
+        objective=obj,
+        form=form,
+        rows=rows,
+        chart=objective_chart(obj),
+        state_labels=services.OBJECTIVE_STATE_LABELS,
+        can_enter=obj.can_enter_values(current_user),
+    )
+
+
+# -- export ------------------------------------------------------------------------------------
+@bp.get("/<int:plan_id>/export.xlsx")
+@login_required
+def export_xlsx(plan_id: int):
+    plan = get_or_404_for(current_user, Plan, plan_id)
+    import io
+
+    return send_file(
+        io.BytesIO(services.export_plan_xlsx(plan)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"ke-hoach-{plan.id}.xlsx",
+    )
+
+
+@bp.get("/<int:plan_id>/export.pdf")
+@login_required
+def export_pdf(plan_id: int):
+    plan = get_or_404_for(current_user, Plan, plan_id)
+    import io
+
+    from ..reports.exports import plan_pdf
+
+    return send_file(
+        io.BytesIO(plan_pdf(plan)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"ke-hoach-{plan.id}.pdf",
+    )
+
+
+@bp.app_template_filter("vn_number")
+def vn_number(value) -> str:
+    """95.50 → "95,5": Vietnamese decimal comma, no trailing zeros."""
+    if value is None:
+        return ""
+    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")

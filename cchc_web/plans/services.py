@@ -1,0 +1,615 @@
+"""Operations on plans, tasks, task updates and objectives; each checks its rule and audits."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from .. import attachments as attachment_service
+from .. import audit
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Attachment, Office, User
+from ..models.plans import (
+    FIELDS,
+    CauseType,
+    Objective,
+    ObjectiveValue,
+    OfficeRole,
+    Plan,
+    PlanStatus,
+    Task,
+    TaskOffice,
+    TaskStatus,
+    TaskUpdate,
+    TaskUpdateAttachment,
+    Timing,
+)
+from . import importer
+
+PLAN_FIELDS = ("title", "theme", "period_start", "period_end", "doc_number", "doc_date", "status")
+TASK_FIELDS = ("code", "field", "content", "timing", "due_month")
+UPDATE_FIELDS = (
+    "task_id",
+    "status",
+    "progress",
+    "result",
+    "cause_type",
+    "cause",
+    "catchup_action",
+    "catchup_deadline",
+    "catchup_responsible",
+)
+
+
+# -- offices -----------------------------------------------------------------------------------
+def active_offices() -> list[Office]:
+    return list(
+        db.session.scalars(
+            select(Office).where(Office.active).order_by(Office.sort_order, Office.code)
+        )
+    )
+
+
+def office_codes() -> set[str]:
+    return {o.code.upper() for o in active_offices()}
+
+
+def expand_office_codes(codes: Iterable[str]) -> list[Office]:
+    """Office codes to offices; "CQCM" stands for every specialised office (SPEC §1)."""
+    by_code = {o.code.upper(): o for o in active_offices()}
+    found: list[Office] = []
+    for code in codes:
+        code = code.upper()
+        group = (
+            [o for o in by_code.values() if o.is_specialised]
+            if code == importer.ALL_SPECIALISED
+            else [by_code[code]]
+            if code in by_code
+            else []
+        )
+        found.extend(o for o in group if o not in found)
+    return found
+
+
+# -- plans -------------------------------------------------------------------------------------
+@dataclass
+class PlanData:
+    title: str
+    period_start: date
+    period_end: date
+    theme: str = ""
+    doc_number: str = ""
+    doc_date: date | None = None
+
+
+def _check_plan(data: PlanData) -> None:
+    if not data.title.strip():
+        raise DomainError("Hãy nhập tên kế hoạch.", field="title")
+    if data.period_end < data.period_start:
+        raise DomainError("Ngày kết thúc phải sau ngày bắt đầu.", field="period_end")
+
+
+def create_plan(data: PlanData, actor: User | None = None) -> Plan:
+    """A new plan starts as a draft."""
+    _check_plan(data)
+    plan = Plan(
+        title=data.title.strip(),
+        theme=data.theme.strip(),
+        period_start=data.period_start,
+        period_end=data.period_end,
+        doc_number=data.doc_number.strip(),
+        doc_date=data.doc_date,
+        status=PlanStatus.DRAFT.value,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    audit.record("plan.create", plan, after=audit.snapshot(plan, PLAN_FIELDS), actor=actor)
+    return plan
+
+
+def update_plan(plan: Plan, data: PlanData, actor: User | None = None) -> Plan:
+    _check_plan(data)
+    outside = [
+        t.code
+        for t in plan.tasks
+        if t.due_month and not data.period_start.replace(day=1) <= t.due_month <= data.period_end
+    ]
+    if outside:
+        raise DomainError(
+            "Thời gian mới không bao gồm tháng hoàn thành của nhiệm vụ " + ", ".join(outside) + ".",
+            field="period_end",
+        )
+    before = audit.snapshot(plan, PLAN_FIELDS)
+    plan.title = data.title.strip()
+    plan.theme = data.theme.strip()
+    plan.period_start, plan.period_end = data.period_start, data.period_end
+    plan.doc_number, plan.doc_date = data.doc_number.strip(), data.doc_date
+    audit.record("plan.update", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS))
+    return plan
+
+
+def issue_plan(plan: Plan, actor: User | None = None) -> None:
+    """A plan is issued once it has tasks; an issued plan is what offices report on."""
+    if plan.status != PlanStatus.DRAFT:
+        raise DomainError("Kế hoạch đã được ban hành.")
+    if not plan.tasks:
+        raise DomainError("Kế hoạch chưa có nhiệm vụ nào, chưa thể ban hành.")
+    plan.status = PlanStatus.ISSUED.value
+    audit.record("plan.issue", plan, before={"status": "draft"}, after={"status": "issued"})
+
+
+# -- tasks -------------------------------------------------------------------------------------
+@dataclass
+class TaskData:
+    code: str
+    field: str
+    content: str
+    lead_office_ids: Sequence[int]
+    coordinating_office_ids: Sequence[int]
+    timing: str
+    due_month: date | None = None
+
+
+def _task_snapshot(task: Task) -> dict:
+    data = audit.snapshot(task, TASK_FIELDS)
+    data["lead"] = [o.code for o in task.lead_offices]
+    data["coordinating"] = [o.code for o in task.coordinating_offices]
+    return data
+
+
+def _apply_task(plan: Plan, task: Task, data: TaskData) -> None:
+    code = data.code.strip()
+    if not code:
+        raise DomainError("Hãy nhập mã nhiệm vụ.", field="code")
+    clash = db.session.scalar(
+        select(Task.id).where(Task.plan_id == plan.id, Task.code == code, Task.id != task.id)
+    )
+    if clash:
+        raise DomainError(f"Kế hoạch đã có nhiệm vụ mã “{code}”.", field="code")
+    if data.field not in FIELDS:
+        raise DomainError("Hãy chọn lĩnh vực.", field="field")
+    if not data.content.strip():
+        raise DomainError("Hãy nhập nội dung nhiệm vụ.", field="content")
+    if not data.lead_office_ids:
+        raise DomainError("Hãy chọn ít nhất một đơn vị chủ trì.", field="lead_office_ids")
+    if data.timing not in {t.value for t in Timing}:
+        raise DomainError("Hãy chọn thời gian thực hiện.", field="timing")
+    due = data.due_month.replace(day=1) if data.due_month else None
+    if data.timing == Timing.MONTH:
+        if due is None:
+            raise DomainError("Hãy chọn tháng phải hoàn thành.", field="due_month")
+        if not plan.period_start.replace(day=1) <= due <= plan.period_end:
+            raise DomainError("Tháng hoàn thành nằm ngoài thời gian của kế hoạch.", "due_month")
+    else:
+        due = None
+    task.code, task.field, task.content = code, data.field, data.content.strip()
+    task.timing, task.due_month = data.timing, due
+    leads = list(dict.fromkeys(data.lead_office_ids))
+    coordinating = [i for i in dict.fromkeys(data.coordinating_office_ids) if i not in leads]
+    task.office_links = [TaskOffice(office_id=i, role=OfficeRole.LEAD.value) for i in leads] + [
+        TaskOffice(office_id=i, role=OfficeRole.COORDINATING.value) for i in coordinating
+    ]
+
+
+def create_task(plan: Plan, data: TaskData, actor: User | None = None) -> Task:
+    # Not attached to `plan` yet: the duplicate check must not autoflush a half-made task.
+    task = Task(plan_id=plan.id, sort_order=len(plan.tasks) + 1)
+    _apply_task(plan, task, data)
+    db.session.add(task)
+    db.session.flush()
+    db.session.refresh(task)
+    audit.record("task.create", task, after=_task_snapshot(task), actor=actor)
+    return task
+
+
+def update_task(task: Task, data: TaskData, actor: User | None = None) -> Task:
+    before = _task_snapshot(task)
+    _apply_task(task.plan, task, data)
+    db.session.flush()
+    db.session.refresh(task)
+    audit.record("task.update", task, before=before, after=_task_snapshot(task), actor=actor)
+    return task
+
+
+def delete_task(task: Task, actor: User | None = None) -> None:
+    """A task that offices already reported on keeps its history: it cannot be deleted."""
+    if task.updates:
+        raise DomainError("Nhiệm vụ đã có báo cáo tiến độ nên không thể xóa.")
+    audit.record("task.delete", task, before=_task_snapshot(task), actor=actor)
+    db.session.delete(task)
+
+
+# -- import ------------------------------------------------------------------------------------
+def parse_plan_files(
+    tasks_file: tuple[str, bytes],
+    objectives_file: tuple[str, bytes] | None,
+    period: tuple[date, date] | None,
+) -> importer.ParseResult:
+    """Parse both files; file-level problems become issues at row 0, never exceptions."""
+    codes = office_codes()
+    result = importer.ParseResult()
+    try:
+        parsed = importer.parse_tasks(importer.read_table(*tasks_file), codes, period)
+        result.tasks, result.issues = parsed.tasks, parsed.issues
+    except importer.ImportFileError as err:
+        result.issues.append(importer.ImportIssue(0, "tasks_file", str(err)))
+    if objectives_file is not None:
+        try:
+            parsed = importer.parse_objectives(importer.read_table(*objectives_file), codes)
+            result.objectives = parsed.objectives
+            result.issues += [
+                importer.ImportIssue(i.row, i.column, "Mục tiêu: " + i.message) if i.row else i
+                for i in parsed.issues
+            ]
+        except importer.ImportFileError as err:
+            result.issues.append(importer.ImportIssue(0, "objectives_file", str(err)))
+    return result
+
+
+def import_plan(data: PlanData, parsed: importer.ParseResult, actor: User | None = None) -> Plan:
+    """Create a plan with every parsed task and objective, or refuse if any row has a problem."""
+    if not parsed.ok:
+        raise DomainError(f"Tệp còn {len(parsed.issues)} lỗi; chưa lưu gì.")
+    plan = create_plan(data, actor)
+    for order, row in enumerate(parsed.tasks, start=1):
+        leads = expand_office_codes(row.lead_codes)
+        coordinating = [o for o in expand_office_codes(row.coordinating_codes) if o not in leads]
+        task = Task(
+            plan=plan,
+            code=row.code,
+            field=row.field,
+            content=row.content,
+            timing=row.timing,
+            due_month=row.due_month,
+            sort_order=order,
+        )
+        task.office_links = [
+            TaskOffice(office=o, office_id=o.id, role=OfficeRole.LEAD.value) for o in leads
+        ] + [
+            TaskOffice(office=o, office_id=o.id, role=OfficeRole.COORDINATING.value)
+            for o in coordinating
+        ]
+        db.session.add(task)
+    by_code = {o.code.upper(): o for o in active_offices()}
+    for order, row in enumerate(parsed.objectives, start=1):
+        db.session.add(
+            Objective(
+                plan=plan,
+                code=row.code,
+                indicator=row.indicator,
+                comparison=row.comparison,
+                target=row.target,
+                unit=row.unit,
+                owner_office=by_code[row.owner_code],
+                sort_order=order,
+            )
+        )
+    db.session.flush()
+    audit.record(
+        "plan.import",
+        plan,
+        after={"tasks": len(parsed.tasks), "objectives": len(parsed.objectives)},
+        actor=actor,
+    )
+    return plan
+
+
+# -- export ------------------------------------------------------------------------------------
+def _office_cell(offices: list[Office]) -> str:
+    specialised = {o.id for o in active_offices() if o.is_specialised}
+    ids = {o.id for o in offices}
+    if specialised and specialised <= ids and len(specialised) > 1:
+        rest = [o.code for o in offices if o.id not in specialised]
+        return ";".join([importer.ALL_SPECIALISED, *rest])
+    return ";".join(o.code for o in offices)
+
+
+def _timing_cell(task: Task) -> str:
+    if task.timing == Timing.MONTH and task.due_month:
+        return task.due_month.strftime("%Y-%m")
+    return "thuong_xuyen" if task.timing == Timing.ONGOING else ""
+
+
+def export_plan_xlsx(plan: Plan) -> bytes:
+    """The plan in the import shape (sheet "Nhiệm vụ", sheet "Mục tiêu"): it re-imports as is."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Nhiệm vụ"
+    sheet.append(list(importer.TASK_COLUMNS))
+    for task in plan.tasks:
+        sheet.append(
+            [
+                task.code,
+                task.field,
+                task.content,
+                _office_cell(task.lead_offices),
+                _office_cell(task.coordinating_offices),
+                _timing_cell(task),
+            ]
+        )
+    objectives = workbook.create_sheet("Mục tiêu")
+    objectives.append(list(importer.OBJECTIVE_COLUMNS))
+    for objective in plan.objectives:
+        objectives.append(
+            [
+                objective.code,
+                objective.indicator,
+                objective.comparison,
+                float(objective.target),
+                objective.unit,
+                objective.owner_office.code,
+            ]
+        )
+    for ws, widths in ((sheet, (8, 20, 80, 14, 14, 14)), (objectives, (8, 70, 10, 10, 10, 10))):
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for letter, width in zip("ABCDEF", widths, strict=True):
+            ws.column_dimensions[letter].width = width
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # Codes such as "1.10" must stay text, not become the number 1.1.
+        for row in ws.iter_rows(min_row=2, max_col=1):
+            row[0].number_format = "@"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# -- task updates ------------------------------------------------------------------------------
+@dataclass
+class UpdateData:
+    status: str
+    progress: int | None
+    result: str = ""
+    cause_type: str | None = None
+    cause: str = ""
+    catchup_action: str = ""
+    catchup_deadline: date | None = None
+    catchup_responsible: str = ""
+    based_on_id: int | None = None
+
+
+class UpdateConflict(DomainError):
+    """Someone else saved an update after the one this form was based on."""
+
+    def __init__(self, latest: TaskUpdate) -> None:
+        who = latest.author.full_name if latest.author else "một người khác"
+        super().__init__(
+            f"{who} đã cập nhật nhiệm vụ này trong lúc bạn đang soạn. Nội dung bạn nhập vẫn "
+            "còn nguyên bên dưới: hãy xem cập nhật của họ rồi bấm lưu lại nếu vẫn muốn gửi."
+        )
+        self.latest = latest
+
+
+def _check_update(task: Task, data: UpdateData) -> None:
+    if data.status not in {s.value for s in TaskStatus}:
+        raise DomainError("Hãy chọn tình trạng thực hiện.", field="status")
+    if data.progress is None or not 0 <= data.progress <= 100:
+        raise DomainError("Tiến độ là một số phần trăm từ 0 đến 100.", field="progress")
+    if data.status == TaskStatus.DONE and data.progress != 100:
+        raise DomainError("Nhiệm vụ hoàn thành thì tiến độ phải là 100%.", field="progress")
+    if data.status == TaskStatus.NOT_STARTED and data.progress != 0:
+        raise DomainError("Nhiệm vụ chưa thực hiện thì tiến độ là 0%.", field="progress")
+    if data.status == TaskStatus.LATE:
+        # Seed 004 §6: each late task states its cause and how it will catch up.
+        if data.cause_type not in {c.value for c in CauseType}:
+            raise DomainError(
+                "Nhiệm vụ chậm tiến độ phải nêu nguyên nhân chủ quan hay khách quan.",
+                field="cause_type",
+            )
+        if not data.cause.strip():
+            raise DomainError("Hãy nêu nguyên nhân chậm tiến độ.", field="cause")
+        if not data.catchup_action.strip():
+            raise DomainError("Hãy nêu giải pháp khắc phục.", field="catchup_action")
+        if data.catchup_deadline is None:
+            raise DomainError("Hãy chọn thời hạn hoàn thành mới.", field="catchup_deadline")
+        if data.catchup_deadline < task.plan.period_start:
+            raise DomainError(
+                "Thời hạn mới không thể trước khi kế hoạch bắt đầu.", field="catchup_deadline"
+            )
+        if not data.catchup_responsible.strip():
+            raise DomainError("Hãy ghi người chịu trách nhiệm.", field="catchup_responsible")
+
+
+def record_task_update(
+    task: Task,
+    data: UpdateData,
+    author: User,
+    files: Sequence | None = None,
+) -> TaskUpdate:
+    """Append an update to the task's history (never overwrite one).
+
+    Refused when the author may not report on the task, when a late status lacks its cause
+    or catch-up plan, when a file is refused, or when another update was saved after the one
+    the author's form was based on (`UpdateConflict`, so the second writer loses nothing).
+    """
+    if not task.can_update(author):
+        raise DomainError("Bạn không thuộc đơn vị được giao nhiệm vụ này.")
+    _check_update(task, data)
+    latest_id = db.session.scalar(
+        select(func.max(TaskUpdate.id)).where(TaskUpdate.task_id == task.id)
+    )
+    if latest_id is not None and latest_id != data.based_on_id:
+        raise UpdateConflict(db.session.get(TaskUpdate, latest_id))
+    late = data.status == TaskStatus.LATE
+    update = TaskUpdate(
+        task=task,
+        office_id=author.office_id,
+        author=author,
+        based_on_id=latest_id,
+        status=data.status,
+        progress=data.progress,
+        result=data.result.strip(),
+        cause_type=data.cause_type if late else None,
+        cause=data.cause.strip() if late else "",
+        catchup_action=data.catchup_action.strip() if late else "",
+        catchup_deadline=data.catchup_deadline if late else None,
+        catchup_responsible=data.catchup_responsible.strip() if late else "",
+    )
+    db.session.add(update)
+    stored = attachment_service.store_uploads(files or [], author, field="evidence")
+    db.session.flush()
+    for attachment in stored:
+        db.session.add(TaskUpdateAttachment(update_id=update.id, attachment_id=attachment.id))
+    audit.record(
+        "task.progress",
+        update,
+        after={**audit.snapshot(update, UPDATE_FIELDS), "files": [a.id for a in stored]},
+        actor=author,
+    )
+    return update
+
+
+def task_of_attachment(attachment: Attachment) -> Task | None:
+    return db.session.scalar(
+        select(Task)
+        .join(TaskUpdate, TaskUpdate.task_id == Task.id)
+        .join(TaskUpdateAttachment, TaskUpdateAttachment.update_id == TaskUpdate.id)
+        .where(TaskUpdateAttachment.attachment_id == attachment.id)
+    )
+
+
+# -- objectives --------------------------------------------------------------------------------
+OBJECTIVE_FIELDS = ("code", "indicator", "comparison", "target", "unit", "owner_office_id")
+
+
+@dataclass
+class ObjectiveData:
+    code: str
+    indicator: str
+    comparison: str
+    target: Decimal | None
+    unit: str
+    owner_office_id: int | None
+
+
+def _apply_objective(plan: Plan, objective: Objective, data: ObjectiveData) -> None:
+    code = data.code.strip()
+    if not code:
+        raise DomainError("Hãy nhập mã chỉ tiêu.", field="code")
+    if any(o.code == code and o.id != objective.id for o in plan.objectives):
+        raise DomainError("Kế hoạch đã có chỉ tiêu mã này.", field="code")
+    if not data.indicator.strip():
+        raise DomainError("Hãy nhập chỉ tiêu.", field="indicator")
+    if data.comparison not in (">=", "<=", ">", "<", "="):
+        raise DomainError("Hãy chọn phép so sánh.", field="comparison")
+    if data.target is None:
+        raise DomainError("Hãy nhập giá trị mục tiêu là một số.", field="target")
+    if data.owner_office_id not in {o.id for o in active_offices()}:
+        raise DomainError("Hãy chọn đơn vị phụ trách.", field="owner_office_id")
+    objective.code, objective.indicator = code, data.indicator.strip()
+    objective.comparison, objective.target = data.comparison, data.target
+    objective.unit, objective.owner_office_id = data.unit.strip()[:30], data.owner_office_id
+
+
+def create_objective(plan: Plan, data: ObjectiveData, actor: User | None = None) -> Objective:
+    objective = Objective(plan_id=plan.id, sort_order=len(plan.objectives) + 1)
+    _apply_objective(plan, objective, data)
+    db.session.add(objective)
+    db.session.flush()
+    audit.record("objective.create", objective, after=audit.snapshot(objective, OBJECTIVE_FIELDS),
+                 actor=actor)  # fmt: skip
+    return objective
+
+
+def update_objective(objective: Objective, data: ObjectiveData, actor: User | None = None) -> None:
+    before = audit.snapshot(objective, OBJECTIVE_FIELDS)
+    _apply_objective(objective.plan, objective, data)
+    audit.record("objective.update", objective, before=before,
+                 after=audit.snapshot(objective, OBJECTIVE_FIELDS), actor=actor)  # fmt: skip
+
+
+class ObjectiveState:
+    MET = "met"  # Đạt
+    AT_RISK = "at_risk"  # Có nguy cơ không đạt
+    MISSED = "missed"  # Không đạt
+    NO_DATA = "no_data"  # Chưa có số liệu
+
+
+OBJECTIVE_STATE_LABELS = {
+    ObjectiveState.MET: "Đạt",
+    ObjectiveState.AT_RISK: "Có nguy cơ",
+    ObjectiveState.MISSED: "Không đạt",
+    ObjectiveState.NO_DATA: "Chưa có số liệu",
+}
+# Within this share of the target on the wrong side: at risk rather than missed.
+AT_RISK_MARGIN = Decimal("0.05")
+
+
+def compare(value: Decimal, comparison: str, target: Decimal) -> bool:
+    return {
+        ">=": value >= target,
+        "<=": value <= target,
+        ">": value > target,
+        "<": value < target,
+        "=": value == target,
+    }[comparison]
+
+
+def objective_state(objective: Objective, value: Decimal | None) -> str:
+    """Met when the comparison holds; at risk when the value misses by at most 5 % of the
+    target (or by one unit for a zero target such as "0 hồ sơ tồn đọng"); missed otherwise."""
+    if value is None:
+        return ObjectiveState.NO_DATA
+    target = Decimal(objective.target)
+    if compare(value, objective.comparison, target):
+        return ObjectiveState.MET
+    margin = abs(target) * AT_RISK_MARGIN if target else Decimal(1)
+    if abs(value - target) <= margin:
+        return ObjectiveState.AT_RISK
+    return ObjectiveState.MISSED
+
+
+def latest_value(objective: Objective, until: date | None = None) -> ObjectiveValue | None:
+    values = [v for v in objective.values if until is None or v.month <= until]
+    return values[-1] if values else None
+
+
+def record_objective_value(
+    objective: Objective, month: date, value: Decimal | None, note: str, actor: User
+) -> ObjectiveValue:
+    """The owner office reports one value per month; a second entry for a month corrects it."""
+    if not objective.can_enter_values(actor):
+        raise DomainError("Chỉ đơn vị phụ trách chỉ tiêu mới nhập được số liệu.")
+    if value is None:
+        raise DomainError("Hãy nhập giá trị là một số.", field="value")
+    if value < 0 or value > Decimal("1e9"):
+        raise DomainError("Giá trị không hợp lệ (từ 0 trở lên).", field="value")
+    if objective.unit.strip() == "%" and value > 100:
+        raise DomainError("Tỷ lệ phần trăm không thể vượt 100.", field="value")
+    month = month.replace(day=1)
+    plan = objective.plan
+    if not plan.period_start.replace(day=1) <= month <= plan.period_end:
+        raise DomainError("Tháng này nằm ngoài thời gian của kế hoạch.", field="month")
+    row = db.session.scalar(
+        select(ObjectiveValue).where(
+            ObjectiveValue.objective_id == objective.id, ObjectiveValue.month == month
+        )
+    )
+    before = audit.snapshot(row, ("month", "value", "note")) if row else None
+    if row is None:
+        row = ObjectiveValue(objective=objective, month=month)
+        db.session.add(row)
+    row.value, row.note, row.entered_by = value, note.strip(), actor
+    from ..timeutil import utcnow
+
+    row.entered_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "objective.value",
+        row,
+        before=before,
+        after=audit.snapshot(row, ("month", "value", "note")),
+        actor=actor,
+    )
+    return row

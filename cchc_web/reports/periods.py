@@ -1,0 +1,130 @@
+"""Reporting periods (SPEC §3): the Ministry's windows run from the 15th to the 14th.
+
+Month M of year Y: 15/(M-1) → 14/M; Q1: 15/12 of the previous year → 14/3; half-year: 15/12 →
+14/6; Q3: 15/6 → 14/9; year: 15/12 → 14/12. A report is due before the 20th of the month in
+which its period ends (seed 004 §7). The start day can be configured per commune
+(`Commune.settings["report_start_day"]`) for provinces that close on another day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from ..models import Commune
+from ..models.reports import ReportKind
+from ..timeutil import LOCAL_TZ
+
+DEADLINE_DAY = 20
+DEFAULT_START_DAY = 15
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: date
+    end: date
+    deadline: date
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.end.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == ReportKind.MONTH:
+            return f"Tháng {self.end.month}/{self.end.year}"
+        if self.kind == ReportKind.QUARTER:
+            return f"Quý {(self.end.month - 1) // 3 + 1}/{self.end.year}"
+        if self.kind == ReportKind.HALF_YEAR:
+            return f"6 tháng đầu năm {self.end.year}"
+        return f"Năm {self.end.year}"
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """[start of the first day, start of the day after the last) in UTC."""
+        first = datetime.combine(self.start, time.min, LOCAL_TZ).astimezone(UTC)
+        after = datetime.combine(self.end + timedelta(days=1), time.min, LOCAL_TZ)
+        return first, after.astimezone(UTC)
+
+    @property
+    def objective_month(self) -> date:
+        """Objective values are monthly: a period reports the month it ends in."""
+        return self.end.replace(day=1)
+
+
+def start_day() -> int:
+    commune = Commune.current()
+    day = (commune.settings or {}).get("report_start_day") if commune else None
+    return day if isinstance(day, int) and 2 <= day <= 28 else DEFAULT_START_DAY
+
+
+def _previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def _ending(kind: str, year: int, end_month: int, first_year: int, first_month: int) -> Period:
+    day = start_day()
+    return Period(
+        kind,
+        date(first_year, first_month, day),
+        date(year, end_month, day - 1),
+        date(year, end_month, DEADLINE_DAY),
+    )
+
+
+def month_period(year: int, month: int) -> Period:
+    return _ending(ReportKind.MONTH.value, year, month, *_previous_month(year, month))
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    """Q1 and Q3 (Q2 is the half-year report, Q4 the yearly one)."""
+    if quarter == 1:
+        return _ending(ReportKind.QUARTER.value, year, 3, year - 1, 12)
+    if quarter == 3:
+        return _ending(ReportKind.QUARTER.value, year, 9, year, 6)
+    raise ValueError("quarter must be 1 or 3")
+
+
+def half_year_period(year: int) -> Period:
+    return _ending(ReportKind.HALF_YEAR.value, year, 6, year - 1, 12)
+
+
+def year_period(year: int) -> Period:
+    return _ending(ReportKind.YEAR.value, year, 12, year - 1, 12)
+
+
+def period_for(kind: str, end: date) -> Period:
+    """The period of `kind` that ends in the month of `end`."""
+    if kind == ReportKind.MONTH:
+        return month_period(end.year, end.month)
+    if kind == ReportKind.QUARTER:
+        return quarter_period(end.year, 1 if end.month <= 3 else 3)
+    if kind == ReportKind.HALF_YEAR:
+        return half_year_period(end.year)
+    if kind == ReportKind.YEAR:
+        return year_period(end.year)
+    raise ValueError(kind)
+
+
+def current_month_period(today: date) -> Period:
+    """The monthly report people work on today: the period that is running, or the one that
+    has just ended while its deadline has not come (15th–19th)."""
+    if today.day < DEADLINE_DAY:
+        return month_period(today.year, today.month)
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return month_period(year, month)
+
+
+def last_due_month_period(today: date) -> Period:
+    """The latest monthly period whose deadline has come (the one compliance is checked on)."""
+    if today.day >= DEADLINE_DAY:
+        return month_period(today.year, today.month)
+    return month_period(*_previous_month(today.year, today.month))
+
+
+def recent_month_periods(today: date, count: int = 6) -> list[Period]:
+    period = current_month_period(today)
+    result = [period]
+    while len(result) < count:
+        result.append(month_period(*_previous_month(result[-1].end.year, result[-1].end.month)))
+    return result

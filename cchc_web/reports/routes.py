@@ -1,0 +1,248 @@
+import io
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import apply_domain_error
+from ..models import Office
+from ..models.reports import Report, ReportKind, ReportStatus
+from ..security import get_or_404_for, require
+from ..timeutil import local_today
+from ..views import paginate, redirect_after_post
+from . import bp, exports, periods, services
+from .forms import DecisionForm, NewReportForm, ReportTextForm
+
+
+def _office_or_404(code: str) -> Office:
+    office = db.session.scalar(select(Office).where(func.lower(Office.code) == code.lower()))
+    if office is None:
+        abort(404)
+    require(current_user.can_see_office(office))
+    return office
+
+
+def _period_from_key(key: str) -> periods.Period | None:
+    try:
+        kind, end = key.split(":", 1)
+        if kind not in {k.value for k in ReportKind}:
+            return None
+        return periods.period_for(kind, date.fromisoformat(end))
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The secretariat's compliance view; an office's people go to their office's reports."""
+    if not current_user.sees_all_offices:
+        if current_user.office is None:
+            abort(403)
+        return redirect(url_for("reports.office_reports", code=current_user.office.code.lower()))
+    today = local_today()
+    choices = periods.recent_month_periods(today, 8)
+    period = _period_from_key(request.args.get("period", "")) or periods.last_due_month_period(
+        today
+    )
+    if period.key not in {p.key for p in choices}:
+        choices.insert(0, period)
+    rows = services.compliance(period)
+    missing = services.missing_offices(period, today)
+    waiting = paginate(
+        select(Report).where(Report.status == ReportStatus.SUBMITTED).order_by(Report.submitted_at)
+    )
+    commune_reports = db.session.scalars(
+        select(Report).where(Report.office_id.is_(None)).order_by(Report.period_end.desc())
+    ).all()
+    return render_template(
+        "reports/index.html",
+        period=period,
+        choices=choices,
+        rows=rows,
+        missing=missing,
+        waiting=waiting,
+        today=today,
+        commune_reports=commune_reports,
+        offer=services.periods_to_offer(today),
+        new_form=NewReportForm(),
+    )
+
+
+@bp.get("/office/<code>/")
+@login_required
+def office_reports(code: str):
+    office = _office_or_404(code)
+    page = paginate(
+        select(Report)
+        .where(Report.office_id == office.id)
+        .order_by(Report.period_end.desc(), Report.kind)
+    )
+    existing = {
+        (r.kind, r.period_end)
+        for r in db.session.scalars(select(Report).where(Report.office_id == office.id))
+    }
+    offer = [p for p in services.periods_to_offer() if (p.kind, p.end) not in existing]
+    return render_template(
+        "reports/office.html",
+        office=office,
+        page=page,
+        offer=offer,
+        new_form=NewReportForm(),
+        can_start=current_user.belongs_to(office) and not current_user.is_leader,
+        reminder=services.reminder_for(office),
+    )
+
+
+@bp.post("/office/<code>/new")
+@login_required
+def new_report(code: str):
+    office = _office_or_404(code)
+    form = NewReportForm()
+    if not form.validate_on_submit():
+        flash("Hãy chọn kỳ báo cáo.", "error")
+        return redirect_after_post(url_for("reports.office_reports", code=code))
+    period = _period_from_key(form.period.data)
+    try:
+        if period is None:
+            raise DomainError("Kỳ báo cáo không hợp lệ.")
+        report = services.start_report(office, period, current_user)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect_after_post(url_for("reports.office_reports", code=code))
+    except IntegrityError:
+        # Two clicks at once: the unique constraint kept one report; show the list with it.
+        db.session.rollback()
+        flash("Báo cáo của kỳ này vừa được lập.", "info")
+        return redirect_after_post(url_for("reports.office_reports", code=code))
+    return redirect_after_post(url_for("reports.show", report_id=report.id))
+
+
+@bp.post("/commune/new")
+@login_required
+def new_commune_report():
+    require(current_user.is_secretariat)
+    form = NewReportForm()
+    period = _period_from_key(form.period.data or "") if form.validate_on_submit() else None
+    try:
+        if period is None:
+            raise DomainError("Kỳ báo cáo không hợp lệ.")
+        report = services.start_report(None, period, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect_after_post(url_for("reports.index"))
+    db.session.commit()
+    return redirect_after_post(url_for("reports.show", report_id=report.id))
+
+
+def _render_report(report: Report, text_form=None, decision_form=None):
+    data = services.report_data(report)
+    return render_template(
+        "reports/show.html",
+        report=report,
+        data=data,
+        groups=services.rows_by_field(data),
+        text_form=text_form or ReportTextForm(obj=report),
+        decision_form=decision_form or DecisionForm(),
+        can_edit=report.can_edit(current_user),
+        can_submit=report.can_submit(current_user),
+        can_decide=report.can_decide(current_user),
+    )
+
+
+@bp.get("/<int:report_id>")
+@login_required
+def show(report_id: int):
+    report = get_or_404_for(current_user, Report, report_id)
+    return _render_report(report)
+
+
+@bp.post("/<int:report_id>/text")
+@login_required
+def save_text(report_id: int):
+    report = get_or_404_for(current_user, Report, report_id, check="can_edit")
+    form = ReportTextForm()
+    if form.validate_on_submit():
+        try:
+            services.save_text(
+                report,
+                form.direction.data or "",
+                form.strengths_limits.data or "",
+                form.next_tasks.data or "",
+                current_user,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            submit = request.form.get("submit_after") == "1"
+            if submit:
+                try:
+                    services.submit_report(report, current_user)
+                except DomainError as err:
+                    db.session.rollback()
+                    apply_domain_error(form, err)
+                    return _render_report(report, text_form=form)
+            db.session.commit()
+            flash("Đã nộp báo cáo." if submit else "Đã lưu báo cáo.", "success")
+            return redirect_after_post(url_for("reports.show", report_id=report.id))
+    return _render_report(report, text_form=form)
+
+
+@bp.post("/<int:report_id>/decide")
+@login_required
+def decide(report_id: int):
+    report = get_or_404_for(current_user, Report, report_id)
+    require(report.can_decide(current_user))
+    form = DecisionForm()
+    action = request.form.get("action")
+    if form.validate_on_submit():
+        try:
+            if action == "accept":
+                services.accept_report(report, current_user, form.comment.data or "")
+            elif action == "return":
+                services.return_report(report, current_user, form.comment.data or "")
+            else:
+                raise DomainError("Hãy chọn tiếp nhận hoặc trả lại.")
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(
+                "Đã tiếp nhận báo cáo." if action == "accept" else "Đã trả lại báo cáo.",
+                "success",
+            )
+            return redirect_after_post(url_for("reports.show", report_id=report.id))
+    return _render_report(report, decision_form=form)
+
+
+@bp.get("/<int:report_id>.pdf")
+@login_required
+def pdf(report_id: int):
+    report = get_or_404_for(current_user, Report, report_id)
+    return send_file(
+        io.BytesIO(exports.report_pdf(report)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"bao-cao-{report.id}.pdf",
+    )
+
+
+@bp.get("/<int:report_id>.xlsx")
+@login_required
+def xlsx(report_id: int):
+    report = get_or_404_for(current_user, Report, report_id)
+    return send_file(
+        io.BytesIO(exports.report_xlsx(report)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"bao-cao-{report.id}.xlsx",
+    )

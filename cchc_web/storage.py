@@ -1,0 +1,305 @@
+"""Evidence files (minh chứng): the one place that accepts, stores and serves uploads.
+
+Task updates, initiatives and PAR index self-scores all go through :func:`save_upload`,
+so one rule set applies everywhere:
+
+* only PDF, DOCX, XLSX, JPG/JPEG and PNG, recognised by their *content*; the extension of
+  the user's file name must agree with what the content is;
+* at most ``max_bytes`` (20 MB by default) per file, never empty;
+* a refused upload leaves nothing on disk;
+* files live under the upload root as ``<key[:2]>/<key>`` with a random hex key; the
+  user's file name is kept only for display and downloads, never used as a path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import BinaryIO, Protocol
+
+from flask import Response, send_file
+from werkzeug.exceptions import NotFound
+
+__all__ = [
+    "ACCEPT_ATTRIBUTE",
+    "ALLOWED_EXTENSIONS",
+    "ALLOWED_KINDS",
+    "ALLOWED_KINDS_LABEL",
+    "DEFAULT_MAX_BYTES",
+    "UPLOAD_HELP_TEXT",
+    "FileKind",
+    "InvalidStorageKey",
+    "StoredFile",
+    "UploadRejected",
+    "delete_stored",
+    "detect_kind",
+    "format_size",
+    "help_text",
+    "open_stored",
+    "path_for",
+    "sanitize_filename",
+    "save_upload",
+    "send_stored",
+]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+CHUNK_SIZE = 64 * 1024
+MAX_NAME_LENGTH = 255
+_KEY_RE = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """An accepted file kind: how users call it, its MIME type, extensions and signature."""
+
+    label: str
+    mime: str
+    extensions: tuple[str, ...]
+    magic: bytes
+    # OOXML files are all ZIPs; this part is what tells a Word file from an Excel one.
+    zip_member: str | None = None
+
+
+_ZIP = b"PK\x03\x04"
+_OOXML = "application/vnd.openxmlformats-officedocument."
+ALLOWED_KINDS: MappingProxyType[str, FileKind] = MappingProxyType(
+    {
+        "pdf": FileKind("PDF", "application/pdf", (".pdf",), b"%PDF-"),
+        "docx": FileKind(
+            "DOCX", _OOXML + "wordprocessingml.document", (".docx",), _ZIP, "word/document.xml"
+        ),
+        "xlsx": FileKind(
+            "XLSX", _OOXML + "spreadsheetml.sheet", (".xlsx",), _ZIP, "xl/workbook.xml"
+        ),
+        "jpeg": FileKind("JPG", "image/jpeg", (".jpg", ".jpeg"), b"\xff\xd8\xff"),
+        "png": FileKind("PNG", "image/png", (".png",), b"\x89PNG\r\n\x1a\n"),
+    }
+)
+_KIND_BY_EXTENSION = {ext: kind for kind, spec in ALLOWED_KINDS.items() for ext in spec.extensions}
+ALLOWED_EXTENSIONS = frozenset(_KIND_BY_EXTENSION)
+#: Value for ``<input type="file" accept=...>``; a convenience only, the server decides.
+ACCEPT_ATTRIBUTE = ",".join(_KIND_BY_EXTENSION)
+ALLOWED_KINDS_LABEL = ", ".join(spec.label for spec in ALLOWED_KINDS.values())
+_HEAD_SIZE = max(len(spec.magic) for spec in ALLOWED_KINDS.values())
+
+
+def format_size(n_bytes: int) -> str:
+    """Size for Vietnamese users: ``20 MB``, ``1,5 MB``, ``512 KB``, ``1000 byte``."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n_bytes >= factor:
+            number = f"{n_bytes / factor:.1f}".rstrip("0").rstrip(".")
+            return f"{number.replace('.', ',')} {unit}"
+    return f"{n_bytes} byte"
+
+
+def help_text(max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Form help text listing the accepted kinds and the size limit."""
+    return f"{ALLOWED_KINDS_LABEL}; tối đa {format_size(max_bytes)}"
+
+
+UPLOAD_HELP_TEXT = help_text()
+
+
+class UploadRejected(ValueError):
+    """An upload refused by the rules; ``message`` is Vietnamese and safe to show the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidStorageKey(ValueError):
+    """A storage key that is not one this module generates (possible path traversal)."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the caller records about a stored upload (all of it safe to display)."""
+
+    storage_key: str
+    original_name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+class StoredFileLike(Protocol):
+    storage_key: str
+    original_name: str
+    content_type: str
+
+
+class _Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def sanitize_filename(name: str | None) -> str:
+    """Display name from a user-supplied one: NFC, no directories (``/`` or ``\\``), no control
+    or format characters (incl. bidi overrides), whitespace collapsed, at most 255 characters
+    with the extension kept. Vietnamese letters are kept. May return ``""``."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = " ".join(name.split())
+    if not name.strip("."):
+        return ""
+    if len(name) > MAX_NAME_LENGTH:
+        stem, ext = os.path.splitext(name)
+        ext = ext if len(ext) <= 16 else ""
+        name = stem[: MAX_NAME_LENGTH - len(ext)].rstrip() + ext
+    return name
+
+
+def _mismatch(name: str, spec: FileKind) -> UploadRejected:
+    return UploadRejected(
+        f"Tệp “{name}” không phải là {spec.label} hợp lệ (nội dung không khớp với phần mở rộng)."
+    )
+
+
+def _zip_members(path: str | os.PathLike[str]) -> frozenset[str]:
+    # ZipFile reads only the central directory and nothing is decompressed, so a zip bomb
+    # costs no more than its (size-limited) bytes on disk.
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return frozenset(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return frozenset()
+
+
+def detect_kind(path: str | os.PathLike[str]) -> str | None:
+    """Kind of the file at ``path`` judged by content only (a key of ``ALLOWED_KINDS``), or
+    ``None``. DOCX/XLSX must be ZIPs listing ``[Content_Types].xml`` and their main part."""
+    with open(path, "rb") as f:
+        head = f.read(_HEAD_SIZE)
+    members: frozenset[str] | None = None
+    for kind, spec in ALLOWED_KINDS.items():
+        if not head.startswith(spec.magic):
+            continue
+        if spec.zip_member is None:
+            return kind
+        if members is None:
+            members = _zip_members(path)
+        if {"[Content_Types].xml", spec.zip_member} <= members:
+            return kind
+    return None
+
+
+def _copy_limited(
+    stream: _Readable, out: BinaryIO, name: str, spec: FileKind, max_bytes: int
+) -> tuple[int, str]:
+    """Copy ``stream`` to ``out``; refuse as soon as the size passes ``max_bytes`` or the first
+    bytes cannot be ``spec`` (so a large wrong file is not read to the end)."""
+    digest, size, head = hashlib.sha256(), 0, b""
+    # Never ask for more than one byte past the limit: that byte alone proves it is too big.
+    while chunk := stream.read(min(CHUNK_SIZE, max_bytes + 1 - size)):
+        size += len(chunk)
+        if size > max_bytes:
+            raise UploadRejected(f"Tệp “{name}” vượt quá {format_size(max_bytes)}.")
+        if len(head) < _HEAD_SIZE:
+            head += chunk[:_HEAD_SIZE]
+            if len(head) >= len(spec.magic) and not head.startswith(spec.magic):
+                raise _mismatch(name, spec)
+        digest.update(chunk)
+        out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def save_upload(
+    file: object,
+    original_name: str | None,
+    upload_root: str | os.PathLike[str],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> StoredFile:
+    """Store one upload and describe it, or raise :class:`UploadRejected` storing nothing.
+
+    ``file`` is a werkzeug ``FileStorage`` (its ``.stream`` is read) or any binary file object,
+    read from its current position. ``original_name`` defaults to ``file.filename``. Enforces:
+    allowed extension, non-empty, at most ``max_bytes``, content matching the extension.
+    """
+    if max_bytes <= 0:
+        raise ValueError("max_bytes must be positive")
+    if original_name is None:
+        original_name = getattr(file, "filename", None)
+    name = sanitize_filename(original_name)
+    kind = _KIND_BY_EXTENSION.get(os.path.splitext(name)[1].lower())
+    if kind is None:
+        raise UploadRejected(f"Chỉ chấp nhận tệp {ALLOWED_KINDS_LABEL}.")
+    spec = ALLOWED_KINDS[kind]
+    stream: _Readable = getattr(file, "stream", file)
+
+    root = Path(upload_root)
+    root.mkdir(parents=True, exist_ok=True)
+    # The temp file sits in the root (same filesystem, so os.replace is atomic) rather than in
+    # a shard directory, so a refused upload does not even leave an empty directory behind.
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=root)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            size, sha256 = _copy_limited(stream, out, name, spec, max_bytes)
+            out.flush()
+            os.fsync(out.fileno())
+        if size == 0:
+            raise UploadRejected("Tệp rỗng.")
+        if detect_kind(tmp) != kind:
+            raise _mismatch(name, spec)
+        key = secrets.token_hex(16)
+        final = path_for(root, key)
+        final.parent.mkdir(exist_ok=True)
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return StoredFile(key, name, size, spec.mime, sha256)
+
+
+def path_for(upload_root: str | os.PathLike[str], storage_key: str) -> Path:
+    """Path of a stored file. Only keys of exactly 32 lowercase hex digits are accepted, so a
+    key can never point outside its shard directory; anything else raises InvalidStorageKey."""
+    if not isinstance(storage_key, str) or not _KEY_RE.fullmatch(storage_key):
+        raise InvalidStorageKey(f"invalid storage key: {storage_key!r}")
+    return Path(upload_root) / storage_key[:2] / storage_key
+
+
+def open_stored(upload_root: str | os.PathLike[str], storage_key: str) -> BinaryIO:
+    """Open a stored file for binary reading (FileNotFoundError if it is gone)."""
+    return path_for(upload_root, storage_key).open("rb")
+
+
+def delete_stored(upload_root: str | os.PathLike[str], storage_key: str) -> bool:
+    """Delete a stored file; True if it existed. The shard directory is left in place because a
+    concurrent save may be about to move a file into it."""
+    try:
+        path_for(upload_root, storage_key).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def send_stored(upload_root: str | os.PathLike[str], stored: StoredFileLike) -> Response:
+    """Download response for a stored file: always an attachment (never rendered inline) under
+    its original, possibly Vietnamese, name, with ``nosniff``. Missing file or bad key: 404."""
+    try:
+        path = path_for(upload_root, stored.storage_key).absolute()
+    except InvalidStorageKey:
+        raise NotFound() from None
+    if not path.is_file():
+        raise NotFound()
+    response = send_file(
+        path,
+        mimetype=stored.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=stored.original_name or stored.storage_key,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Evidence is behind login: shared proxies must not keep a copy.
+    response.cache_control.private = True
+    return response

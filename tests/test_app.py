@@ -1,0 +1,128 @@
+"""The page shell: error pages, security headers, static files, the migration itself."""
+
+import flask_migrate
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import abort
+from sqlalchemy import inspect
+
+from cchc_web import create_app
+from cchc_web.extensions import db
+from cchc_web.security import public
+
+
+def test_404_page_is_vietnamese(client, login_as):
+    login_as("staff")
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.get_data(as_text=True)
+
+
+def test_500_and_403_pages_hide_the_stack_trace(tmp_path):
+    # A separate app: routes cannot be added to the shared one once it has served requests.
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path))
+
+    @app.get("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret internals")
+
+    @app.get("/forbidden")
+    @public
+    def forbidden():
+        abort(403)
+
+    client = app.test_client()
+    response = client.get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Lỗi hệ thống" in page
+    assert "secret internals" not in page and "Traceback" not in page
+    forbidden_page = client.get("/forbidden")
+    assert forbidden_page.status_code == 403
+    assert "Không có quyền truy cập" in forbidden_page.get_data(as_text=True)
+
+
+def test_static_files_need_no_login_and_htmx_is_vendored(client):
+    response = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert response.status_code == 200
+    assert b"htmx 2.0.11" in response.data[:200]
+    assert client.get("/static/css/app.css").status_code == 200
+
+
+def test_pages_load_nothing_from_outside(client, login_as):
+    login_as("admin", office=None)
+    for url in ("/login", "/", "/admin/users"):
+        page = client.get(url).get_data(as_text=True)
+        assert "http://" not in page and "https://" not in page, url
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_csrf_token_header_for_htmx_on_body(client, login_as):
+    login_as("staff")
+    page = client.get("/").get_data(as_text=True)
+    assert 'hx-headers=\'{"X-CSRFToken": "' in page
+
+
+def test_schema_from_migrations_matches_models(app):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_migrations_downgrade_and_upgrade_from_empty(app):
+    flask_migrate.downgrade(revision="base")
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    flask_migrate.upgrade()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"users", "offices", "communes", "user_roles", "audit_log", "login_attempts"} <= tables
+
+
+def test_every_page_needs_login_even_unknown_ones(client):
+    for url in ("/", "/admin/users", "/account/password", "/khong-co-trang-nay"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/login"), url
+    assert client.get("/login").status_code == 200
+
+
+def test_public_views_and_forgotten_decorators(tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path))
+
+    @app.get("/forgot-login-required")
+    def forgot():
+        return "secret"
+
+    @app.get("/open")
+    @public
+    def open_view():
+        return "hello"
+
+    client = app.test_client()
+    assert client.get("/forgot-login-required").status_code == 302
+    assert client.get("/open").get_data(as_text=True) == "hello"
+
+
+def test_htmx_post_redirect_is_a_full_page_load(app):
+    from cchc_web.views import redirect_after_post
+
+    with app.test_request_context("/", method="POST", headers={"HX-Request": "true"}):
+        response = redirect_after_post("/admin/users")
+        assert response.headers["HX-Redirect"] == "/admin/users"
+        assert "HX-Location" not in response.headers
+    with app.test_request_context("/", method="POST"):
+        response = redirect_after_post("/admin/users")
+        assert response.status_code == 303 and response.headers["Location"] == "/admin/users"
+
+
+def test_only_one_nav_item_is_current(client, login_as):
+    login_as("chairman", office=None)
+    for url in ("/decisions/", "/verify"):
+        page = client.get(url).get_data(as_text=True)
+        assert page.count('aria-current="page"') == 1, url

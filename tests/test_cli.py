@@ -1,0 +1,128 @@
+from sqlalchemy import func, select
+
+from cchc_web.cli import DEMO_USERNAMES
+from cchc_web.demo import DEMO_PASSWORD
+from cchc_web.extensions import db
+from cchc_web.models import Commune, Office, Role, User
+
+from .factories import make_user
+
+DEMO_ACCOUNTS = [
+    "admin",
+    "chutich",
+    "phochutich",
+    *(
+        f"{code}.{kind}"
+        for code in ("vp", "kt", "vhxh", "hcc", "vhtt", "ca", "qs")
+        for kind in ("lanhdao", "canbo")
+    ),
+]
+
+
+def test_seed_demo_creates_commune_offices_and_accounts(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    commune = Commune.current()
+    assert (commune.name, commune.province) == ("Xã Chí Minh", "Thành phố Hải Phòng")
+    codes = set(db.session.scalars(select(Office.code)))
+    assert codes == {"VP", "KT", "VHXH", "HCC", "VHTT", "CA", "QS"}
+    assert set(DEMO_ACCOUNTS) == DEMO_USERNAMES
+    for username in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert user is not None and user.check_password(DEMO_PASSWORD), username
+
+    def roles(name):
+        # The initiatives seeder makes five of these accounts council members (SPEC §7).
+        user = db.session.scalar(select(User).where(User.username == name))
+        return user.roles - {Role.COUNCIL_MEMBER}
+
+    assert roles("vhxh.lanhdao") == {Role.HEAD, Role.SECRETARIAT}
+    assert roles("vhxh.canbo") == {Role.STAFF, Role.SECRETARIAT}
+    assert roles("kt.lanhdao") == {Role.HEAD}
+    assert roles("chutich") == {Role.CHAIRMAN}
+    assert roles("phochutich") == {Role.VICE_CHAIRMAN}
+    assert roles("admin") == {Role.ADMIN}
+    assert db.session.scalar(select(User).where(User.username == "qs.canbo")).office.code == "QS"
+
+
+def test_seed_demo_is_idempotent(runner):
+    runner.invoke(args=["seed-demo"])
+    count = db.session.scalar(select(func.count(User.id)))
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(User.id))) == count
+    assert db.session.scalar(select(func.count(Office.id))) == 7
+
+
+def test_seed_demo_refuses_real_data(runner, commune):
+    make_user(username="nguyenvana")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "không phải tài khoản mẫu" in result.output or "thật" in result.output
+    assert db.session.scalar(select(User).where(User.username == "admin")) is None
+
+
+def test_every_demo_account_logs_in_to_a_200_home(runner, client):
+    runner.invoke(args=["seed-demo"])
+    for username in DEMO_ACCOUNTS:
+        response = client.post(
+            "/login", data={"username": username, "password": DEMO_PASSWORD}, follow_redirects=True
+        )
+        assert response.status_code == 200, username
+        assert "Xin chào" in response.get_data(as_text=True), username
+        client.post("/logout", data={})
+
+
+def test_create_user_command(runner, commune):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "quantri",
+            "--full-name",
+            "Quản Trị",
+            "--role",
+            "admin",
+            "--password",
+            "Admin@2025",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "quantri"))
+    assert user.roles == {Role.ADMIN} and user.check_password("Admin@2025")
+    dup = runner.invoke(
+        args=[
+            "create-user",
+            "quantri",
+            "--full-name",
+            "X",
+            "--role",
+            "admin",
+            "--password",
+            "Admin@2025",
+        ]
+    )
+    assert dup.exit_code != 0 and "đã có người dùng" in dup.output
+    bad_office = runner.invoke(
+        args=[
+            "create-user",
+            "x.y",
+            "--full-name",
+            "X",
+            "--role",
+            "staff",
+            "--office",
+            "ZZ",
+            "--password",
+            "Admin@2025",
+        ]
+    )
+    assert bad_office.exit_code != 0 and "Không có đơn vị mã ZZ" in bad_office.output
+
+
+def test_init_commune_command(runner):
+    result = runner.invoke(
+        args=["init-commune", "--name", "Phường Gia Viên", "--province", "Thành phố Hải Phòng"]
+    )
+    assert result.exit_code == 0, result.output
+    assert Commune.current().name == "Phường Gia Viên"
+    assert runner.invoke(args=["init-commune", "--name", "X", "--province", "Y"]).exit_code != 0
