@@ -62,7 +62,10 @@ def test_backup_restore_round_trip(app, runner, upload_root, tmp_path):
     # Damage everything the backup covers.
     office = db.session.scalar(select(Office).where(Office.code == "VP"))
     office.name = "Đã bị sửa"
-    db.session.delete(db.session.scalar(select(User).where(User.username == "qs.canbo")))
+    # Demo users are referenced by history (audit log, updates), so add a row instead of
+    # deleting one: the restore must remove it.
+    db.session.add(Office(code="ZZ", name="Phòng thừa"))
+    db.session.scalar(select(User).where(User.username == "qs.canbo")).full_name = "Đã bị sửa"
     db.session.commit()
     first_file = next(p for p in upload_root.rglob("*") if p.is_file())
     first_file.unlink()

@@ -93,8 +93,11 @@ def bar_chart(bars: Sequence[Bar], title: str, maximum: float = 100, unit: str =
     row_h, width, value_w = 38, 400, 52
     height = row_h * len(bars) + 4
     plot_w = width - value_w
+    # With links inside, the chart is a group of links, not an image (an image's content is
+    # presentational: links there are unreachable to screen readers).
+    role = "group" if any(bar.href for bar in bars) else "img"
     parts = [
-        f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="{role}" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
