@@ -33,13 +33,27 @@ from cchc_web import create_app  # noqa: E402
 from cchc_web.extensions import db  # noqa: E402
 
 # name, account (key in dataset accounts), url, baseline shape: rows × columns of its main table
+# The url's {placeholders} are filled from what dataset.build returns.
 PAGES: list[tuple[str, str, str, tuple[int, int]]] = [
     ("home", "staff", "/", (0, 0)),
+    ("dashboard", "secretariat", "/dashboard/", (20, 6)),
+    ("dashboard_late_tasks", "secretariat", "/dashboard/tasks?status=late", (25, 6)),
+    ("office_workspace", "staff", "/offices/{staff_office}/", (25, 6)),
+    ("task_history", "staff", "/offices/{staff_office}/tasks/{task_id}", (25, 6)),
+    ("plans", "secretariat", "/plans/", (3, 5)),
+    ("plan", "secretariat", "/plans/{plan_id}", (25, 6)),
+    ("reports", "secretariat", "/reports/", (25, 6)),
+    ("initiatives", "secretariat", "/initiatives/", (25, 6)),
+    ("initiative", "secretariat", "/initiatives/{initiative_id}", (10, 4)),
+    ("emulation", "chairman", "/initiatives/emulation", (20, 6)),
+    ("council_results", "secretariat", "/council/{council_id}/results", (25, 8)),
+    ("council_to_score", "member", "/council/{council_id}/score", (25, 5)),
+    ("decisions", "chairman", "/decisions/", (25, 5)),
     ("admin_users", "admin", "/admin/users", (25, 6)),
     ("admin_users_search", "admin", "/admin/users?q=th%E1%BB%AD&status=active", (25, 6)),
     ("admin_audit", "admin", "/admin/audit", (50, 6)),
 ]
-LOAD_PAGE = ("home", "staff", "/")
+LOAD_PAGE = ("dashboard", "secretariat", "/dashboard/")
 
 TARGET_P95_MS = 50
 TARGET_RATIO = 3
@@ -81,6 +95,7 @@ def logged_in_client(app, username: str):
 def time_pages(app, accounts: dict, requests: int) -> dict:
     results = {}
     for name, account, url, _shape in PAGES:
+        url = url.format(**accounts)
         client = logged_in_client(app, accounts[account])
         for _ in range(5):
             assert client.get(url).status_code == 200, (name, url)
@@ -103,6 +118,7 @@ def count_statements(app, accounts: dict) -> dict:
     with app.app_context():
         engine = db.engine
     for name, account, url, _shape in PAGES:
+        url = url.format(**accounts)
         client = logged_in_client(app, accounts[account])
         client.get(url)  # warm caches that a real server keeps between requests
         seen: list[str] = []

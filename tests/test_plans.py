@@ -129,6 +129,7 @@ def test_objective_values_states_and_chart(client, login_as, commune):
     for month, value in (("2025-08", "96"), ("2025-09", "92,5"), ("2025-10", "80")):
         response = client.post(f"/plans/objectives/{mt2.id}", data={"month": month, "value": value})
         assert response.status_code == 303
+    db.session.refresh(mt2)  # the values were saved by the requests' own sessions
     states = [plans.objective_state(mt2, v.value) for v in mt2.values]
     assert states == ["met", "at_risk", "missed"]
     page = client.get(f"/plans/objectives/{mt2.id}").get_data(as_text=True)

@@ -21,7 +21,7 @@ from ..models import (
     User,
 )
 from ..security import get_or_404, get_or_404_for, require
-from ..views import redirect_after_post, render_page_or_fragment
+from ..views import paginate, redirect_after_post, render_page_or_fragment
 from . import bp, minutes, services
 from .forms import ConfirmForm, DecisionForm, MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
 
@@ -195,8 +195,12 @@ def my_list(council_id: int):
     council = _council(council_id)
     member = council.member_for(current_user)
     require(member is not None)
-    rows = [(i, services.sheet(member, i)) for i in services.to_score(council, member)]
-    return render_template("council/my_list.html", council=council, member=member, rows=rows)
+    page = paginate(services.to_score_query(council, member))
+    sheets = services.sheets_of(member, [i.id for i in page.items])
+    rows = [(i, sheets.get(i.id)) for i in page.items]
+    return render_template(
+        "council/my_list.html", council=council, member=member, rows=rows, page=page
+    )
 
 
 def _score_page(council, initiative, member, form, values, errors, status=200):

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..errors import DomainError
@@ -20,6 +21,7 @@ from ..models import (
     CouncilMember,
     CouncilState,
     Initiative,
+    InitiativeAuthor,
     InitiativeState,
     Position,
     Role,
@@ -145,25 +147,53 @@ def open_scoring(council: Council, actor: User) -> None:
 
 
 # -- scoring ------------------------------------------------------------------------------------
+BEFORE_COUNCIL_STATES = frozenset(
+    s.value
+    for s in InitiativeState
+    if s not in (InitiativeState.DRAFT, InitiativeState.SUBMITTED, InitiativeState.RETURNED)
+)
+
+
+def to_score_query(council: Council, member: CouncilMember) -> Select:
+    """The initiatives this member scores: accepted ones of the round, minus conflicts (their
+    own office's and the ones they authored; the same rule as `Council.conflicted`)."""
+    stmt = _accepted_query(council).where(
+        ~exists().where(
+            InitiativeAuthor.initiative_id == Initiative.id,
+            InitiativeAuthor.user_id == member.user_id,
+        )
+    )
+    if member.user.office_id is not None:
+        stmt = stmt.where(Initiative.office_id != member.user.office_id)
+    return stmt.options(joinedload(Initiative.office))
+
+
 def to_score(council: Council, member: CouncilMember) -> list[Initiative]:
-    """The initiatives this member scores: accepted ones of the round, minus conflicts."""
-    return [i for i in accepted_initiatives(council) if not council.conflicted(member, i)]
+    return list(db.session.scalars(to_score_query(council, member)))
+
+
+def _accepted_query(council: Council) -> Select:
+    return (
+        select(Initiative)
+        .where(
+            Initiative.round_id == council.round_id,
+            Initiative.state.in_(BEFORE_COUNCIL_STATES),
+        )
+        .order_by(Initiative.id)
+    )
 
 
 def accepted_initiatives(council: Council) -> list[Initiative]:
     """Initiatives before the council (accepted, or already through scoring)."""
-    before_council = {
-        s.value
-        for s in InitiativeState
-        if s not in (InitiativeState.DRAFT, InitiativeState.SUBMITTED, InitiativeState.RETURNED)
-    }
-    return list(
-        db.session.scalars(
-            select(Initiative)
-            .where(Initiative.round_id == council.round_id, Initiative.state.in_(before_council))
-            .order_by(Initiative.id)
-        )
+    return list(db.session.scalars(_accepted_query(council)))
+
+
+def sheets_of(member: CouncilMember, initiative_ids: Sequence[int]) -> dict[int, Score]:
+    """The member's score sheets for these initiatives, in one query."""
+    found = db.session.scalars(
+        select(Score).where(Score.member_id == member.id, Score.initiative_id.in_(initiative_ids))
     )
+    return {score.initiative_id: score for score in found}
 
 
 def sheet(member: CouncilMember, initiative: Initiative) -> Score | None:

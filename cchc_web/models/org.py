@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask import g, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -64,7 +65,14 @@ class Commune(db.Model):
 
     @classmethod
     def current(cls) -> Commune | None:
-        return db.session.scalars(select(cls).order_by(cls.id).limit(1)).first()
+        """The deployment's commune, looked up once per request (every page shows it)."""
+        cached = g.get("_commune") if has_app_context() else None
+        if cached is not None and cached in db.session:
+            return cached
+        found = db.session.scalars(select(cls).order_by(cls.id).limit(1)).first()
+        if found is not None and has_app_context():
+            g._commune = found
+        return found
 
 
 class Office(db.Model):

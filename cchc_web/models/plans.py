@@ -21,9 +21,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    func,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -164,6 +166,7 @@ class Objective(db.Model):
         back_populates="objective",
         cascade="all, delete-orphan",
         order_by="ObjectiveValue.month",
+        lazy="selectin",  # a plan's few objectives are always shown with their values
     )
 
     @property
@@ -256,6 +259,14 @@ class Task(db.Model):
         cascade="all, delete-orphan",
         order_by="TaskUpdate.id.desc()",
     )
+    # Only the newest update: task lists show status and progress without loading every
+    # task's whole history (one query for the whole list, whatever the history's length).
+    newest_update: Mapped[TaskUpdate | None] = relationship(
+        primaryjoin=lambda: _newest_update_join(),
+        viewonly=True,
+        uselist=False,
+        lazy="selectin",
+    )
 
     @property
     def lead_offices(self) -> list[Office]:
@@ -289,7 +300,7 @@ class Task(db.Model):
 
     @property
     def latest_update(self) -> TaskUpdate | None:
-        return self.updates[0] if self.updates else None
+        return self.newest_update
 
     @property
     def status(self) -> str:
@@ -369,6 +380,14 @@ class TaskUpdate(db.Model):
     @property
     def cause_label(self) -> str:
         return CAUSE_LABELS[CauseType(self.cause_type)] if self.cause_type else ""
+
+
+def _newest_update_join():
+    newer = aliased(TaskUpdate)
+    newest_id = (
+        select(func.max(newer.id)).where(newer.task_id == TaskUpdate.task_id).scalar_subquery()
+    )
+    return and_(TaskUpdate.task_id == Task.id, TaskUpdate.id == newest_id)
 
 
 class TaskUpdateAttachment(db.Model):

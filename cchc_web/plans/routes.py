@@ -41,7 +41,8 @@ def _plan_data(form: PlanForm) -> services.PlanData:
 @login_required
 def index():
     page = paginate(select(Plan).order_by(Plan.period_start.desc(), Plan.id.desc()))
-    return render_template("plans/index.html", page=page)
+    task_counts = services.task_counts([plan.id for plan in page.items])
+    return render_template("plans/index.html", page=page, task_counts=task_counts)
 
 
 @bp.route("/new", methods=["GET", "POST"])

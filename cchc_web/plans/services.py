@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import attachments as attachment_service
 from .. import audit
@@ -48,6 +49,16 @@ UPDATE_FIELDS = (
 
 
 # -- offices -----------------------------------------------------------------------------------
+def task_counts(plan_ids: Sequence[int]) -> dict[int, int]:
+    """Number of tasks per plan, in one query for a page of plans."""
+    rows = db.session.execute(
+        select(Task.plan_id, func.count(Task.id))
+        .where(Task.plan_id.in_(plan_ids))
+        .group_by(Task.plan_id)
+    )
+    return {plan_id: count for plan_id, count in rows}
+
+
 def active_offices() -> list[Office]:
     return list(
         db.session.scalars(
@@ -457,6 +468,7 @@ def record_task_update(
         catchup_responsible=data.catchup_responsible.strip() if late else "",
     )
     db.session.add(update)
+    set_committed_value(task, "newest_update", update)
     stored = attachment_service.store_uploads(files or [], author, field="evidence")
     db.session.flush()
     for attachment in stored:
