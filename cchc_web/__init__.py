@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from . import inputs
 from .config import CONFIGS, INSTANCE_DIR
 from .extensions import csrf, db, htmx, login_manager, migrate
 
@@ -59,6 +60,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(INSTANCE_DIR),
     )
+    inputs.init_app(app)
     app.config.from_object(_config_class(config))
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

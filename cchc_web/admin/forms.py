@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import confirm_password_field, new_password_field
+from ..inputs import db_int
 from ..models import ROLE_LABELS, Role
 
 USERNAME_RULE = Regexp(
@@ -21,7 +22,7 @@ def _coerce_office(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        return db_int(value)
     except (TypeError, ValueError):
         return -1  # refused by validate_office_id with a Vietnamese message
 

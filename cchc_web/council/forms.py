@@ -5,12 +5,13 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..initiatives.forms import VNDateField
+from ..inputs import db_int
 from ..models.council import POSITION_LABELS
 
 
 def _coerce_id(value) -> int:
     try:
-        return int(value or 0)
+        return db_int(value or 0)
     except (TypeError, ValueError):
         return -1
 

@@ -7,8 +7,10 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..initiatives.forms import VNIntegerField
 
 CELL_SEPARATOR = "|"
 
@@ -124,7 +126,7 @@ class ConfirmForm(FlaskForm):
 
 class VerifyForm(FlaskForm):
     file = FileField("Tệp PDF cần kiểm tra")
-    number = IntegerField(
+    number = VNIntegerField(
         "Số quyết định",
         validators=[Optional(), NumberRange(min=1, max=99999, message="Số từ 1 đến 99999.")],
     )
@@ -132,11 +134,16 @@ class VerifyForm(FlaskForm):
         "Loại văn bản",
         choices=[("QĐ-UBND", "Quyết định (QĐ-UBND)"), ("TTr-UBND", "Tờ trình (TTr-UBND)")],
         default="QĐ-UBND",
+        validate_choice=False,
     )
-    year = IntegerField(
+    year = VNIntegerField(
         "Năm ban hành",
         validators=[Optional(), NumberRange(min=2000, max=2100, message="Năm từ 2000 đến 2100.")],
     )
+
+    def validate_symbol(self, field) -> None:
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Hãy chọn loại văn bản trong danh sách.")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
+from ..inputs import optional_db_int
 from ..models import Decision, DecisionState, Role
 from ..models.decisions import STATE_LABELS
 from ..security import get_or_404_for, public, require, roles_required
@@ -93,9 +94,7 @@ def new():
     if form.validate_on_submit():
         kind, _sep, subject = form.what.data.partition(":")
         try:
-            decision = services.create_draft(
-                kind, int(subject) if subject.isdigit() else None, current_user
-            )
+            decision = services.create_draft(kind, optional_db_int(subject), current_user)
         except DomainError as err:
             db.session.rollback()
             err.field = "what" if err.field in ("kind", "subject_id") else err.field

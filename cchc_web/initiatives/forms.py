@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..inputs import db_int
 from ..models.initiatives import INITIATIVE_FIELDS
 from ..storage import ACCEPT_ATTRIBUTE
 
@@ -48,7 +49,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _coerce_id(value) -> int:
     try:
-        return int(value or 0)
+        return db_int(value or 0)
     except (TypeError, ValueError):
         return -1
 
@@ -101,7 +102,7 @@ class InitiativeForm(FlaskForm):
     replication = TextAreaField("Khả năng áp dụng, nhân rộng; những người có thể áp dụng")
     conditions = TextAreaField("Điều kiện cần thiết để áp dụng")
     evidence = MultipleFileField("Minh chứng", render_kw={"accept": ACCEPT_ATTRIBUTE})
-    remove_evidence = MultiCheckboxField("Bỏ minh chứng", coerce=int, validate_choice=False)
+    remove_evidence = MultiCheckboxField("Bỏ minh chứng", coerce=db_int, validate_choice=False)
 
     def validate_round_id(self, field) -> None:
         if field.data not in {v for v, _ in field.choices}:

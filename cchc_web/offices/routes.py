@@ -7,6 +7,7 @@ from .. import storage
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
+from ..inputs import optional_db_int
 from ..models import Attachment, Office
 from ..models.plans import (
     FIELDS,
@@ -167,7 +168,7 @@ def update_task(code: str, task_id: int):
             catchup_action=form.catchup_action.data or "",
             catchup_deadline=form.catchup_deadline.data,
             catchup_responsible=form.catchup_responsible.data or "",
-            based_on_id=int(form.based_on.data) if (form.based_on.data or "").isdigit() else None,
+            based_on_id=optional_db_int(form.based_on.data),
         )
         try:
             services.record_task_update(task, data, current_user, request.files.getlist("evidence"))

@@ -22,6 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..inputs import db_int
 from .tabular import PointsError, parse_points, points
 
 
@@ -82,7 +83,7 @@ class IdListField(SelectMultipleField):
 
     def process_formdata(self, valuelist):
         try:
-            self.data = [int(v) for v in valuelist]
+            self.data = [db_int(v) for v in valuelist]
         except ValueError as err:
             self.data = []
             raise ValueError(f"Lựa chọn “{self.label.text}” không hợp lệ.") from err

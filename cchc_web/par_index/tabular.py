@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font
 
 from ..documents import format_number
 from ..errors import DomainError
+from ..inputs import strip_control
 from ..models import ScoringMethod
 
 DEFAULT_SET_PATH = Path(__file__).parent / "data" / "bo_chi_so_mac_dinh.csv"
@@ -155,7 +156,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return _norm(value)
+    return _norm(strip_control(str(value)))
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
@@ -185,7 +186,13 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
         first = text.split("\n", 1)[0]
         delimiter = max((",", ";", "\t"), key=first.count)
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        rows = [(n, [_cell(v) for v in values]) for n, values in enumerate(reader, start=1)]
+        try:
+            rows = [(n, [_cell(v) for v in values]) for n, values in enumerate(reader, start=1)]
+        except csv.Error as err:  # e.g. a cell longer than csv's field limit
+            raise DomainError(
+                "Không đọc được tệp CSV: có ô quá dài (trên 131.072 ký tự) hoặc sai định dạng.",
+                field="file",
+            ) from err
     else:
         raise DomainError("Chỉ nhận tệp .csv hoặc .xlsx.", field="file")
     rows = [(n, cells) for n, cells in rows if any(cells)]

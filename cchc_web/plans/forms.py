@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -12,9 +14,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..inputs import db_int
 from ..models.plans import (
     CAUSE_LABELS,
     COMPARISON_LABELS,
@@ -30,7 +40,13 @@ _INVALID = {
     "VNDecimalField": "Hãy nhập một số (ví dụ 95 hoặc 95,5).",
     "SelectField": "Hãy chọn một mục trong danh sách.",
     "RadioField": "Hãy chọn một mục trong danh sách.",
+    "MultiCheckboxField": "Hãy chọn các mục trong danh sách.",
 }
+# How WTForms' own (English) messages start: "Not a valid integer value.", "Invalid Choice:
+# could not coerce.", "Invalid choice(s): one or more data inputs could not be coerced."
+_ENGLISH = ("Not a valid", "Invalid Choice", "Invalid choice")
+# Numeric(12, 2) columns hold less than 10^10: at most 10 digits before the decimal point.
+MAX_DIGITS = 10
 
 
 class VNForm(FlaskForm):
@@ -40,22 +56,33 @@ class VNForm(FlaskForm):
         ok = super().validate(extra_validators)
         for field in self:
             message = _INVALID.get(field.type)
-            typed = any(isinstance(v, str) and v.strip() for v in (field.raw_data or []))
-            choice = field.type in ("SelectField", "RadioField")
-            if choice and "Not a valid" not in str(field.errors):
-                continue  # a choice field's own Vietnamese messages stay
-            if message and field.errors and (typed or "Not a valid" in str(field.errors)):
-                field.errors = [message]  # something was typed but could not be read
+            # (A DataRequired after an unreadable value replaces the English error with its
+            # own "Hãy nhập ..." one: the coercion's error is still in process_errors.)
+            english = [e for e in (*field.process_errors, *field.errors) if _is_english(e)]
+            if message and field.errors and english:
+                field.errors = [message]  # something was sent but could not be read
         return ok
 
 
+def _is_english(error: object) -> bool:
+    return any(marker in str(error) for marker in _ENGLISH)
+
+
 class VNDecimalField(DecimalField):
-    """A number typed the Vietnamese way, "92,5", as well as "92.5"."""
+    """A number typed the Vietnamese way, "92,5", as well as "92.5"; finite and small enough
+    for its Numeric(12, 2) column (NaN, Infinity or 1E+999 are not numbers to a user)."""
 
     def process_formdata(self, valuelist):
         if valuelist:
             valuelist = [v.replace(" ", "").replace(",", ".") for v in valuelist]
         super().process_formdata(valuelist)
+        if self.data is None:
+            return
+        if self.data.is_zero():
+            self.data = Decimal(0)  # "0E+999999999" too
+        elif not self.data.is_finite() or self.data.adjusted() >= MAX_DIGITS:
+            self.data = None
+            raise ValueError("Hãy nhập một số nhỏ hơn 10 tỷ (ví dụ 95 hoặc 95,5).")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -112,9 +139,9 @@ class TaskForm(VNForm):
     content = TextAreaField(
         "Nội dung", validators=[DataRequired("Hãy nhập nội dung nhiệm vụ."), Length(max=5000)]
     )
-    lead_office_ids = MultiCheckboxField("Đơn vị chủ trì", coerce=int, validate_choice=False)
+    lead_office_ids = MultiCheckboxField("Đơn vị chủ trì", coerce=db_int, validate_choice=False)
     coordinating_office_ids = MultiCheckboxField(
-        "Đơn vị phối hợp", coerce=int, validate_choice=False
+        "Đơn vị phối hợp", coerce=db_int, validate_choice=False
     )
     timing = RadioField(
         "Thời gian",
@@ -128,6 +155,20 @@ class TaskForm(VNForm):
     )
     due_month = StringField("Tháng hoàn thành (ví dụ 2025-07)", validators=[Optional()])
 
+    def validate_lead_office_ids(self, field) -> None:
+        _only_listed(field)
+
+    def validate_coordinating_office_ids(self, field) -> None:
+        _only_listed(field)
+
+
+def _only_listed(field) -> None:
+    """Offices are checkboxes of the active offices: an id sent from anywhere else (0, a
+    deleted office) would otherwise reach the database as a broken foreign key."""
+    listed = {value for value, _label in field.choices or []}
+    if any(value not in listed for value in field.data or []):
+        raise ValidationError("Hãy chọn đơn vị trong danh sách.")
+
 
 class ObjectiveForm(VNForm):
     code = StringField("Mã", validators=[DataRequired("Hãy nhập mã."), Length(max=20)])
@@ -139,7 +180,7 @@ class ObjectiveForm(VNForm):
         validators=[InputRequired("Hãy nhập giá trị mục tiêu là một số.")],
     )
     unit = StringField("Đơn vị tính", validators=[Optional(), Length(max=30)])
-    owner_office_id = SelectField("Đơn vị phụ trách", coerce=int, validate_choice=False)
+    owner_office_id = SelectField("Đơn vị phụ trách", coerce=db_int, validate_choice=False)
 
 
 class ObjectiveValueForm(VNForm):

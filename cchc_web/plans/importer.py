@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from ..inputs import strip_control
 from ..models.plans import COMPARISONS, FIELDS, Timing
 
 TASK_COLUMNS = ("ma", "linh_vuc", "noi_dung", "chu_tri", "phoi_hop", "thoi_gian")
@@ -97,7 +98,7 @@ def _cell_text(value: object) -> str:
         return value.strftime("%Y-%m")  # Excel turned "2025-07" into a date
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return strip_control(unicodedata.normalize("NFC", str(value))).strip()
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -133,7 +134,12 @@ def _read_csv(data: bytes) -> list[list[str]]:
         ) from err
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as err:  # e.g. a cell longer than csv's field limit (131 072 characters)
+        raise ImportFileError(
+            "Không đọc được tệp CSV: có ô quá dài (trên 131.072 ký tự) hoặc sai định dạng."
+        ) from err
 
 
 def _read_xlsx(data: bytes) -> list[list[object]]:
@@ -188,7 +194,7 @@ def parse_field(value: str, code: str) -> str | None:
     if _plain(text) in _FIELD_BY_NAME:
         return _FIELD_BY_NAME[_plain(text)]
     number = text or code.split(".", 1)[0]
-    if number.isdigit():
+    if number.isdecimal():
         return _FIELD_BY_NUMBER.get(int(number))
     return None
 

@@ -65,6 +65,12 @@ def _number(value: Decimal | None) -> str | None:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _code_key(code: str) -> list[tuple[int, int, str]]:
+    """ "3.10" after "3.9"; a part that is not a number ("3.a", "3.²") sorts after the numbers
+    instead of failing to compare with them."""
+    return [(0, int(p), "") if p.isdecimal() else (1, 0, p) for p in code.split(".")]
+
+
 def compile_report(office: Office | None, period: Period) -> dict:
     """The figures of a report, as plain JSON: per task the newest update of the office in the
     period (or none), the late tasks with their catch-up plans, the objectives the office owns
@@ -180,9 +186,7 @@ def compile_commune_report(period: Period) -> dict:
                 tasks[row["task_id"]] = {**row, "role": "lead"}
         for objective in data.get("objectives", []):
             objectives.setdefault(objective["code"], objective)
-    rows = sorted(
-        tasks.values(), key=lambda r: [int(p) if p.isdigit() else p for p in r["code"].split(".")]
-    )
+    rows = sorted(tasks.values(), key=lambda r: _code_key(r["code"]))
     counts = Counter(r["status"] or "no_update" for r in rows)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
