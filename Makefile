@@ -45,6 +45,11 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "(wrk unavailable: the load test will be skipped)"
 	$(BIN)/python -m bench.run
 
+# Soak test (not part of `make test`): 50 virtual users doing mixed workflows for 5 minutes
+# (SOAK_SECONDS) against gunicorn + a throwaway PostgreSQL database; writes bench/soak.json.
+soak: install
+	$(BIN)/python -m bench.soak
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -16,6 +16,7 @@ from .. import audit
 from ..errors import DomainError
 from ..extensions import db
 from ..initiatives import services as initiative_ops
+from ..locking import lock_row
 from ..models import (
     Council,
     CouncilMember,
@@ -257,7 +258,14 @@ def submit_score(
         raise DomainError("Bạn không được chấm sáng kiến của đơn vị mình hoặc do mình là tác giả.")
     if initiative.status is not InitiativeState.ACCEPTED or initiative.round_id != council.round_id:
         raise DomainError("Sáng kiến này không thuộc danh sách chấm của Hội đồng.")
-    existing = sheet(member, initiative)
+    # The same member submitting from two tabs at once: the second waits here for the first
+    # to commit, then finds the sheet submitted (no second row, no overwritten points).
+    lock_row(CouncilMember, member.id)
+    existing = db.session.scalar(
+        select(Score)
+        .where(Score.member_id == member.id, Score.initiative_id == initiative.id)
+        .execution_options(populate_existing=True)
+    )
     if existing is not None and existing.is_submitted:
         raise DomainError(
             "Bạn đã nộp phiếu chấm sáng kiến này. Muốn sửa, đề nghị Chủ tịch Hội đồng mở lại phiếu."

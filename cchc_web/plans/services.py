@@ -15,6 +15,7 @@ from .. import attachments as attachment_service
 from .. import audit
 from ..errors import DomainError
 from ..extensions import db
+from ..locking import lock_row
 from ..models import Attachment, Office, User
 from ..models.plans import (
     FIELDS,
@@ -447,6 +448,9 @@ def record_task_update(
     if not task.can_update(author):
         raise DomainError("Bạn không thuộc đơn vị được giao nhiệm vụ này.")
     _check_update(task, data)
+    # Two saves based on the same update must not both pass the check below: the second
+    # waits here until the first is committed, then sees it and is told.
+    lock_row(Task, task.id)
     latest_id = db.session.scalar(
         select(func.max(TaskUpdate.id)).where(TaskUpdate.task_id == task.id)
     )
@@ -603,10 +607,13 @@ def record_objective_value(
     plan = objective.plan
     if not plan.period_start.replace(day=1) <= month <= plan.period_end:
         raise DomainError("Tháng này nằm ngoài thời gian của kế hoạch.", field="month")
+    # Two first entries for a month at once: the second waits, then corrects the first
+    # (audited as a correction) instead of inserting a duplicate month.
+    lock_row(Objective, objective.id)
     row = db.session.scalar(
-        select(ObjectiveValue).where(
-            ObjectiveValue.objective_id == objective.id, ObjectiveValue.month == month
-        )
+        select(ObjectiveValue)
+        .where(ObjectiveValue.objective_id == objective.id, ObjectiveValue.month == month)
+        .execution_options(populate_existing=True)
     )
     before = audit.snapshot(row, ("month", "value", "note")) if row else None
     if row is None:
