@@ -1,0 +1,513 @@
+"""The access-control matrix: every rule of `app.url_map`, every method, anonymous and one demo
+account per role (SPEC §1), checked against the one table `ACCESS` below.
+
+A route that is added without an entry in `ACCESS` fails `test_every_route_has_an_entry`, so
+each new page or action must state who may use it.
+
+The requests run against the demo data (`flask seed-demo`) plus a few objects the demo lacks
+(see `demo_world`). Each POST sends an empty form with a valid CSRF token: the matrix checks
+*who gets in*, not validation, so an authorised POST is "ok" when it answers 2xx, 3xx or 400
+(the empty form refused), and never 403. Views that refuse an action with a flash message
+after validation (e.g. `reports.new_report` for a leader) are not visible to an empty form;
+their rules live in the services and have their own tests.
+
+Outcomes: OK; LOGIN (redirect to /login?next=...: not logged in); FORBIDDEN (403); NOTFOUND
+(404, for an object the actor may see but that does not exist yet). Where SPEC §1 does not
+settle a case, the table declares what the code does and says so.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select, text
+from werkzeug.datastructures import FileStorage
+
+from cchc_web import attachments, create_app
+from cchc_web.admin import services as org
+from cchc_web.extensions import db
+from cchc_web.models import (
+    Council,
+    Decision,
+    IndexSet,
+    Initiative,
+    InitiativeState,
+    Score,
+)
+from cchc_web.models.initiatives import InitiativeAttachment
+from cchc_web.models.plans import Plan, TaskUpdateAttachment
+from cchc_web.plans import services as plans
+from cchc_web.reports import periods
+from cchc_web.reports import services as reports
+
+from . import factories
+
+# -- actors ------------------------------------------------------------------------------------
+# One demo account per role of SPEC §1. Every office head whose office has plan tasks sits on
+# the demo council, so kt.lanhdao (Head of KT + council member) stands for the council member
+# and qs.lanhdao, on no council, for a plain office head.
+ANON = "anonymous"
+STAFF = "kt.canbo"  # staff of KT
+HEAD = "qs.lanhdao"  # head of QS
+SECRETARIAT = "vhxh.canbo"  # staff of VHXH + secretariat
+COUNCIL = "kt.lanhdao"  # head of KT + plain member of the 2025 council
+LEADER = "chutich"  # Chairman
+ADMIN = "admin"
+USERS = (STAFF, HEAD, SECRETARIAT, COUNCIL, LEADER, ADMIN)
+ACTORS = (ANON, *USERS)
+
+OK, LOGIN, FORBIDDEN, NOTFOUND = "ok", "login", "forbidden", "notfound"
+
+
+def only(*allowed: str, hidden: tuple[str, ...] = ()) -> dict[str, str]:
+    """Anonymous → login; `allowed` → ok; `hidden` → 404; every other user → 403."""
+    return {
+        ANON: LOGIN,
+        **{u: OK if u in allowed else NOTFOUND if u in hidden else FORBIDDEN for u in USERS},
+    }
+
+
+PUBLIC = dict.fromkeys(ACTORS, OK)
+ANY_USER = only(*USERS)
+ADMIN_ONLY = only(ADMIN)
+SECRETARIAT_ONLY = only(SECRETARIAT)
+LEADERS_ONLY = only(LEADER)
+NOBODY = only()  # e.g. the council chair's actions: the chair (phochutich) is not an actor
+SEES_ALL = only(SECRETARIAT, LEADER, ADMIN)  # cross-office readers (User.sees_all_offices)
+KT_OFFICE = only(STAFF, COUNCIL, SECRETARIAT, LEADER, ADMIN)  # KT's people + cross-office
+HAS_OFFICE = only(STAFF, HEAD, COUNCIL, SECRETARIAT)  # staff/head of some office
+# SPEC §1 gives admin cross-office reading but "no business actions"; the code keeps the
+# reform dashboard for the leaders and the secretariat (its nav item too).
+DASHBOARD = only(SECRETARIAT, LEADER)
+COUNCIL_VIEWERS = only(SECRETARIAT, LEADER, COUNCIL)
+MEMBER = only(COUNCIL)  # a member scoring another office's initiative
+
+# "METHOD rule" → expected outcome per actor. The objects behind the URL arguments are named
+# in ARGUMENTS (by default KT's: code "kt", a KT task, a KT report...).
+ACCESS: dict[str, dict[str, str]] = {
+    # auth and home
+    "GET /login": PUBLIC,  # a logged-in user is sent on to the home page
+    "POST /login": PUBLIC,
+    "POST /logout": ANY_USER,
+    "GET /account/password": ANY_USER,
+    "POST /account/password": ANY_USER,
+    "GET /": ANY_USER,
+    "GET /verify": PUBLIC,  # the QR code on an issued PDF leads here (SPEC: no login)
+    "POST /verify": PUBLIC,
+    # admin
+    "GET /admin/audit": ADMIN_ONLY,
+    "GET /admin/offices": ADMIN_ONLY,
+    "GET /admin/offices/new": ADMIN_ONLY,
+    "POST /admin/offices/new": ADMIN_ONLY,
+    "GET /admin/offices/<int:office_id>/edit": ADMIN_ONLY,
+    "POST /admin/offices/<int:office_id>/edit": ADMIN_ONLY,
+    "POST /admin/offices/<int:office_id>/active": ADMIN_ONLY,
+    "GET /admin/users": ADMIN_ONLY,
+    "GET /admin/users/new": ADMIN_ONLY,
+    "POST /admin/users/new": ADMIN_ONLY,
+    "GET /admin/users/<int:user_id>/edit": ADMIN_ONLY,
+    "POST /admin/users/<int:user_id>/edit": ADMIN_ONLY,
+    "POST /admin/users/<int:user_id>/password": ADMIN_ONLY,
+    "POST /admin/users/<int:user_id>/active": ADMIN_ONLY,
+    # plans (the demo plan; a KT task; an objective owned by KT)
+    "GET /plans/": ANY_USER,
+    "GET /plans/new": SECRETARIAT_ONLY,
+    "POST /plans/new": SECRETARIAT_ONLY,
+    "GET /plans/import": SECRETARIAT_ONLY,
+    "POST /plans/import": SECRETARIAT_ONLY,
+    "GET /plans/<int:plan_id>": ANY_USER,
+    "GET /plans/<int:plan_id>/edit": SECRETARIAT_ONLY,
+    "POST /plans/<int:plan_id>/edit": SECRETARIAT_ONLY,
+    "POST /plans/<int:plan_id>/issue": SECRETARIAT_ONLY,
+    "GET /plans/<int:plan_id>/export.pdf": ANY_USER,
+    "GET /plans/<int:plan_id>/export.xlsx": ANY_USER,
+    "GET /plans/<int:plan_id>/tasks/new": SECRETARIAT_ONLY,
+    "POST /plans/<int:plan_id>/tasks/new": SECRETARIAT_ONLY,
+    "GET /plans/tasks/<int:task_id>/edit": SECRETARIAT_ONLY,
+    "POST /plans/tasks/<int:task_id>/edit": SECRETARIAT_ONLY,
+    "POST /plans/tasks/<int:task_id>/remove": SECRETARIAT_ONLY,
+    "GET /plans/<int:plan_id>/objectives/new": SECRETARIAT_ONLY,
+    "POST /plans/<int:plan_id>/objectives/new": SECRETARIAT_ONLY,
+    "GET /plans/objectives/<int:objective_id>": ANY_USER,
+    "POST /plans/objectives/<int:objective_id>": only(STAFF, COUNCIL, SECRETARIAT),  # owner
+    "GET /plans/objectives/<int:objective_id>/edit": SECRETARIAT_ONLY,
+    "POST /plans/objectives/<int:objective_id>/edit": SECRETARIAT_ONLY,
+    # office workspaces (KT; the task is led by KT with VP, VHXH and HCC coordinating)
+    "GET /offices/": ANY_USER,  # the list for cross-office readers, else one's own office
+    "GET /offices/<code>/": KT_OFFICE,
+    "GET /offices/<code>/tasks/<int:task_id>": KT_OFFICE,
+    "GET /offices/<code>/files/<int:attachment_id>": KT_OFFICE,
+    # Updating is for the task's offices: VHXH coordinates it, so the secretariat may too.
+    "GET /offices/<code>/tasks/<int:task_id>/update": only(STAFF, COUNCIL, SECRETARIAT),
+    "POST /offices/<code>/tasks/<int:task_id>/update": only(STAFF, COUNCIL, SECRETARIAT),
+    # reports (KT's: one submitted, one draft for the text)
+    "GET /reports/": ANY_USER,  # the compliance view, or a redirect to one's office's reports
+    "GET /reports/office/<code>/": KT_OFFICE,
+    "POST /reports/office/<code>/new": KT_OFFICE,  # start_report refuses others with a flash
+    "POST /reports/commune/new": SECRETARIAT_ONLY,
+    "GET /reports/<int:report_id>": KT_OFFICE,
+    "GET /reports/<int:report_id>.pdf": KT_OFFICE,
+    "GET /reports/<int:report_id>.xlsx": KT_OFFICE,
+    "POST /reports/<int:report_id>/text": only(STAFF, COUNCIL),
+    "POST /reports/<int:report_id>/decide": SECRETARIAT_ONLY,
+    # reform dashboard
+    "GET /dashboard/": DASHBOARD,
+    "GET /dashboard/tasks": DASHBOARD,
+    "GET /dashboard/objectives": DASHBOARD,
+    # initiatives (KT's accepted one by default; QS's draft for edit/submit)
+    "GET /initiatives/": ANY_USER,
+    "GET /initiatives/new": HAS_OFFICE,
+    "POST /initiatives/new": HAS_OFFICE,
+    "POST /initiatives/similar": ANY_USER,
+    "GET /initiatives/emulation": ANY_USER,
+    "GET /initiatives/<int:initiative_id>": KT_OFFICE,
+    "GET /initiatives/<int:initiative_id>/description.pdf": KT_OFFICE,
+    "GET /initiatives/<int:initiative_id>/files/<int:attachment_id>": KT_OFFICE,
+    "GET /initiatives/<int:initiative_id>/edit": only(HEAD),
+    "POST /initiatives/<int:initiative_id>/edit": only(HEAD),
+    "POST /initiatives/<int:initiative_id>/submit": only(HEAD),
+    "POST /initiatives/<int:initiative_id>/return": SECRETARIAT_ONLY,
+    "POST /initiatives/<int:initiative_id>/accept": SECRETARIAT_ONLY,
+    "POST /initiatives/<int:initiative_id>/nominate": SECRETARIAT_ONLY,
+    # Round and assignment pages are the secretariat's tools. SPEC §1 lets leaders "read
+    # everything"; the code keeps these management pages (forms included) from them.
+    "GET /initiatives/rounds": SECRETARIAT_ONLY,
+    "GET /initiatives/rounds/new": SECRETARIAT_ONLY,
+    "POST /initiatives/rounds/new": SECRETARIAT_ONLY,
+    "GET /initiatives/rounds/<int:round_id>": SECRETARIAT_ONLY,
+    "POST /initiatives/rounds/<int:round_id>": SECRETARIAT_ONLY,
+    "GET /initiatives/rounds/<int:round_id>/edit": SECRETARIAT_ONLY,
+    "POST /initiatives/rounds/<int:round_id>/edit": SECRETARIAT_ONLY,
+    # council (the 2025 council, open for scoring; HCC's initiative, already scored by kt.lanhdao)
+    "GET /council/": COUNCIL_VIEWERS,
+    "POST /council/": SECRETARIAT_ONLY,
+    "GET /council/<int:council_id>": COUNCIL_VIEWERS,
+    "GET /council/<int:council_id>/results": COUNCIL_VIEWERS,
+    "POST /council/<int:council_id>/members": SECRETARIAT_ONLY,
+    "POST /council/<int:council_id>/members/<int:member_id>/remove": SECRETARIAT_ONLY,
+    "POST /council/<int:council_id>/decision": SECRETARIAT_ONLY,
+    "POST /council/<int:council_id>/open": SECRETARIAT_ONLY,
+    "POST /council/<int:council_id>/close": NOBODY,  # the chair only
+    "GET /council/<int:council_id>/score": MEMBER,
+    "GET /council/<int:council_id>/initiatives/<int:initiative_id>": MEMBER,
+    "POST /council/<int:council_id>/initiatives/<int:initiative_id>": MEMBER,
+    "POST /council/<int:council_id>/initiatives/<int:initiative_id>/total": MEMBER,
+    # Before closing, others' sheets are for a member who has handed in their own.
+    "GET /council/<int:council_id>/initiatives/<int:initiative_id>/scores": MEMBER,
+    "POST /council/<int:council_id>/scores/<int:score_id>/reopen": NOBODY,  # the chair only
+    "POST /council/<int:council_id>/minutes": NOBODY,  # the council's secretary only
+    # No minutes before the council closes: 404 for those who may see the council.
+    "GET /council/<int:council_id>/minutes.pdf": only(hidden=(SECRETARIAT, LEADER, COUNCIL)),
+    # PAR Index (the open 2025 set; a KT leaf with a self-score and its evidence)
+    "GET /par-index/": ANY_USER,
+    "GET /par-index/new": SECRETARIAT_ONLY,
+    "POST /par-index/new": SECRETARIAT_ONLY,
+    "GET /par-index/template.csv": SECRETARIAT_ONLY,
+    "GET /par-index/<int:set_id>": ANY_USER,  # offices are sent on to their own items
+    "GET /par-index/<int:set_id>/mine": HAS_OFFICE,
+    "GET /par-index/<int:set_id>/assignment.<fmt>": ANY_USER,
+    "GET /par-index/<int:set_id>/export.<fmt>": SEES_ALL,
+    "GET /par-index/<int:set_id>/totals": SEES_ALL,
+    "GET /par-index/<int:set_id>/totals.<fmt>": SEES_ALL,
+    "GET /par-index/<int:set_id>/assign": SECRETARIAT_ONLY,
+    "POST /par-index/<int:set_id>/assign": SECRETARIAT_ONLY,
+    "GET /par-index/<int:set_id>/settings": SECRETARIAT_ONLY,
+    "POST /par-index/<int:set_id>/settings": SECRETARIAT_ONLY,
+    "POST /par-index/<int:set_id>/status": SECRETARIAT_ONLY,
+    "POST /par-index/<int:set_id>/discard": SECRETARIAT_ONLY,
+    "GET /par-index/items/<int:item_id>/score": only(STAFF, COUNCIL),  # KT's own staff/head
+    "POST /par-index/items/<int:item_id>/score": only(STAFF, COUNCIL),
+    "GET /par-index/items/<int:item_id>/appraise": SECRETARIAT_ONLY,
+    "POST /par-index/items/<int:item_id>/appraise": SECRETARIAT_ONLY,
+    "GET /par-index/scores/<int:score_id>/evidence/<int:attachment_id>": KT_OFFICE,
+    # decisions (a submitted draft by default; the demo's issued Decision for the PDF)
+    "GET /decisions/": ANY_USER,  # others than secretariat/leaders/admin list issued ones only
+    "GET /decisions/new": SECRETARIAT_ONLY,
+    "POST /decisions/new": SECRETARIAT_ONLY,
+    "GET /decisions/<int:decision_id>": SEES_ALL,  # a draft: not for office staff
+    "GET /decisions/<int:decision_id>/edit": SECRETARIAT_ONLY,
+    "POST /decisions/<int:decision_id>/edit": SECRETARIAT_ONLY,
+    "POST /decisions/<int:decision_id>/submit": SECRETARIAT_ONLY,
+    "POST /decisions/<int:decision_id>/approve": LEADERS_ONLY,
+    "POST /decisions/<int:decision_id>/return": LEADERS_ONLY,
+    # code: admin may read drafts (Decision.can_view) but not their preview
+    "GET /decisions/<int:decision_id>/preview.pdf": only(SECRETARIAT, LEADER),
+    "GET /decisions/<int:decision_id>/pdf": ANY_USER,  # issued: anyone logged in
+}
+
+# Which object each URL argument names: `World` attribute per argument, with per-endpoint
+# exceptions (the same argument name means different objects in different blueprints).
+DEFAULT_ARGUMENTS = {
+    "code": "office_code",
+    "user_id": "spare_user",
+    "office_id": "spare_office",
+    "plan_id": "plan",
+    "task_id": "kt_task",
+    "objective_id": "kt_objective",
+    "report_id": "kt_report_submitted",
+    "initiative_id": "kt_initiative",
+    "round_id": "round",
+    "council_id": "council",
+    "member_id": "council_member",
+    "decision_id": "submitted_decision",
+    "set_id": "par_set",
+    "item_id": "par_item",
+    "fmt": "fmt",
+}
+ARGUMENTS = {
+    "offices.download": {"attachment_id": "task_file"},
+    "plans.delete_task": {"task_id": "spare_task"},
+    "reports.save_text": {"report_id": "kt_report_draft"},
+    "initiatives.download": {"attachment_id": "initiative_file"},
+    "initiatives.edit": {"initiative_id": "qs_draft"},
+    "initiatives.submit": {"initiative_id": "qs_draft"},
+    "initiatives.return_": {"initiative_id": "vhtt_submitted"},
+    "initiatives.accept": {"initiative_id": "vhtt_submitted"},
+    "council.score": {"initiative_id": "hcc_initiative"},
+    "council.live_total": {"initiative_id": "hcc_initiative"},
+    "council.sheets": {"initiative_id": "hcc_initiative"},
+    "council.reopen_score": {"score_id": "council_score"},
+    "par_index.evidence": {"score_id": "par_score", "attachment_id": "par_file"},
+    "decisions.pdf": {"decision_id": "issued_decision"},
+}
+
+
+# -- completeness ------------------------------------------------------------------------------
+def route_keys(app) -> dict[str, object]:
+    """ "METHOD rule" → rule, for every rule of the app but static files."""
+    return {
+        f"{method} {rule.rule}": rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    }
+
+
+def table_gaps(app) -> tuple[list[str], list[str]]:
+    """(routes without an entry in ACCESS, entries of ACCESS that match no route)."""
+    keys = route_keys(app).keys()
+    return sorted(keys - ACCESS.keys()), sorted(ACCESS.keys() - keys)
+
+
+def test_every_route_has_an_entry(app):
+    missing, stale = table_gaps(app)
+    assert not missing, "routes without an entry in ACCESS:\n" + "\n".join(missing)
+    assert not stale, "ACCESS entries that match no route:\n" + "\n".join(stale)
+
+
+def test_every_entry_names_every_actor():
+    incomplete = [key for key, row in ACCESS.items() if set(row) != set(ACTORS)]
+    assert not incomplete
+
+
+def test_a_new_route_without_an_entry_is_reported(tmp_path):
+    fresh = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path))
+    assert table_gaps(fresh) == ([], [])
+    fresh.add_url_rule("/reports/secret", "reports.secret", lambda: "x", methods=["GET", "POST"])
+    assert table_gaps(fresh) == (["GET /reports/secret", "POST /reports/secret"], [])
+
+
+# -- the demo world ----------------------------------------------------------------------------
+@dataclass
+class World:
+    users: dict[str, int]
+    office_code: str
+    spare_user: int
+    spare_office: int
+    plan: int
+    kt_task: int
+    spare_task: int
+    kt_objective: int
+    task_file: int
+    kt_report_submitted: int
+    kt_report_draft: int
+    round: int
+    kt_initiative: int
+    initiative_file: int
+    qs_draft: int
+    vhtt_submitted: int
+    hcc_initiative: int
+    council: int
+    council_member: int
+    council_score: int
+    par_set: int
+    par_item: int
+    par_score: int
+    par_file: int
+    submitted_decision: int
+    issued_decision: int
+    fmt: str = "xlsx"
+
+
+# Seeding takes seconds (password hashes, the PAR Index, signing): seed once, then copy the
+# rows and uploaded files back for every actor, so that each starts from the same demo data
+# whatever the previous one's POSTs changed.
+_SNAPSHOT: dict[str, object] = {}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _take_snapshot(app, folder: Path) -> None:
+    with db.engine.connect() as conn:
+        _SNAPSHOT["rows"] = [
+            (table, conn.execute(select(table).order_by(*table.primary_key)).mappings().all())
+            for table in db.metadata.sorted_tables
+        ]
+    shutil.copytree(app.config["UPLOAD_DIR"], folder, dirs_exist_ok=True)
+    _SNAPSHOT["uploads"] = folder
+
+
+def _restore_snapshot(app) -> None:
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.engine.begin() as conn:
+        # The tables are empty between tests, but for rows the app writes on its own
+        # (e.g. after the cleanup's commit): replace them too.
+        for table, _rows in reversed(_SNAPSHOT["rows"]):
+            conn.execute(table.delete())
+        for table, rows in _SNAPSHOT["rows"]:
+            if rows:
+                conn.execute(table.insert(), rows)
+            if postgres and rows and "id" in table.c:
+                # Ids were copied as they were: move the sequence past them. (Table names
+                # come from the models' metadata, not from input.)
+                name = table.name
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "  # noqa: S608
+                        f'(SELECT MAX(id) FROM "{name}"))'
+                    )
+                )
+    shutil.copytree(_SNAPSHOT["uploads"], app.config["UPLOAD_DIR"], dirs_exist_ok=True)
+
+
+def _store(uploader, name: str):
+    (attachment,) = attachments.store_uploads([FileStorage(io.BytesIO(PDF), name)], uploader)
+    db.session.flush()
+    return attachment
+
+
+@pytest.fixture
+def demo_world(app, tmp_path_factory) -> World:
+    if not _SNAPSHOT:
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        _take_snapshot(app, tmp_path_factory.mktemp("demo-uploads"))
+    else:
+        _restore_snapshot(app)
+    user = org.user_by_username
+    kt = org.office_by_code("KT")
+    plan = db.session.scalars(select(Plan)).one()
+    kt_task = next(t for t in plan.tasks if t.code == "6.1")
+    objective = plans.create_objective(
+        plan,
+        plans.ObjectiveData(
+            "MT9", "Tỷ lệ hồ sơ thuế nộp trực tuyến", ">=", Decimal("90"), "%", kt.id
+        ),
+    )
+    task_file = _store(user("kt.canbo"), "minh-chung-6.1.pdf")
+    db.session.add(
+        TaskUpdateAttachment(update_id=kt_task.latest_update.id, attachment_id=task_file.id)
+    )
+    # KT's reports: one submitted for the secretariat to decide, one draft to write.
+    submitted = reports.start_report(kt, periods.month_period(2026, 9), user("kt.canbo"))
+    submitted.direction = "Phòng Kinh tế quán triệt Kế hoạch CCHC."
+    reports.submit_report(submitted, user("kt.lanhdao"))
+    draft = reports.start_report(kt, periods.month_period(2026, 10), user("kt.canbo"))
+    initiatives = {i.office.code: i for i in db.session.scalars(select(Initiative))}
+    assert initiatives["QS"].state == InitiativeState.DRAFT
+    assert initiatives["VHTT"].state == InitiativeState.SUBMITTED
+    initiative_file = _store(user("kt.canbo"), "minh-chung-sang-kien.pdf")
+    db.session.add(
+        InitiativeAttachment(initiative_id=initiatives["KT"].id, attachment_id=initiative_file.id)
+    )
+    council = db.session.scalars(select(Council)).one()
+    members = {m.user.username: m for m in council.members}
+    council_score = db.session.scalars(
+        select(Score).where(Score.member_id == members["kt.lanhdao"].id)
+    ).first()
+    par_set = db.session.scalar(select(IndexSet).where(IndexSet.year == 2025))
+    par_item = next(
+        i for i in par_set.leaves if i.office_id == kt.id and i.self_score and i.self_score.evidence
+    )
+    issued = db.session.scalars(select(Decision)).one()
+    world = World(
+        users={u: user(u).id for u in USERS},
+        office_code="kt",
+        spare_user=factories.make_user(office="KT", username="tam.thoi").id,
+        spare_office=org.create_office("TT", "Tổ thử nghiệm", False).id,
+        plan=plan.id,
+        kt_task=kt_task.id,
+        spare_task=factories.make_task(plan, code="9.9", lead="KT").id,
+        kt_objective=objective.id,
+        task_file=task_file.id,
+        kt_report_submitted=submitted.id,
+        kt_report_draft=draft.id,
+        round=council.round_id,
+        kt_initiative=initiatives["KT"].id,
+        initiative_file=initiative_file.id,
+        qs_draft=initiatives["QS"].id,
+        vhtt_submitted=initiatives["VHTT"].id,
+        hcc_initiative=initiatives["HCC"].id,
+        council=council.id,
+        council_member=members["vp.lanhdao"].id,
+        council_score=council_score.id,
+        par_set=par_set.id,
+        par_item=par_item.id,
+        par_score=par_item.self_score.id,
+        par_file=par_item.self_score.evidence[0].id,
+        submitted_decision=factories.make_decision(user("vhxh.canbo")).id,
+        issued_decision=issued.id,
+    )
+    db.session.commit()
+    return world
+
+
+# -- the matrix --------------------------------------------------------------------------------
+def _url(rule, world: World) -> str:
+    names = {**DEFAULT_ARGUMENTS, **ARGUMENTS.get(rule.endpoint, {})}
+    values = {arg: getattr(world, names[arg]) for arg in rule.arguments}
+    # Built from the rule itself: url_for() may pick the endpoint's other rule
+    # (/initiatives/rounds/new and /initiatives/rounds/<id>/edit share one view).
+    _domain, path = rule.build(values, append_unknown=False)
+    return path
+
+
+def _outcome(response, method: str) -> str:
+    status = response.status_code
+    if 300 <= status < 400:
+        target = urlsplit(response.location)
+        unauthorised = target.path == "/login" and "next" in parse_qs(target.query)
+        return LOGIN if unauthorised else OK
+    if 200 <= status < 300 or (method == "POST" and status == 400):
+        return OK
+    return {403: FORBIDDEN, 404: NOTFOUND}.get(status, str(status))
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_access_matrix(app, client, demo_world, actor):
+    rules = route_keys(app)
+    # GETs first: the POSTs (an empty form each) may still change something, e.g. lock the
+    # spare account or approve the draft Decision.
+    order = sorted(ACCESS, key=lambda key: not key.startswith("GET "))
+    mismatches = []
+    for key in order:
+        method, _rule = key.split(" ", 1)
+        url = _url(rules[key], demo_world)
+        with client.session_transaction() as session:
+            session.clear()  # logged in afresh for each request: /logout ends the session
+            if actor != ANON:
+                session["_user_id"] = str(demo_world.users[actor])
+                session["_fresh"] = True
+        response = client.get(url) if method == "GET" else client.post(url, data={})
+        got, expected = _outcome(response, method), ACCESS[key][actor]
+        if got != expected:
+            where = f" → {response.location}" if response.location else ""
+            mismatches.append(
+                f"{method} {url} as {actor}: expected {expected}, got {response.status_code}{where}"
+            )
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
