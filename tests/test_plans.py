@@ -214,3 +214,16 @@ def test_edit_objective(client, login_as, commune):
     assert mt2.target == Decimal("97.5")
     clash = client.post(f"/plans/objectives/{mt2.id}/edit", data={**data, "code": "MT1"})
     assert "Kế hoạch đã có chỉ tiêu mã này." in clash.get_data(as_text=True)
+
+
+def test_plan_page_lists_its_tasks_a_page_at_a_time(client, login_as, commune):
+    plan = import_demo_plan()  # 29 tasks in 7 fields
+    login_as("secretariat", office="VHXH")
+    first = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    second = client.get(f"/plans/{plan.id}?page=2").get_data(as_text=True)
+    assert "Nhiệm vụ (29)" in first and "Nhiệm vụ (29)" in second
+    rows = [page.count('href="/plans/tasks/') for page in (first, second)]
+    assert rows == [25, 4]
+    assert 'aria-label="Phân trang"' in first
+    # A field keeps its number from the plan on every page.
+    assert "7. " in second

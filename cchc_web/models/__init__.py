@@ -1,5 +1,6 @@
 """All models, one module per aggregate; importing this package registers every table."""
 
+from ..cache import DataVersion
 from .audit import AuditLog, LoginAttempt
 from .council import Council, CouncilMember, CouncilState, Position, Score
 from .decisions import Competence, Decision, DecisionCounter, DecisionKind, DecisionState
@@ -26,6 +27,7 @@ from .plans import (
 from .reports import Report, ReportComment
 
 __all__ = [
+    "DataVersion",
     "Appraisal",
     "IndexItem",
     "IndexSet",

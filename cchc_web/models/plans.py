@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -286,6 +287,12 @@ class Task(db.Model):
     def office_ids(self) -> set[int]:
         return {link.office_id for link in self.office_links}
 
+    def workspace_office(self, user: User) -> Office | None:
+        """The office workspace that shows this task to `user`: its first lead office they may
+        open, else the coordinating office they belong to; None when they may not see it."""
+        offices = [*self.lead_offices, *self.coordinating_offices]
+        return next((o for o in offices if user.can_see_office(o)), None)
+
     @property
     def field_label(self) -> str:
         return FIELDS.get(self.field, self.field)
@@ -346,6 +353,8 @@ class TaskUpdate(db.Model):
             "AND catchup_responsible <> '')",
             name="late_needs_catchup_plan",
         ),
+        # Task lists read each task's newest update: max(id) per task from the index alone.
+        Index("ix_task_updates_task_id_id", "task_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

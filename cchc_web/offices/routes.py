@@ -75,7 +75,16 @@ def workspace(code: str):
         "period": request.args.get("period", "")[:10],
     }
     page = paginate(queries.tasks_query(plan.id if plan else -1, office_id=office.id, **filters))
-    months = sorted({t.due_month for t in plan.tasks if t.due_month} if plan else set())
+    months = (
+        db.session.scalars(
+            select(Task.due_month)
+            .where(Task.plan_id == plan.id, Task.due_month.is_not(None))
+            .distinct()
+            .order_by(Task.due_month)
+        ).all()
+        if plan
+        else []
+    )
     objectives = (
         db.session.scalars(
             select(Objective)

@@ -2,7 +2,9 @@ from collections import Counter
 
 from flask import render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from ..cache import fragments
 from ..extensions import db
 from ..models.plans import FIELDS, TASK_STATUS_LABELS, Plan, TaskStatus
 from ..plans import queries
@@ -34,12 +36,24 @@ def _plan() -> Plan | None:
 def index():
     require(can_see_dashboard(current_user))
     plan = _plan()
+    today = local_today()
+    # The figures are the same for every viewer: rendered once per plan, day and data version.
+    body = fragments.get_or_build(
+        ("dashboard", plan.id if plan else None, today),
+        lambda: Markup(  # noqa: S704 - the output of an autoescaped template
+            render_template("overview/_dashboard.html", **_figures(plan, today))
+        ),
+    )
+    return render_template("overview/index.html", body=body)
+
+
+def _figures(plan: Plan | None, today) -> dict:
     if plan is None:
-        return render_template("overview/index.html", plan=None)
-    today = services.reference_date(plan, local_today())
+        return {"plan": None}
+    today = services.reference_date(plan, today)
     offices = plan_services.active_offices()
-    fields = services.by_field(plan)
-    office_groups = services.by_office(plan, offices)
+    figures = services.task_figures(plan, offices)
+    fields, office_groups = figures.fields, figures.offices
     objectives = services.objective_states(plan, today.replace(day=1))
     period, compliance = services.compliance(today)
 
@@ -58,8 +72,7 @@ def index():
         "Tiến độ trung bình theo đơn vị chủ trì",
     )
     state_counts = Counter(state for _, _, state in objectives)
-    return render_template(
-        "overview/index.html",
+    return dict(
         plan=plan,
         today=today,
         fields=fields,
@@ -67,6 +80,8 @@ def index():
         field_chart=field_chart,
         office_chart=office_chart,
         late=services.late_tasks(plan),
+        late_count=figures.status_counts.get(TaskStatus.LATE.value, 0),
+        task_total=figures.total,
         objectives=objectives,
         state_counts=state_counts,
         state_labels=plan_services.OBJECTIVE_STATE_LABELS,
@@ -75,7 +90,7 @@ def index():
         submitted=sum(1 for c in compliance if c.submitted),
         missing=[c.office for c in compliance if not c.submitted and today >= period.deadline],
         late_reports=[c for c in compliance if c.late],
-        status_counts=Counter(t.status for t in plan.tasks),
+        status_counts=figures.status_counts,
         status_labels=TASK_STATUS_LABELS,
         tasks_url=tasks_url,
         tones=TONES,

@@ -6,8 +6,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
+
+from ..extensions import db
 from ..models import Office
-from ..models.plans import FIELDS, OfficeRole, Plan, Task, TaskStatus
+from ..models.plans import FIELDS, OfficeRole, Plan, Task, TaskOffice, TaskStatus, TaskUpdate
+from ..plans import queries
 from ..plans import services as plan_services
 from ..reports import periods
 from ..reports import services as report_services
@@ -30,9 +34,22 @@ class Group:
         return self.counts.get(TaskStatus.DONE.value, 0)
 
 
-def _group(key: str, label: str, tasks: list[Task]) -> Group:
-    average = sum(t.progress for t in tasks) / len(tasks) if tasks else 0.0
-    return Group(key, label, len(tasks), average, Counter(t.status for t in tasks))
+@dataclass
+class TaskFigures:
+    """A plan's task counts: by status, by field and by lead office."""
+
+    total: int
+    status_counts: Counter
+    fields: list[Group]
+    offices: list[Group]
+
+
+LATE_SHOWN = 10  # late tasks listed on the dashboard; the rest are one click away
+
+
+def _group(key: str, label: str, rows: list[tuple[str, int]]) -> Group:
+    average = sum(progress for _, progress in rows) / len(rows) if rows else 0.0
+    return Group(key, label, len(rows), average, Counter(status for status, _ in rows))
 
 
 def reference_date(plan: Plan, today: date) -> date:
@@ -40,25 +57,55 @@ def reference_date(plan: Plan, today: date) -> date:
     return min(today, plan.period_end)
 
 
-def by_field(plan: Plan) -> list[Group]:
-    grouped: dict[str, list[Task]] = defaultdict(list)
-    for task in plan.tasks:
-        grouped[task.field].append(task)
-    return [_group(code, label, grouped[code]) for code, label in FIELDS.items() if grouped[code]]
+def task_figures(plan: Plan, offices: list[Office]) -> TaskFigures:
+    """Two queries whatever the plan's size: each task's newest status and progress, and the
+    lead offices. A CQCM task (several leads) counts for each of its lead offices."""
+    newest_id = (
+        select(func.max(TaskUpdate.id))
+        .where(TaskUpdate.task_id == Task.id)
+        .correlate(Task)
+        .scalar_subquery()
+    )
+    tasks = (
+        select(Task.id, Task.field, newest_id.label("update_id"))
+        .where(Task.plan_id == plan.id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(tasks.c.id, tasks.c.field, TaskUpdate.status, TaskUpdate.progress).outerjoin(
+            TaskUpdate, TaskUpdate.id == tasks.c.update_id
+        )
+    ).all()
+    state = {
+        task_id: (status or TaskStatus.NOT_STARTED.value, progress or 0)
+        for task_id, _, status, progress in rows
+    }
+    by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for task_id, field, _, _ in rows:
+        by_field[field].append(state[task_id])
+    by_office: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    leads = db.session.execute(
+        select(TaskOffice.task_id, TaskOffice.office_id)
+        .join(Task, Task.id == TaskOffice.task_id)
+        .where(Task.plan_id == plan.id, TaskOffice.role == OfficeRole.LEAD.value)
+    )
+    for task_id, office_id in leads:
+        by_office[office_id].append(state[task_id])
+    return TaskFigures(
+        total=len(rows),
+        status_counts=Counter(status for status, _ in state.values()),
+        fields=[
+            _group(code, label, by_field[code]) for code, label in FIELDS.items() if by_field[code]
+        ],
+        offices=[_group(o.code, o.name, by_office[o.id]) for o in offices if by_office[o.id]],
+    )
 
 
-def by_office(plan: Plan, offices: list[Office]) -> list[Group]:
-    """Each office's tasks as lead (a CQCM task counts for each specialised office)."""
-    grouped: dict[int, list[Task]] = defaultdict(list)
-    for task in plan.tasks:
-        for link in task.office_links:
-            if link.role == OfficeRole.LEAD:
-                grouped[link.office_id].append(task)
-    return [_group(o.code, o.name, grouped[o.id]) for o in offices if grouped[o.id]]
-
-
-def late_tasks(plan: Plan) -> list[Task]:
-    return [t for t in plan.tasks if t.status == TaskStatus.LATE]
+def late_tasks(plan: Plan, limit: int = LATE_SHOWN) -> list[Task]:
+    """The first late tasks of the plan, in plan order, with their catch-up plans."""
+    return list(
+        db.session.scalars(queries.tasks_query(plan.id, status=TaskStatus.LATE.value).limit(limit))
+    )
 
 
 def objective_states(plan: Plan, until: date) -> list[tuple]:

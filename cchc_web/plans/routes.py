@@ -13,7 +13,7 @@ from ..models import Role
 from ..models.plans import FIELDS, Objective, Plan, Task
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..views import paginate, redirect_after_post
-from . import bp, importer, services
+from . import bp, importer, queries, services
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
 
@@ -66,8 +66,11 @@ def new_plan():
 @login_required
 def show(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
+    # A page of tasks in plan order, shown under their fields (a field may continue on the
+    # next page); a real plan has a few dozen tasks, a city-wide one thousands.
+    page = paginate(queries.tasks_query(plan.id))
     by_field: dict[str, list[Task]] = {code: [] for code in FIELDS}
-    for task in plan.tasks:
+    for task in page.items:
         by_field.setdefault(task.field, []).append(task)
     states = {
         o.id: services.objective_state(o, v.value if (v := services.latest_value(o)) else None)
@@ -77,7 +80,9 @@ def show(plan_id: int):
         "plans/show.html",
         plan=plan,
         by_field=by_field,
+        page=page,
         fields=FIELDS,
+        field_numbers={code: n for n, code in enumerate(FIELDS, start=1)},
         states=states,
         state_labels=services.OBJECTIVE_STATE_LABELS,
         latest_value=services.latest_value,

@@ -1,0 +1,81 @@
+"""The dashboard cache: keyed by the data version that every writing commit replaces."""
+
+from flask import g
+
+from cchc_web import cache
+from cchc_web.extensions import db
+from cchc_web.models import DataVersion
+from cchc_web.models.plans import TaskStatus
+from cchc_web.plans import services as plans
+
+from . import factories
+
+
+def version() -> str | None:
+    row = db.session.get(DataVersion, 1, populate_existing=True)
+    return row.token if row else None
+
+
+def test_a_writing_commit_replaces_the_version_and_a_read_does_not(commune):
+    db.session.expire_all()
+    before = version()
+    assert before is not None  # ensure_commune wrote, so the emptied table has its row again
+    db.session.commit()  # nothing written
+    assert version() == before
+    factories.make_plan()
+    db.session.commit()
+    after = version()
+    assert after not in (None, before)
+    db.session.rollback()
+    assert version() == after
+
+
+def test_the_cache_builds_once_per_version_and_never_without_one(commune):
+    built = []
+    fragments = cache.FragmentCache(max_entries=2)
+
+    def build():
+        built.append(1)
+        return len(built)
+
+    assert fragments.get_or_build("k", build) == 1
+    assert fragments.get_or_build("k", build) == 1
+    factories.make_plan(title="Kế hoạch khác")
+    db.session.commit()
+    g.pop("_data_version", None)  # a new request
+    assert fragments.get_or_build("k", build) == 2
+    db.session.execute(db.delete(DataVersion))  # as an emptied database has no row
+    g.pop("_data_version", None)
+    assert cache.current_version() is None
+    assert fragments.get_or_build("k", build) == 3
+    assert fragments.get_or_build("k", build) == 4  # no version: nothing is cached
+    db.session.rollback()
+
+
+def test_the_dashboard_shows_a_new_update_at_once(client, login_as, commune):
+    plan = factories.make_plan()
+    task = factories.make_task(plan, code="1.1", lead="KT")
+    db.session.commit()
+    login_as("secretariat", office="VHXH")
+    first = client.get(f"/dashboard/?plan={plan.id}").get_data(as_text=True)
+    assert client.get(f"/dashboard/?plan={plan.id}").get_data(as_text=True) == first
+    assert "Không có nhiệm vụ nào chậm tiến độ" in first
+    author = factories.make_user(roles=("staff",), office="KT", username="kt.cb2")
+    plans.record_task_update(
+        task,
+        plans.UpdateData(
+            status=TaskStatus.LATE.value,
+            progress=30,
+            result="Chưa xong",
+            cause_type="objective",
+            cause="Thiếu kinh phí số hóa",
+            catchup_action="Xin bổ sung kinh phí",
+            catchup_deadline=plan.period_end,
+            catchup_responsible="Trưởng phòng Kinh tế",
+        ),
+        author,
+    )
+    db.session.commit()
+    second = client.get(f"/dashboard/?plan={plan.id}").get_data(as_text=True)
+    assert "Thiếu kinh phí số hóa" in second
+    assert "Không có nhiệm vụ nào chậm tiến độ" not in second
