@@ -196,3 +196,14 @@ def test_change_password_refuses_wrong_current_and_mismatch(client, login_as):
     assert "từ 8 đến 128 ký tự" in short.get_data(as_text=True)
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
+
+
+def test_passwords_are_hashed_with_scrypt_outside_the_test_suite(app):
+    from cchc_web.config import Config, ProductionConfig
+    from cchc_web.models import User
+
+    assert Config.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"
+    user = User(username="x")
+    user.set_password("Mật khẩu@2025")
+    assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"].split(":")[0])
+    assert user.check_password("Mật khẩu@2025") and not user.check_password("sai")

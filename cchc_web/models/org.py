@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -170,7 +170,8 @@ class User(UserMixin, db.Model):
 
     # -- passwords ---------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

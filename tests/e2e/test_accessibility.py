@@ -8,7 +8,7 @@ import pytest
 
 from cchc_web.demo import DEMO_PASSWORD, seeders
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
 
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
 

@@ -7,7 +7,7 @@ from cchc_web.demo import DEMO_PASSWORD
 
 from .test_accessibility import violations
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
 
 # Demo ids: round 1 (2025), council 1, initiative 1 (HCC), 2 (VP), 6 (CA, returned).
 PAGES = {

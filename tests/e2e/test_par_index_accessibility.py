@@ -8,7 +8,7 @@ from cchc_web.par_index import services
 
 from .test_accessibility import demo_data, violations  # noqa: F401 - fixture and helper
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
 
 
 def par_pages(user: str) -> list[str]:
