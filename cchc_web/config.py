@@ -55,7 +55,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a form left open all morning must still save
     TIMEZONE = "Asia/Ho_Chi_Minh"
     PAGE_SIZE = 25
-    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default: slow on purpose
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hash method, slow on purpose
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW = timedelta(minutes=15)
     # The Commune defaults used by `init-commune` and `seed-demo`.
@@ -79,7 +79,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     # The suite creates hundreds of accounts; scrypt costs 0.2 s a hash on CI's machine.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
     )
