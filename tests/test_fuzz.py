@@ -137,17 +137,6 @@ ENGLISH = ("Not a valid", "Invalid Choice", "could not coerce", "This field is r
 ENGLISH += ("Field must be", "Invalid choice", "Number must be", "Invalid input")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    """scrypt takes 0.2 s a hash here; these tests make and check many passwords."""
-    from werkzeug.security import generate_password_hash
-
-    from cchc_web.models import org
-
-    fast = lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")  # noqa: E731
-    monkeypatch.setattr(org, "generate_password_hash", fast)
-
-
 def norm(value: Any) -> str:
     """What "the same text" means when comparing stored and typed values."""
     text = unicodedata.normalize("NFC", strip_control(str(value)))
