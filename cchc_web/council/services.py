@@ -169,10 +169,6 @@ def to_score_query(council: Council, member: CouncilMember) -> Select:
     return stmt.options(joinedload(Initiative.office))
 
 
-def to_score(council: Council, member: CouncilMember) -> list[Initiative]:
-    return list(db.session.scalars(to_score_query(council, member)))
-
-
 def _accepted_query(council: Council) -> Select:
     return (
         select(Initiative)

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Office
@@ -60,14 +60,8 @@ def reference_date(plan: Plan, today: date) -> date:
 def task_figures(plan: Plan, offices: list[Office]) -> TaskFigures:
     """Two queries whatever the plan's size: each task's newest status and progress, and the
     lead offices. A CQCM task (several leads) counts for each of its lead offices."""
-    newest_id = (
-        select(func.max(TaskUpdate.id))
-        .where(TaskUpdate.task_id == Task.id)
-        .correlate(Task)
-        .scalar_subquery()
-    )
     tasks = (
-        select(Task.id, Task.field, newest_id.label("update_id"))
+        select(Task.id, Task.field, queries.newest_update_id().label("update_id"))
         .where(Task.plan_id == plan.id)
         .subquery()
     )

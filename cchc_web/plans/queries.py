@@ -9,16 +9,19 @@ from sqlalchemy import Select, exists, func, select
 from ..models.plans import OfficeRole, Task, TaskOffice, TaskStatus, TaskUpdate, Timing
 
 
-def latest_status():
-    """The status of a task's newest update; "not started" when it has none."""
-    newest = (
-        select(TaskUpdate.status)
+def newest_update_id():
+    """The id of a task's newest update (NULL when it has none), for queries over tasks."""
+    return (
+        select(func.max(TaskUpdate.id))
         .where(TaskUpdate.task_id == Task.id)
-        .order_by(TaskUpdate.id.desc())
-        .limit(1)
         .correlate(Task)
         .scalar_subquery()
     )
+
+
+def latest_status():
+    """The status of a task's newest update; "not started" when it has none."""
+    newest = select(TaskUpdate.status).where(TaskUpdate.id == newest_update_id()).scalar_subquery()
     return func.coalesce(newest, TaskStatus.NOT_STARTED.value)
 
 
