@@ -11,10 +11,13 @@ from typing import Any
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from . import inputs
+from .cache import remember_version, version_subquery
 from .config import CONFIGS, INSTANCE_DIR
 from .extensions import csrf, db, htmx, login_manager, migrate
 
@@ -66,10 +69,10 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite serialises writers; a writer waits up to 30 s for the lock instead of the
         # driver's 5 s (20 simultaneous Decision approvals, each signing a PDF, need more).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "connect_args": {"timeout": 30},
-        }
+        # A file has no server to lose the connection to: no ping before every checkout.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": {"timeout": 30}}
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment for production.")
@@ -88,8 +91,23 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        # Every request starts here: one statement for the user, their office and roles.
+        if not user_id.isdigit() or int(user_id) > 2**62:
+            return None
+        # The data version comes in the same statement: cached fragments need nothing more.
+        row = (
+            db.session.execute(
+                select(models.User, version_subquery())
+                .options(joinedload(models.User.role_rows))
+                .where(models.User.id == int(user_id), models.User.active.is_(True))
+            )
+            .unique()
+            .one_or_none()
+        )
+        if row is None:
+            return None
+        remember_version(row[1])
+        return row[0]
 
     _register_blueprints(app)
     _register_error_pages(app)
@@ -174,7 +192,7 @@ def _register_template_helpers(app: Flask) -> None:
         from .models import Commune
 
         try:
-            commune = Commune.current()
+            commune = Commune.heading()
         except SQLAlchemyError:
             # The error page must still render when the database itself is what failed.
             db.session.rollback()

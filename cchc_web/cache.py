@@ -36,13 +36,23 @@ class DataVersion(db.Model):
     token: Mapped[str] = mapped_column(String(32))
 
 
+def version_subquery():
+    """The data version as a column, for a statement that reads it along with something else
+    (the user loader reads it with the user: a request then needs no statement of its own)."""
+    return select(DataVersion.token).where(DataVersion.id == 1).scalar_subquery()
+
+
+def remember_version(token: str | None) -> None:
+    if has_app_context():
+        g._data_version = token
+
+
 def current_version() -> str | None:
     """The data version, read once per request."""
     if has_app_context() and "_data_version" in g:
         return g._data_version
     token = db.session.scalar(select(DataVersion.token).where(DataVersion.id == 1))
-    if has_app_context():
-        g._data_version = token
+    remember_version(token)
     return token
 
 

@@ -20,6 +20,7 @@ from ..models import (
     Score,
     User,
 )
+from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require
 from ..views import paginate, redirect_after_post, render_page_or_fragment
 from . import bp, minutes, services
@@ -73,6 +74,7 @@ def index():
 
 @bp.get("/<int:council_id>")
 @login_required
+@cached_page
 def detail(council_id: int):
     council = _council(council_id)
     member_form = MemberForm()
@@ -191,6 +193,7 @@ def close_scoring(council_id: int):
 # -- scoring ------------------------------------------------------------------------------------
 @bp.get("/<int:council_id>/score")
 @login_required
+@cached_page
 def my_list(council_id: int):
     council = _council(council_id)
     member = council.member_for(current_user)
@@ -294,6 +297,7 @@ def live_total(council_id: int, initiative_id: int):
 
 @bp.get("/<int:council_id>/initiatives/<int:initiative_id>/scores")
 @login_required
+@cached_page
 def sheets(council_id: int, initiative_id: int):
     """Every submitted sheet of one initiative: only for those allowed to see them yet."""
     council = _council(council_id)
@@ -334,6 +338,7 @@ def reopen_score(council_id: int, score_id: int):
 # -- results and minutes ------------------------------------------------------------------------
 @bp.get("/<int:council_id>/results")
 @login_required
+@cached_page
 def results(council_id: int):
     council = _council(council_id)
     closed = council.status is CouncilState.CLOSED

@@ -11,6 +11,7 @@ from ..forms import apply_domain_error
 from ..inputs import optional_db_int
 from ..models import Decision, DecisionState, Role
 from ..models.decisions import STATE_LABELS
+from ..page_cache import cached_page
 from ..security import get_or_404_for, public, require, roles_required
 from ..views import paginate, redirect_after_post, render_page_or_fragment
 from . import bp, services, signing
@@ -48,6 +49,7 @@ def _filename(decision: Decision) -> str:
 
 @bp.get("/decisions/")
 @login_required
+@cached_page
 def index():
     state = request.args.get("state", "")
     state = state if state in STATE_FILTERS else ""
@@ -108,6 +110,7 @@ def new():
 
 @bp.get("/decisions/<int:decision_id>")
 @login_required
+@cached_page
 def show(decision_id: int):
     decision = get_or_404_for(current_user, Decision, decision_id)
     return render_template(

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..models import Initiative, InitiativeState, Office, Role, Round, User
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
+from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..storage import UPLOAD_HELP_TEXT
 from ..timeutil import local_today
@@ -30,6 +31,7 @@ def _selected_round() -> Round | None:
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     require(current_user.sees_all_offices or current_user.office_id is not None)
     rnd = _selected_round()
@@ -207,6 +209,7 @@ def similar():
 # -- reading ------------------------------------------------------------------------------------
 @bp.get("/<int:initiative_id>")
 @login_required
+@cached_page
 def detail(initiative_id: int):
     initiative = get_or_404_for(current_user, Initiative, initiative_id)
     rnd = initiative.round
@@ -313,6 +316,7 @@ def nominate(initiative_id: int):
 # -- rounds (secretariat) -----------------------------------------------------------------------
 @bp.get("/rounds")
 @secretariat_only
+@cached_page
 def rounds():
     return render_template("initiatives/rounds.html", rounds=services.rounds())
 
@@ -393,6 +397,7 @@ def round_detail(round_id: int):
 # -- emulation ----------------------------------------------------------------------------------
 @bp.get("/emulation")
 @login_required
+@cached_page
 def emulation():
     """Thi đua: per office and year, initiatives handed in, recommended, recognised."""
     require(current_user.sees_all_offices or current_user.office_id is not None)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, select
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,6 +45,12 @@ LEADER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN})
 ROLE_VALUES = tuple(r.value for r in Role)
 
 
+@dataclass(frozen=True)
+class CommuneHeading:
+    name: str
+    province: str
+
+
 class Commune(db.Model):
     """Xã / phường: one per deployment; its name heads every document."""
 
@@ -62,6 +69,18 @@ class Commune(db.Model):
             if self.name.startswith(prefix):
                 return self.name[len(prefix) :]
         return self.name
+
+    @classmethod
+    def heading(cls) -> CommuneHeading | None:
+        """What every page's header and footer show of the commune, cached per data version
+        (read with the user: no statement of its own)."""
+        from ..cache import fragments
+
+        def build() -> CommuneHeading | None:
+            found = cls.current()
+            return CommuneHeading(found.name, found.province) if found is not None else None
+
+        return fragments.get_or_build(("commune-heading",), build)
 
     @classmethod
     def current(cls) -> Commune | None:
@@ -129,7 +148,11 @@ class User(UserMixin, db.Model):
     # -- roles -------------------------------------------------------------------------------
     @property
     def roles(self) -> frozenset[Role]:
-        return frozenset(Role(r.role) for r in self.role_rows)
+        # Asked dozens of times a page (menu, permissions); recomputed when role_rows change.
+        cached = self.__dict__.get("_roles")
+        if cached is None:
+            cached = self.__dict__["_roles"] = frozenset(Role(r.role) for r in self.role_rows)
+        return cached
 
     def set_roles(self, roles: set[Role] | set[str]) -> None:
         wanted = {Role(r) for r in roles}
@@ -183,3 +206,13 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+@event.listens_for(User.role_rows, "append")
+@event.listens_for(User.role_rows, "remove")
+@event.listens_for(User.role_rows, "bulk_replace")
+@event.listens_for(User, "refresh")
+@event.listens_for(User, "expire")
+def _forget_roles(user: User | None, *args) -> None:
+    if user is not None:  # an expiring instance may already be garbage-collected
+        user.__dict__.pop("_roles", None)

@@ -18,6 +18,7 @@ from ..models.plans import (
     Task,
     TaskUpdate,
 )
+from ..page_cache import cached_page
 from ..plans import queries, services
 from ..plans.forms import TaskUpdateForm
 from ..security import get_or_404, require
@@ -50,6 +51,7 @@ def _plan_from_args() -> Plan | None:
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     if not current_user.sees_all_offices:
         if current_user.office is None:
@@ -63,6 +65,7 @@ def index():
 
 @bp.get("/<code>/")
 @login_required
+@cached_page
 def workspace(code: str):
     office = _office_or_404(code)
     plan = _plan_from_args()
@@ -151,6 +154,7 @@ def _render_task(office: Office, task: Task, form: TaskUpdateForm, conflict=None
 
 @bp.get("/<code>/tasks/<int:task_id>")
 @login_required
+@cached_page
 def task(code: str, task_id: int):
     office = _office_or_404(code)
     task = _task_of_office(office, task_id)

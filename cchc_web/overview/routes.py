@@ -7,6 +7,7 @@ from markupsafe import Markup
 from ..cache import fragments
 from ..extensions import db
 from ..models.plans import FIELDS, TASK_STATUS_LABELS, Plan, TaskStatus
+from ..page_cache import cached_page
 from ..plans import queries
 from ..plans import services as plan_services
 from ..plans.charts import Bar, bar_chart
@@ -33,6 +34,7 @@ def _plan() -> Plan | None:
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     require(can_see_dashboard(current_user))
     plan = _plan()
@@ -99,6 +101,7 @@ def _figures(plan: Plan | None, today) -> dict:
 
 @bp.get("/tasks")
 @login_required
+@cached_page
 def tasks():
     """The list behind every task figure of the dashboard."""
     require(can_see_dashboard(current_user))
@@ -132,6 +135,7 @@ def tasks():
 
 @bp.get("/objectives")
 @login_required
+@cached_page
 def objectives():
     require(can_see_dashboard(current_user))
     plan = _plan()

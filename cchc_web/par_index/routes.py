@@ -8,6 +8,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
 from ..models import Attachment, IndexItem, IndexSet, Office, Role, SelfScore, SetStatus
+from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..storage import ACCEPT_ATTRIBUTE, UPLOAD_HELP_TEXT
 from ..timeutil import local_today
@@ -40,6 +41,7 @@ def _load_set(set_id: int) -> IndexSet:
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     sets = services.all_sets()
     return render_template("par_index/index.html", sets=sets, confirm_form=ConfirmForm())
@@ -108,6 +110,7 @@ def template_csv():
 
 @bp.get("/<int:set_id>")
 @login_required
+@cached_page
 def overview(set_id: int):
     index_set = _load_set(set_id)
     if not current_user.sees_all_offices:
@@ -246,6 +249,7 @@ def assignment_export(set_id: int, fmt: str):
 # -- self-assessment ---------------------------------------------------------------------------
 @bp.get("/<int:set_id>/mine")
 @login_required
+@cached_page
 def mine(set_id: int):
     index_set = _load_set(set_id)
     if current_user.office_id is None:
@@ -358,6 +362,7 @@ def appraise(item_id: int):
 # -- totals ------------------------------------------------------------------------------------
 @bp.get("/<int:set_id>/totals")
 @login_required
+@cached_page
 def totals(set_id: int):
     index_set = _load_set(set_id)
     _require_overview(current_user)

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..models import Role
 from ..models.plans import FIELDS, Objective, Plan, Task
+from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..views import paginate, redirect_after_post
 from . import bp, importer, queries, services
@@ -39,6 +40,7 @@ def _plan_data(form: PlanForm) -> services.PlanData:
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     page = paginate(select(Plan).order_by(Plan.period_start.desc(), Plan.id.desc()))
     task_counts = services.task_counts([plan.id for plan in page.items])
@@ -64,6 +66,7 @@ def new_plan():
 
 @bp.get("/<int:plan_id>")
 @login_required
+@cached_page
 def show(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
     # A page of tasks in plan order, shown under their fields (a field may continue on the

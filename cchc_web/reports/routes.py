@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..models import Office
 from ..models.reports import Report, ReportKind, ReportStatus
+from ..page_cache import cached_page
 from ..security import get_or_404_for, require
 from ..timeutil import local_today
 from ..views import paginate, redirect_after_post
@@ -38,6 +39,7 @@ def _period_from_key(key: str) -> periods.Period | None:
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     """The secretariat's compliance view; an office's people go to their office's reports."""
     if not current_user.sees_all_offices:
@@ -75,6 +77,7 @@ def index():
 
 @bp.get("/office/<code>/")
 @login_required
+@cached_page
 def office_reports(code: str):
     office = _office_or_404(code)
     page = paginate(
@@ -159,6 +162,7 @@ def _render_report(report: Report, text_form=None, decision_form=None):
 
 @bp.get("/<int:report_id>")
 @login_required
+@cached_page
 def show(report_id: int):
     report = get_or_404_for(current_user, Report, report_id)
     return _render_report(report)
