@@ -175,12 +175,12 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /initiatives/<int:initiative_id>/return": SECRETARIAT_ONLY,
     "POST /initiatives/<int:initiative_id>/accept": SECRETARIAT_ONLY,
     "POST /initiatives/<int:initiative_id>/nominate": SECRETARIAT_ONLY,
-    # Round and assignment pages are the secretariat's tools. SPEC §1 lets leaders "read
-    # everything"; the code keeps these management pages (forms included) from them.
-    "GET /initiatives/rounds": SECRETARIAT_ONLY,
+    # The rounds are the secretariat's to manage; leaders read everything (SPEC §1), so they
+    # read the rounds too, without the forms.
+    "GET /initiatives/rounds": only(SECRETARIAT, LEADER),
     "GET /initiatives/rounds/new": SECRETARIAT_ONLY,
     "POST /initiatives/rounds/new": SECRETARIAT_ONLY,
-    "GET /initiatives/rounds/<int:round_id>": SECRETARIAT_ONLY,
+    "GET /initiatives/rounds/<int:round_id>": only(SECRETARIAT, LEADER),
     "POST /initiatives/rounds/<int:round_id>": SECRETARIAT_ONLY,
     "GET /initiatives/rounds/<int:round_id>/edit": SECRETARIAT_ONLY,
     "POST /initiatives/rounds/<int:round_id>/edit": SECRETARIAT_ONLY,

@@ -199,6 +199,27 @@ def test_secretariat_pages_are_403_for_others(client, login_as):
         assert client.get(url).status_code == 403, url
 
 
+def test_leaders_read_the_rounds_but_cannot_change_them(client, login_as):
+    today = local_today()
+    rnd = make_round(
+        deadline=today - timedelta(days=2), decision_deadline=today + timedelta(days=5)
+    )
+    login_as("chairman", office=None)
+    listing = client.get("/initiatives/rounds").get_data(as_text=True)
+    assert f"/initiatives/rounds/{rnd.id}" in listing and "Mở đợt mới" not in listing
+    detail = client.get(f"/initiatives/rounds/{rnd.id}")
+    assert detail.status_code == 200
+    page = detail.get_data(as_text=True)
+    assert "Thang điểm" in page and "Đơn vị chưa gửi sáng kiến" in page
+    assert "Mở lại việc nộp" not in page and 'method="post" novalidate' not in page
+    assert f"/initiatives/rounds/{rnd.id}/edit" not in page
+    reopen = {"office_id": office("CA").id, "reason": "Lý do", "until": today}
+    assert client.post(f"/initiatives/rounds/{rnd.id}", data=reopen).status_code == 403
+    assert count(SubmissionReopening) == 0
+    assert client.get("/initiatives/rounds/new").status_code == 403
+    assert "Đợt sáng kiến" in client.get("/initiatives/").get_data(as_text=True)
+
+
 def test_secretariat_creates_a_round_with_its_rubric(client, login_as):
     login_as("staff", "secretariat", office="VHXH")
     assert client.get("/initiatives/rounds/new").status_code == 200

@@ -20,6 +20,8 @@ from . import bp, documents, services, similarity
 from .forms import AUTHOR_ROWS, ConfirmForm, InitiativeForm, ReopenForm, ReturnForm, RoundForm
 
 secretariat_only = roles_required(Role.SECRETARIAT)
+# The rounds are the secretariat's to manage; leaders read everything (SPEC §1).
+round_readers = roles_required(Role.SECRETARIAT, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
 
 
 def _selected_round() -> Round | None:
@@ -315,7 +317,7 @@ def nominate(initiative_id: int):
 
 # -- rounds (secretariat) -----------------------------------------------------------------------
 @bp.get("/rounds")
-@secretariat_only
+@round_readers
 @cached_page
 def rounds():
     return render_template("initiatives/rounds.html", rounds=services.rounds())
@@ -367,9 +369,11 @@ def round_form(round_id: int | None = None):
 
 
 @bp.route("/rounds/<int:round_id>", methods=["GET", "POST"])
-@secretariat_only
+@round_readers
 def round_detail(round_id: int):
-    """The round, its reopenings, and the form to reopen submission for one office."""
+    """The round, its reopenings, and (for the secretariat) the form to reopen submission for
+    one office."""
+    require(request.method == "GET" or current_user.is_secretariat)
     rnd = get_or_404(Round, round_id)
     form = ReopenForm()
     offices = db.session.scalars(select(Office).where(Office.active).order_by(Office.sort_order))
