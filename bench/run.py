@@ -13,6 +13,7 @@ the cache off, so that a query regression cannot hide behind it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -114,43 +115,37 @@ def time_pages(app, accounts: dict, requests: int) -> dict:
     return results
 
 
+@contextlib.contextmanager
 def uncached(app):
     """The pages as the first reader after a write sees them: the page cache switched off."""
-
-    class Off:
-        def __enter__(self):
-            app.config["PAGE_CACHE"] = False
-
-        def __exit__(self, *exc):
-            app.config["PAGE_CACHE"] = True
-
-    return Off()
+    was = app.config["PAGE_CACHE"]
+    app.config["PAGE_CACHE"] = False
+    try:
+        yield
+    finally:
+        app.config["PAGE_CACHE"] = was
 
 
 def count_statements(app, accounts: dict) -> dict:
     """Statements per page with the page cache off: the queries a page really makes."""
-    with uncached(app):
-        return _count_statements(app, accounts)
-
-
-def _count_statements(app, accounts: dict) -> dict:
     counts = {}
     with app.app_context():
         engine = db.engine
     for name, account, url in PAGES:
         url = url.format(**accounts)
         client = logged_in_client(app, accounts[account])
-        client.get(url)  # warm caches that a real server keeps between requests
         seen: list[str] = []
 
         def count(conn, cursor, statement, *args, seen=seen):
             seen.append(statement)
 
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            client.get(url)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
+        with uncached(app):
+            client.get(url)  # warm caches that a real server keeps between requests
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                client.get(url)
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
         counts[name] = len(seen)
     return counts
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
-from . import inputs
+from . import inputs, page_cache
 from .cache import remember_version, version_subquery
 from .config import CONFIGS, INSTANCE_DIR
 from .extensions import csrf, db, htmx, login_manager, migrate
@@ -79,6 +79,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    page_cache.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

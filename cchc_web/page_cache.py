@@ -87,10 +87,6 @@ class PageCache:
         self._entries.clear()
         self._bytes = 0
 
-    def clear(self) -> None:
-        with self._lock:
-            self._clear()
-
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -99,17 +95,14 @@ class PageCache:
         return self._bytes
 
 
-def store() -> PageCache:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cache = app.extensions.get(_KEY)
-    if cache is None:
-        cache = app.extensions.setdefault(
-            _KEY, PageCache(app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"])
-        )
-    return cache
+def init_app(app) -> None:
+    app.extensions[_KEY] = PageCache(
+        app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
+    )
 
 
 def _key() -> tuple:
+    """Asked again after the view: the view may have given the session its CSRF token."""
     return (
         current_user.get_id(),
         session.get("csrf_token"),
@@ -139,7 +132,7 @@ def cached_page(view: Callable) -> Callable:
         version = current_version()
         if version is None:
             return view(*args, **kwargs)
-        cache = store()
+        cache = current_app.extensions[_KEY]
         hit = cache.get(version, _key())
         if hit is not None:
             body, status, headers = hit
