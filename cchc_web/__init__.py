@@ -76,6 +76,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+    _check_public_url(app.config.get("CCHC_PUBLIC_URL") or "")
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -122,6 +123,19 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _check_public_url(url: str) -> None:
+    """Documents print this address in their QR codes: without it, or with a malformed one, a
+    signed document would carry a wrong link for ever, so the app does not start."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(
+            "CCHC_PUBLIC_URL must be set to the address users reach the system at, e.g. "
+            "https://cchc.chiminh.gov.vn (it is printed in the QR code of every signed document)."
+        )
 
 
 # One blueprint package per domain, each exposing `bp`.
@@ -175,6 +189,15 @@ def _register_error_pages(app: Flask) -> None:
         return render_error(500)
 
 
+def _number_vn(value: Any, decimals: int = 2, fixed: bool = False) -> str:
+    """85,5 and 1.240 on pages as in documents; text passes through unchanged."""
+    from .documents import format_number
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    return format_number(value, decimals, fixed)
+
+
 def _register_template_helpers(app: Flask) -> None:
     from .models import ROLE_LABELS
     from .nav import items_for
@@ -182,6 +205,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["date_vn"] = format_date
     app.jinja_env.filters["datetime_vn"] = format_datetime
+    app.jinja_env.filters["number_vn"] = _number_vn
     app.jinja_env.globals["clean_args"] = lambda args: {
         k: v for k, v in args.items() if v not in (None, "")
     }

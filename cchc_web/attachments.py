@@ -69,3 +69,9 @@ def send_attachment(attachment: Attachment):
     The caller has checked that the user may see what the attachment belongs to.
     """
     return storage.send_stored(_upload_root(), attachment)
+
+
+def read_attachment(attachment: Attachment) -> bytes:
+    """The stored bytes (a document that a second person signs after the first)."""
+    with storage.open_stored(_upload_root(), attachment.storage_key) as handle:
+        return handle.read()

@@ -62,6 +62,9 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hash method, slow on purpose
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW = timedelta(minutes=15)
+    # The address printed in documents (the QR code of a signed Decision leads to its /verify
+    # page): taken from here only, never from a request's Host header. Required in production.
+    CCHC_PUBLIC_URL = os.environ.get("CCHC_PUBLIC_URL", "http://127.0.0.1:5000")
     # The Commune defaults used by `init-commune` and `seed-demo`.
     COMMUNE_NAME = os.environ.get("COMMUNE_NAME", "Xã Chí Minh")
     COMMUNE_PROVINCE = os.environ.get("COMMUNE_PROVINCE", "Thành phố Hải Phòng")
@@ -73,6 +76,7 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    CCHC_PUBLIC_URL = os.environ.get("CCHC_PUBLIC_URL", "")
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SESSION_COOKIE_NAME = "__Host-cchc" if SESSION_COOKIE_SECURE else "cchc"
@@ -81,6 +85,7 @@ class ProductionConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    CCHC_PUBLIC_URL = "https://cchc.chiminh.example.vn"
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     # The suite creates hundreds of accounts; scrypt costs 0.2 s a hash on CI's machine.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method

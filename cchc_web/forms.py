@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .errors import DomainError
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def apply_domain_error(form: FlaskForm, err: DomainError) -> None:

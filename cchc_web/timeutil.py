@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
+# The demo tells its story at the moments it happened: while it is seeded, "now" is the
+# moment of each step (every timestamp a service or a column default writes).
+_story_time: ContextVar[datetime | None] = ContextVar("story_time", default=None)
+
+
+@contextmanager
+def story_time(moment: datetime) -> Iterator[None]:
+    """Run the block as if ``moment`` (aware, or naive local time) were now."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    token = _story_time.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _story_time.reset(token)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _story_time.get() or datetime.now(UTC)
 
 
 def local_now() -> datetime:
-    return datetime.now(LOCAL_TZ)
+    return utcnow().astimezone(LOCAL_TZ)
 
 
 def local_today() -> date:

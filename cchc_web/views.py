@@ -24,6 +24,15 @@ def render_page_or_fragment(page_template: str, fragment_template: str, **contex
     return response
 
 
+def pdf_response(data: bytes, filename: str, *, download: bool):
+    """A PDF to show (inline) or save (attachment); never kept by a shared cache."""
+    response = current_app.response_class(data, mimetype="application/pdf")
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def redirect_after_post(location: str):
     """After a successful POST: HX-Redirect for htmx (a full page load, so the target page is
     never mistaken for a fragment request), the usual 303 for a plain form."""

@@ -41,3 +41,25 @@ def run_tool(name: str, pdf: bytes, tmp: Path, *args: str) -> str:
         argv.append("-")
     result = subprocess.run(argv, capture_output=True, check=False)
     return result.stdout.decode() + result.stderr.decode()
+
+
+def qr_codes(pdf: bytes, tmp: Path) -> list[str]:
+    """Every QR code printed in ``pdf``, read the way a phone would: the pages rendered to
+    PNG by pdftoppm, decoded by zbarimg (Debian's zbar-tools)."""
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        if __import__("os").environ.get("CI"):
+            pytest.fail("zbarimg is missing: .ci/run must install zbar-tools")
+        pytest.skip("zbar-tools' zbarimg is not installed")
+    path = tmp / "qr.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        [poppler_tool("pdftoppm"), "-r", "150", "-png", str(path), str(tmp / "qr")], check=True
+    )
+    codes = []
+    for png in sorted(tmp.glob("qr*.png")):
+        result = subprocess.run(
+            [zbarimg, "--quiet", "--raw", str(png)], capture_output=True, check=False
+        )
+        codes += [line for line in result.stdout.decode().splitlines() if line]
+    return codes

@@ -146,28 +146,67 @@ def make_initiative(
         if state == "returned":
             services.return_initiative(initiative, "Bổ sung số liệu.", secretariat)
         elif state == "accepted":
-            services.accept_initiative(initiative, secretariat)
+            services.accept_initiative(initiative, secretariat, "Đã xem minh chứng tại đơn vị.")
     db.session.commit()
     return initiative
 
 
-def make_council(rnd, members, *, open_scoring: bool = True):
-    """A council of `members`: [(user, "chair"|"secretary"|"member")], established and open."""
-    from datetime import date
-
+def make_council(rnd, members, *, open_scoring: bool = True, established: bool = True):
+    """A council of `members`: [(user, "chair"|"secretary"|"member")], established (by a
+    signed Decision row, see `signed_decision`) and open for scoring unless told otherwise."""
     from cchc_web.council import services
 
     secretariat = make_user(roles=("secretariat",), office="VHXH")
     council = services.create_council(rnd, secretariat)
     for user, position in members:
         services.add_member(council, user, position, secretariat)
-    services.record_decision(
-        council, "112/QĐ-UBND", min(date.today(), rnd.decision_deadline), secretariat
-    )
+    if established or open_scoring:
+        chairman = make_user(roles=("chairman",), office=None)
+        decision = signed_decision("council_establishment", council_id=council.id)
+        services.establish(council, decision, chairman)
     if open_scoring:
         services.open_scoring(council, secretariat)
     db.session.commit()
     return council
+
+
+_numbers = itertools.count(1)
+
+
+def signed_decision(kind: str = "other", **links):
+    """A Decision row as signing leaves it (numbered, dated, frozen), without the cost of
+    rendering and signing a PDF: for tests about what a signed Decision leads to. Tests of
+    signing itself approve through the service."""
+    import hashlib
+    from datetime import date
+
+    from cchc_web.models import Decision
+    from cchc_web.timeutil import utcnow
+
+    signer = make_user(roles=("chairman",), office=None)
+    pdf = b"%PDF-1.7 test decision " + str(next(_numbers)).encode()
+    decision = Decision(
+        kind=kind,
+        state="approved",
+        year=2025,
+        symbol="QĐ-UBND",
+        number=900 + next(_numbers),
+        issued_on=date(2025, 9, 17),
+        place="Chí Minh",
+        issuer_lines=["ỦY BAN NHÂN DÂN", "XÃ CHÍ MINH"],
+        summary="Về việc thử",
+        articles=["Điều thử."],
+        approved_by=signer,
+        approved_at=utcnow(),
+        signer_name=signer.full_name,
+        authority_lines=["CHỦ TỊCH"],
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        **links,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    return decision
 
 
 def score_as(council, user, initiative, novelty, effectiveness, applicability, recommend=True):
@@ -234,7 +273,8 @@ def par_item(index_set, code: str):
 
 
 def make_decision(creator: User | None = None, *, submit: bool = True, rows: int = 3, **content):
-    """A recognition-like Decision (submitted unless told otherwise), built from plain texts."""
+    """A recognition-like Decision of the kind "other" (no subject; submitted unless told
+    otherwise), built from plain texts."""
     from cchc_web.decisions import services as decisions
     from cchc_web.decisions.texts import recognition_content
     from cchc_web.models import Commune
@@ -252,10 +292,28 @@ def make_decision(creator: User | None = None, *, submit: bool = True, rows: int
         for i in range(1, rows + 1)
     ]
     draft = recognition_content(commune.name if commune else "Xã Chí Minh", 2025, initiatives)
+    draft.locked_articles = 0
     for key, value in content.items():
         setattr(draft, key, value)
-    decision = decisions.create_from_content("initiative_recognition", draft, creator, year=2025)
+    decision = decisions.create_from_content("other", draft, creator, year=2025)
     if submit:
         decisions.submit(decision, creator)
     db.session.commit()
     return decision
+
+
+def give_certificate(user: User) -> User:
+    """Register a personal certificate of the test PKI (the `pki` fixture) for `user`."""
+    from flask import current_app
+
+    from cchc_web.decisions import certificates, signing
+
+    folder = signing.demo_ca_folder(current_app._get_current_object())
+    certificates.register_demo_certificates(folder, [user], "Xã Chí Minh")
+    db.session.commit()
+    return user
+
+
+def make_signer(roles=("chairman",), **fields) -> User:
+    """A leader (or council member) with a registered personal certificate."""
+    return give_certificate(make_user(roles=roles, office=fields.pop("office", None), **fields))

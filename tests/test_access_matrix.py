@@ -115,6 +115,9 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /admin/users/<int:user_id>/edit": ADMIN_ONLY,
     "POST /admin/users/<int:user_id>/password": ADMIN_ONLY,
     "POST /admin/users/<int:user_id>/active": ADMIN_ONLY,
+    "GET /admin/certificates": ADMIN_ONLY,
+    "POST /admin/certificates": ADMIN_ONLY,
+    "POST /admin/certificates/<int:user_id>/remove": ADMIN_ONLY,
     # plans (the demo plan; a KT task; an objective owned by KT)
     "GET /plans/": ANY_USER,
     "GET /plans/new": SECRETARIAT_ONLY,
@@ -174,7 +177,12 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /initiatives/<int:initiative_id>/submit": only(HEAD),
     "POST /initiatives/<int:initiative_id>/return": SECRETARIAT_ONLY,
     "POST /initiatives/<int:initiative_id>/accept": SECRETARIAT_ONLY,
-    "POST /initiatives/<int:initiative_id>/nominate": SECRETARIAT_ONLY,
+    # The Chairman picks recognised initiatives for the city (the secretariat may prepare it);
+    # the dossier of a signed nomination is for them too.
+    "GET /initiatives/rounds/<int:round_id>/nominate": only(SECRETARIAT, LEADER),
+    "POST /initiatives/rounds/<int:round_id>/nominate": only(SECRETARIAT, LEADER),
+    "GET /initiatives/nominations/<int:decision_id>/dossier.zip": only(SECRETARIAT, LEADER),
+    "GET /initiatives/nominations/<int:decision_id>/dossier.pdf": only(SECRETARIAT, LEADER),
     # The rounds are the secretariat's to manage; leaders read everything (SPEC §1), so they
     # read the rounds too, without the forms.
     "GET /initiatives/rounds": only(SECRETARIAT, LEADER),
@@ -184,26 +192,29 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /initiatives/rounds/<int:round_id>": SECRETARIAT_ONLY,
     "GET /initiatives/rounds/<int:round_id>/edit": SECRETARIAT_ONLY,
     "POST /initiatives/rounds/<int:round_id>/edit": SECRETARIAT_ONLY,
-    # council (the 2025 council, open for scoring; HCC's initiative, already scored by kt.lanhdao)
+    # council (the 2025 council, closed with its minutes; HCC's initiative, scored by kt.lanhdao)
     "GET /council/": COUNCIL_VIEWERS,
     "POST /council/": SECRETARIAT_ONLY,
     "GET /council/<int:council_id>": COUNCIL_VIEWERS,
     "GET /council/<int:council_id>/results": COUNCIL_VIEWERS,
     "POST /council/<int:council_id>/members": SECRETARIAT_ONLY,
     "POST /council/<int:council_id>/members/<int:member_id>/remove": SECRETARIAT_ONLY,
-    "POST /council/<int:council_id>/decision": SECRETARIAT_ONLY,
+    # Drafting the council's Decisions from its data (the closed council: refused by a flash).
+    "POST /council/<int:council_id>/establishment": SECRETARIAT_ONLY,
+    "POST /council/<int:council_id>/recognition": SECRETARIAT_ONLY,
     "POST /council/<int:council_id>/open": SECRETARIAT_ONLY,
     "POST /council/<int:council_id>/close": NOBODY,  # the chair only
     "GET /council/<int:council_id>/score": MEMBER,
     "GET /council/<int:council_id>/initiatives/<int:initiative_id>": MEMBER,
     "POST /council/<int:council_id>/initiatives/<int:initiative_id>": MEMBER,
     "POST /council/<int:council_id>/initiatives/<int:initiative_id>/total": MEMBER,
-    # Before closing, others' sheets are for a member who has handed in their own.
-    "GET /council/<int:council_id>/initiatives/<int:initiative_id>/scores": MEMBER,
+    # Before closing, others' sheets are for a member who has handed in their own; the demo
+    # council is closed: they are for the council, the secretariat and the leaders.
+    "GET /council/<int:council_id>/initiatives/<int:initiative_id>/scores": COUNCIL_VIEWERS,
     "POST /council/<int:council_id>/scores/<int:score_id>/reopen": NOBODY,  # the chair only
     "POST /council/<int:council_id>/minutes": NOBODY,  # the council's secretary only
-    # No minutes before the council closes: 404 for those who may see the council.
-    "GET /council/<int:council_id>/minutes.pdf": only(hidden=(SECRETARIAT, LEADER, COUNCIL)),
+    "POST /council/<int:council_id>/minutes/sign": NOBODY,  # the council's chair only
+    "GET /council/<int:council_id>/minutes.pdf": COUNCIL_VIEWERS,
     # PAR Index (the open 2025 set; a KT leaf with a self-score and its evidence)
     "GET /par-index/": ANY_USER,
     "GET /par-index/new": SECRETARIAT_ONLY,
@@ -239,6 +250,9 @@ ACCESS: dict[str, dict[str, str]] = {
     # code: admin may read drafts (Decision.can_view) but not their preview
     "GET /decisions/<int:decision_id>/preview.pdf": only(SECRETARIAT, LEADER),
     "GET /decisions/<int:decision_id>/pdf": ANY_USER,  # issued: anyone logged in
+    "POST /decisions/<int:decision_id>/refresh": SECRETARIAT_ONLY,
+    "POST /decisions/<int:decision_id>/items/<int:initiative_id>/drop": SECRETARIAT_ONLY,
+    "POST /decisions/<int:decision_id>/items/<int:initiative_id>/restore": SECRETARIAT_ONLY,
 }
 
 # Which object each URL argument names: `World` attribute per argument, with per-endpoint
@@ -275,6 +289,8 @@ ARGUMENTS = {
     "council.reopen_score": {"score_id": "council_score"},
     "par_index.evidence": {"score_id": "par_score", "attachment_id": "par_file"},
     "decisions.pdf": {"decision_id": "issued_decision"},
+    "initiatives.dossier_zip": {"decision_id": "nomination"},
+    "initiatives.dossier_pdf": {"decision_id": "nomination"},
 }
 
 
@@ -342,6 +358,7 @@ class World:
     par_file: int
     submitted_decision: int
     issued_decision: int
+    nomination: int
     fmt: str = "xlsx"
 
 
@@ -434,7 +451,12 @@ def demo_world(app, tmp_path_factory) -> World:
     par_item = next(
         i for i in par_set.leaves if i.office_id == kt.id and i.self_score and i.self_score.evidence
     )
-    issued = db.session.scalars(select(Decision)).one()
+    issued = db.session.scalars(
+        select(Decision).where(Decision.kind == "council_establishment")
+    ).one()
+    nomination = db.session.scalars(
+        select(Decision).where(Decision.kind == "nomination_dossier")
+    ).one()
     world = World(
         users={u: user(u).id for u in USERS},
         office_code="kt",
@@ -462,6 +484,7 @@ def demo_world(app, tmp_path_factory) -> World:
         par_file=par_item.self_score.evidence[0].id,
         submitted_decision=factories.make_decision(user("vhxh.canbo")).id,
         issued_decision=issued.id,
+        nomination=nomination.id,
     )
     db.session.commit()
     return world

@@ -14,7 +14,16 @@ from cchc_web.errors import DomainError
 from cchc_web.extensions import db
 from cchc_web.models import AuditLog, CouncilMember, Role, Round, Score
 
-from .factories import make_council, make_initiative, make_round, make_user, score_as
+from .decisions_support import pki, run_tool  # noqa: F401
+from .factories import (
+    give_certificate,
+    make_council,
+    make_initiative,
+    make_round,
+    make_signer,
+    make_user,
+    score_as,
+)
 
 SECRET = "NHẬN-XÉT-BÍ-MẬT"
 
@@ -390,7 +399,7 @@ def test_chair_closes_only_with_quorum_then_states_follow_the_rule(client, setup
     # totals 70 ×4, yes: chair, secretary, vp, kt → 4/4 → recommended; tied with KT.
     assert (vp.state, kt.state, hcc.state) == ("recommended", "recommended", "recommended")
     page = response.get_data(as_text=True)
-    assert "đồng hạng" in page and "72.50" in page
+    assert "đồng hạng" in page and "72,50" in page
     # After closing no more scores.
     with pytest.raises(DomainError):
         services.submit_score(council, people["hcc"], vp, {}, True, "")
@@ -410,12 +419,15 @@ def test_close_marks_not_recommended(setup):
 
 
 # -- composing ----------------------------------------------------------------------------------
-def test_secretariat_composes_and_opens_the_council(client, commune):
+@pytest.mark.usefixtures("pki")
+def test_the_council_is_established_only_by_its_signed_decision(client, commune):
+    """Compose → the draft built from the members → signed by the Chairman → established →
+    scoring opens; never by a typed number."""
     rnd = make_round()
     secretariat = make_user(roles=("staff", "secretariat"), office="VHXH")
-    chair = make_user(roles=("vice_chairman",), office=None)
-    a = make_user(roles=("head",), office="VP")
-    b = make_user(roles=("head",), office="KT")
+    chair = make_user(roles=("vice_chairman",), office=None, full_name="Lê Thị Thanh Hoa")
+    a = make_user(roles=("head",), office="VP", full_name="Phạm Văn Minh")
+    b = make_user(roles=("head",), office="KT", full_name="Hoàng Văn Nam")
     login(client, make_user(roles=("head",), office="KT"))
     assert client.post("/council/", data={"round_id": rnd.id}).status_code == 403
     login(client, secretariat)
@@ -423,33 +435,53 @@ def test_secretariat_composes_and_opens_the_council(client, commune):
     council = rnd.council
     assert council is not None and council.state == "composing"
     base = f"/council/{council.id}"
-    client.post(base + "/open", data={})
-    assert council.state == "composing"  # no Decision yet
+    page = client.post(base + "/open", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Hội đồng chưa được thành lập" in page and council.state == "composing"
     client.post(base + "/members", data={"user_id": chair.id, "position": "chair"})
     response = client.post(
         base + "/members", data={"user_id": a.id, "position": "chair"}, follow_redirects=True
     )
     assert "Hội đồng đã có chủ tịch hội đồng" in response.get_data(as_text=True)
     client.post(base + "/members", data={"user_id": a.id, "position": "secretary"})
+    page = client.post(base + "/establishment", data={}, follow_redirects=True)
+    assert "ít nhất 3 thành viên" in page.get_data(as_text=True)
     client.post(base + "/members", data={"user_id": b.id, "position": "member"})
     db.session.refresh(b)
     assert b.has_role(Role.COUNCIL_MEMBER)
-    client.post(
-        base + "/decision",
-        data={
-            "decision_number": "112/QĐ-UBND",
-            "decision_date": rnd.submission_deadline.isoformat(),
-        },
-    )
+    drafted = client.post(base + "/establishment", data={})
+    assert drafted.status_code == 303 and "/decisions/" in drafted.location
+    decision_id = int(drafted.location.rstrip("/").rsplit("/", 1)[-1])
+    text = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    for name in ("Lê Thị Thanh Hoa", "Phạm Văn Minh", "Hoàng Văn Nam", "Thư ký Hội đồng"):
+        assert name in text
+    client.post(f"/decisions/{decision_id}/submit", data={})
+    # While the Decision waits for the signature, the members it names cannot change.
+    page = client.post(
+        base + "/members/" + str(council.members[-1].id) + "/remove",
+        data={},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "đang chờ lãnh đạo ký" in page
+    login(client, make_signer(("chairman",), full_name="Trần Quốc Hưng"))
+    client.post(f"/decisions/{decision_id}/approve", data={})
+    db.session.refresh(council)
+    assert council.state == "established" and council.decision_id == decision_id
+    page = client.get(base).get_data(as_text=True)
+    assert f'href="/decisions/{decision_id}"' in page and "Quyết định số 01/QĐ-UBND" in page
+    login(client, secretariat)
     client.post(base + "/open", data={})
     db.session.refresh(council)
-    assert council.state == "scoring" and council.decision_number == "112/QĐ-UBND"
-    assert len(council.members) == 3
+    assert council.state == "scoring" and len(council.members) == 3
+    # The signed Decision names exactly the council's members.
+    assert client.get(f"/decisions/{decision_id}").status_code == 200
 
 
 # -- minutes ------------------------------------------------------------------------------------
-def test_secretary_produces_the_minutes_pdf(client, setup):
+@pytest.mark.usefixtures("pki")
+def test_secretary_then_chair_sign_the_minutes(client, setup, tmp_path):
     council, people, initiatives = setup
+    give_certificate(people["secretary"])
+    give_certificate(people["chair"])
     for who in ("chair", "secretary", "vp", "kt", "hcc"):
         for initiative in initiatives.values():
             if not council.conflicted(council.member_for(people[who]), initiative):
@@ -461,8 +493,22 @@ def test_secretary_produces_the_minutes_pdf(client, setup):
     assert client.get(f"/council/{council.id}/minutes.pdf").status_code == 404
     login(client, people["secretary"])
     client.post(f"/council/{council.id}/minutes", data={})
+    signed_once = client.get(f"/council/{council.id}/minutes.pdf").data
+    assert run_tool("pdfsig", signed_once, tmp_path).count("Signature is Valid") == 1
+    assert client.post(f"/council/{council.id}/minutes/sign", data={}).status_code == 403
+    login(client, people["chair"])
+    client.post(f"/council/{council.id}/minutes/sign", data={})
+    db.session.refresh(council)
+    assert council.minutes_signed
     response = client.get(f"/council/{council.id}/minutes.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    report = run_tool("pdfsig", response.data, tmp_path)
+    assert report.count("Signature is Valid") == 2
+    assert people["secretary"].full_name in report and people["chair"].full_name in report
+    # Once both have signed, the secretary cannot produce them again.
+    login(client, people["secretary"])
+    page = client.post(f"/council/{council.id}/minutes", data={}, follow_redirects=True)
+    assert "đã được Chủ tịch Hội đồng ký" in page.get_data(as_text=True)
     if shutil.which("pdftotext"):
         out = subprocess.run(
             ["pdftotext", "-layout", "-", "-"],
@@ -476,7 +522,7 @@ def test_secretary_produces_the_minutes_pdf(client, setup):
             "Thu phí chợ bằng mã QR",
             "CHỦ TỊCH HỘI ĐỒNG",
             "THƯ KÝ HỘI ĐỒNG",
-            "112/QĐ-UBND",
+            council.decision.number_symbol,
         ):
             assert expected in out, expected
     logged = db.session.scalar(select(AuditLog).where(AuditLog.action == "council.minutes"))

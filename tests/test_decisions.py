@@ -8,19 +8,21 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.decisions import services, signing
+from cchc_web.decisions import certificates, services, signing
 from cchc_web.decisions.providers import (
+    Draft,
     DraftContent,
+    DraftProvider,
+    draft_provider,
+    draft_providers,
     register_draft_provider,
-    unregister_draft_provider,
 )
-from cchc_web.decisions.signals import decision_approved
 from cchc_web.errors import DomainError
 from cchc_web.extensions import db
 from cchc_web.models import AuditLog, Decision, DecisionCounter, DecisionState
 
 from . import factories
-from .decisions_support import pki, run_tool  # noqa: F401
+from .decisions_support import pki, qr_codes, run_tool  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("commune", "pki")
 
@@ -32,12 +34,27 @@ def secretariat():
 
 @pytest.fixture
 def chairman():
-    return factories.make_user(roles=("chairman",), office=None, full_name="Trần Quốc Hưng")
+    return factories.make_signer(("chairman",), full_name="Trần Quốc Hưng")
 
 
 @pytest.fixture
 def vice():
-    return factories.make_user(roles=("vice_chairman",), office=None, full_name="Lê Thị Hoa")
+    return factories.make_signer(("vice_chairman",), full_name="Lê Thị Hoa")
+
+
+@pytest.fixture
+def temporary_provider():
+    """Register a provider for a test and put the real one back afterwards."""
+    saved = {}
+
+    def register(provider: DraftProvider) -> DraftProvider:
+        saved.setdefault(provider.kind.value, draft_provider(provider.kind))
+        return register_draft_provider(provider)
+
+    yield register
+    for provider in saved.values():
+        if provider is not None:
+            register_draft_provider(provider)
 
 
 @pytest.fixture
@@ -51,32 +68,41 @@ def approved(secretariat, chairman) -> Decision:
 # --- providers and drafting ------------------------------------------------------------------
 
 
-def test_a_registered_provider_prefills_the_draft(secretariat):
-    register_draft_provider(
-        "council_establishment",
-        "Thành lập Hội đồng",
-        lambda sid: DraftContent(summary=f"Về việc thành lập Hội đồng {sid}", articles=["A"]),
-        subject_type="council",
-        subjects=lambda: [(7, "Hội đồng 2025")],
+def test_a_registered_provider_builds_the_draft_from_its_subject(secretariat, temporary_provider):
+    temporary_provider(
+        DraftProvider(
+            kind="council_establishment",
+            label="Thành lập Hội đồng",
+            build=lambda sid, _sel: Draft(
+                DraftContent(summary=f"Về việc thành lập Hội đồng {sid}", articles=["A"])
+            ),
+            subject_column="council_id",
+            subjects=lambda: [(council_id, "Hội đồng 2025")],
+        )
     )
-    try:
-        decision = services.create_draft("council_establishment", 7, secretariat)
-        assert decision.summary == "Về việc thành lập Hội đồng 7"
-        assert (decision.subject_type, decision.subject_id) == ("council", 7)
-        assert decision.issuer_lines == ["ỦY BAN NHÂN DÂN", "XÃ CHÍ MINH"]
-        assert decision.issuer_authority == "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ CHÍ MINH"
-        with pytest.raises(DomainError, match="đối tượng"):
-            services.create_draft("council_establishment", 8, secretariat)
-    finally:
-        unregister_draft_provider("council_establishment")
+    council_id = factories.make_council(
+        factories.make_round(2025), [], open_scoring=False, established=False
+    ).id
+    decision = services.create_draft("council_establishment", council_id, secretariat)
+    assert decision.summary == f"Về việc thành lập Hội đồng {council_id}"
+    assert decision.council_id == council_id
+    assert decision.issuer_lines == ["ỦY BAN NHÂN DÂN", "XÃ CHÍ MINH"]
+    assert decision.issuer_authority == "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ CHÍ MINH"
+    with pytest.raises(DomainError, match="đối tượng"):
+        services.create_draft("council_establishment", council_id + 1, secretariat)
+    # One draft at a time per subject: the second is refused while the first is open.
+    with pytest.raises(DomainError, match="Đã có dự thảo"):
+        services.create_draft("council_establishment", council_id, secretariat)
 
 
-def test_blank_other_decision_and_unknown_kind(secretariat):
+def test_blank_other_decision_and_every_kind_is_registered(secretariat):
     decision = services.create_draft("other", None, secretariat)
     assert decision.state == DecisionState.DRAFT
     assert decision.bases[0].startswith("Căn cứ Luật Tổ chức chính quyền địa phương")
-    with pytest.raises(DomainError, match="chưa được hỗ trợ"):
-        services.create_draft("nomination_dossier", None, secretariat)
+    # Wired, not only written: every kind of the model has a registered provider.
+    from cchc_web.models import DecisionKind
+
+    assert {p.kind for p in draft_providers()} == set(DecisionKind)
 
 
 def test_only_the_secretariat_drafts(chairman):
@@ -170,20 +196,19 @@ def test_approving_a_returned_draft_is_refused(secretariat, chairman):
     assert db.session.get(Decision, decision.id).number is None
 
 
-def test_a_failed_approval_leaves_no_gap(secretariat, chairman):
-    """A receiver refusing inside the transaction rolls the number back with everything."""
-    first = factories.make_decision(secretariat)
+def test_a_failed_approval_leaves_no_gap(secretariat, chairman, temporary_provider):
+    """The kind's state change refusing inside the transaction rolls the number back."""
 
-    def refuse(_app, decision):
+    def refuse(decision, signer):
         raise DomainError("Không cập nhật được sáng kiến.")
 
-    decision_approved.connect(refuse)
-    try:
-        with pytest.raises(DomainError):
-            services.approve(first, chairman)
-        db.session.rollback()
-    finally:
-        decision_approved.disconnect(refuse)
+    other = draft_provider("other")
+    temporary_provider(DraftProvider(other.kind, other.label, other.build, apply=refuse))
+    first = factories.make_decision(secretariat)
+    with pytest.raises(DomainError, match="Không cập nhật được"):
+        services.approve(first, chairman)
+    db.session.rollback()
+    register_draft_provider(other)
     assert db.session.get(Decision, first.id).state == DecisionState.SUBMITTED
     second = factories.make_decision(secretariat)
     services.approve(second, chairman)
@@ -191,19 +216,87 @@ def test_a_failed_approval_leaves_no_gap(secretariat, chairman):
     assert second.number == 1
 
 
-def test_decision_approved_signal_carries_the_decision(secretariat, chairman):
+def test_the_kind_applies_its_change_with_the_signed_decision(
+    secretariat, chairman, temporary_provider
+):
     received = []
+    other = draft_provider("other")
+    temporary_provider(
+        DraftProvider(
+            other.kind,
+            other.label,
+            other.build,
+            apply=lambda d, signer: received.append((d.number, d.state, signer.id)),
+        )
+    )
+    decision = factories.make_decision(secretariat)
+    services.approve(decision, chairman)
+    assert received == [(1, "approved", chairman.id)]
 
-    def on_approved(_app, decision):
-        received.append((decision.id, decision.number, decision.state))
 
-    decision_approved.connect(on_approved)
-    try:
-        decision = factories.make_decision(secretariat)
+# --- who signs: the person's certificate, then the seal -----------------------------------
+
+
+def test_a_leader_without_a_certificate_signs_nothing(secretariat):
+    leader = factories.make_user(roles=("chairman",), office=None, full_name="Trần Văn Mới")
+    decision = factories.make_decision(secretariat)
+    with pytest.raises(DomainError, match="chưa có chứng thư số cá nhân"):
+        services.approve(decision, leader)
+    db.session.rollback()
+    fresh = db.session.get(Decision, decision.id)
+    assert fresh.state == DecisionState.SUBMITTED and fresh.number is None
+    assert db.session.scalar(select(func.count()).select_from(DecisionCounter)) == 0
+
+
+def test_a_vice_chairmans_certificate_cannot_sign_as_chairman(app, secretariat):
+    """The capacity comes from the certificate's title, not from the account."""
+    from pathlib import Path
+
+    folder = Path(app.config["CCHC_SIGNING_P12"]).parent
+    data, passphrase = signing.issue_demo_certificate(
+        folder, "Trần Quốc Hưng", "Phó Chủ tịch UBND xã Chí Minh"
+    )
+    admin = factories.make_user(roles=("admin",), office=None)
+    chairman = factories.make_user(roles=("chairman",), office=None, full_name="Trần Quốc Hưng")
+    # A Chairman's capacity is refused for a Vice-Chairman's certificate at registration...
+    with pytest.raises(DomainError, match="không đăng ký với tư cách Chủ tịch"):
+        certificates.register(chairman, data, passphrase.decode(), admin, "chairman")
+    # ... and registered as what it is, it does not sign where the Chairman signs.
+    certificates.register(chairman, data, passphrase.decode(), admin)
+    db.session.commit()
+    decision = factories.make_decision(secretariat)
+    with pytest.raises(DomainError, match="không ký với tư cách Chủ tịch UBND"):
         services.approve(decision, chairman)
-    finally:
-        decision_approved.disconnect(on_approved)
-    assert received == [(decision.id, 1, "approved")]
+    db.session.rollback()
+    assert db.session.get(Decision, decision.id).number is None
+
+
+def test_registration_refuses_a_wrong_passphrase_and_a_capacity_the_account_lacks(app):
+    from pathlib import Path
+
+    folder = Path(app.config["CCHC_SIGNING_P12"]).parent
+    data, passphrase = signing.issue_demo_certificate(folder, "Lê Văn Tư", "Chủ tịch UBND xã")
+    admin = factories.make_user(roles=("admin",), office=None)
+    staff = factories.make_user(roles=("staff",), full_name="Lê Văn Tư")
+    with pytest.raises(DomainError, match="sai mật khẩu"):
+        certificates.register(staff, data, "sai", admin)
+    with pytest.raises(DomainError, match="không giữ chức Chủ tịch"):
+        certificates.register(staff, data, passphrase.decode(), admin)
+    with pytest.raises(DomainError, match="quản trị"):
+        certificates.register(staff, data, passphrase.decode(), staff)
+
+
+def test_a_stored_passphrase_that_no_longer_opens_refuses_cleanly(app, secretariat, chairman):
+    """A changed SECRET_KEY (or a tampered store) refuses with a message, signs nothing."""
+    row = certificates.certificate_of(chairman)
+    row.passphrase_token = "gAAAAA-not-a-token"
+    row.registered_at = row.registered_at.replace(microsecond=1)  # not the cached key
+    db.session.commit()
+    decision = factories.make_decision(secretariat)
+    with pytest.raises(DomainError, match="Không mở được chứng thư số của Trần Quốc Hưng"):
+        services.approve(decision, chairman)
+    db.session.rollback()
+    assert db.session.get(Decision, decision.id).number is None
 
 
 def test_wrong_passphrase_refuses_approval_with_a_message(app, secretariat, chairman):
@@ -252,11 +345,19 @@ def test_pdf_fonts_are_all_embedded(approved, tmp_path):
         assert row.split()[-5] == "yes", row  # the "emb" column
 
 
-def test_pdfsig_reports_the_signature_valid(approved, tmp_path):
+def test_pdfsig_reports_two_valid_signatures_the_person_then_the_seal(approved, tmp_path):
     pdf = db.session.get(Decision, approved.id).pdf
     report = run_tool("pdfsig", pdf, tmp_path)
-    assert "Signature is Valid" in report
-    assert "UBND Xã Chí Minh" in report
+    assert "Signature #1" in report and "Signature #2" in report
+    assert report.count("Signature is Valid") == 2
+    assert "Trần Quốc Hưng" in report  # the Chairman's own certificate
+    assert "UBND Xã Chí Minh" in report  # the commune's seal
+
+
+def test_the_qr_code_leads_to_the_configured_public_address(app, approved, tmp_path):
+    pdf = db.session.get(Decision, approved.id).pdf
+    codes = qr_codes(pdf, tmp_path)
+    assert codes == [f"{app.config['CCHC_PUBLIC_URL']}/verify?number=1&year={approved.year}"]
 
 
 # --- verification -------------------------------------------------------------------------------
@@ -267,7 +368,11 @@ def test_verify_original_file(approved):
     result = services.verify(pdf, None, None)
     assert result.issued_here and result.hash_matches and not result.altered
     assert result.signature.valid
-    assert result.signature.signer == "UBND Xã Chí Minh"
+    people = [(s.signer, s.title, s.valid) for s in result.signature.signatures]
+    assert people == [
+        ("Trần Quốc Hưng", "Chủ tịch UBND xã Chí Minh", True),
+        ("UBND Xã Chí Minh", "", True),
+    ]
 
 
 def test_verify_one_changed_byte_is_altered(approved):
@@ -284,7 +389,7 @@ def test_verify_bytes_appended_after_signing_is_altered(approved):
     result = services.verify(pdf, None, None)
     assert result.altered
     assert result.decision is not None and result.decision.id == approved.id
-    assert not result.signature.whole_file
+    assert not result.signature.signatures[-1].whole_file
 
 
 def test_verify_by_number_and_year(approved):
@@ -318,7 +423,7 @@ def test_upload_helper_is_bytes(approved):
 # --- the nomination dossier (Tờ trình to the city) -----------------------------------------
 
 
-def _nominate(secretariat) -> Decision:
+def _nominate(secretariat, temporary_provider) -> Decision:
     from cchc_web.decisions.texts import nomination_content
 
     items = [
@@ -332,25 +437,27 @@ def _nominate(secretariat) -> Decision:
         }
         for i in (1, 2)
     ]
-    register_draft_provider(
-        "nomination_dossier",
-        "Tờ trình đề nghị công nhận cấp thành phố",
-        lambda _sid: nomination_content("Xã Chí Minh", "Thành phố Hải Phòng", 2025, items),
-        subject_type="initiative_round",
-        subjects=lambda: [(1, "Đợt 2025")],
+    round_id = factories.make_round(2025).id
+    temporary_provider(
+        DraftProvider(
+            kind="nomination_dossier",
+            label="Tờ trình đề nghị công nhận cấp thành phố",
+            build=lambda _sid, _sel: Draft(
+                nomination_content("Xã Chí Minh", "Thành phố Hải Phòng", 2025, items)
+            ),
+            subject_column="round_id",
+            subjects=lambda: [(round_id, "Đợt 2025")],
+        )
     )
-    try:
-        decision = services.create_draft("nomination_dossier", 1, secretariat)
-    finally:
-        unregister_draft_provider("nomination_dossier")
+    decision = services.create_draft("nomination_dossier", round_id, secretariat)
     services.submit(decision, secretariat)
     return decision
 
 
 def test_nomination_dossier_is_a_signed_to_trinh_in_its_own_series(
-    secretariat, chairman, approved, tmp_path
+    secretariat, chairman, approved, tmp_path, temporary_provider
 ):
-    dossier = _nominate(secretariat)
+    dossier = _nominate(secretariat, temporary_provider)
     services.approve(dossier, chairman)
     db.session.commit()
     assert dossier.number_symbol == "01/TTr-UBND"  # its own series beside 01/QĐ-UBND
@@ -365,6 +472,6 @@ def test_nomination_dossier_is_a_signed_to_trinh_in_its_own_series(
     assert "Mã QR tra cứu thủ tục 2" in text
     assert "Giảm 40% hồ sơ phải bổ sung" in text
     assert "(Kèm theo Tờ trình số 01/TTr-UBND" in text
-    assert "Signature is Valid" in run_tool("pdfsig", pdf, tmp_path)
+    assert run_tool("pdfsig", pdf, tmp_path).count("Signature is Valid") == 2
     found = services.verify(None, 1, dossier.year, "TTr-UBND")
     assert found.decision.id == dossier.id

@@ -21,7 +21,7 @@ APPROVALS = 20
 
 def test_twenty_concurrent_approvals_get_twenty_consecutive_numbers(app):
     secretariat = factories.make_user(roles=("staff", "secretariat"), office="VHXH")
-    chairman_id = factories.make_user(roles=("chairman",), office=None).id
+    chairman_id = factories.make_signer(("chairman",)).id
     ids = [factories.make_decision(secretariat, rows=2).id for _ in range(APPROVALS)]
     db.session.close()
     start = threading.Barrier(APPROVALS)

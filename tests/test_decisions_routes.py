@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("commune", "pki")
 
 def _approved() -> Decision:
     decision = factories.make_decision()
-    chairman = factories.make_user(roles=("chairman",), office=None)
+    chairman = factories.make_signer(("chairman",))
     services.approve(decision, chairman)
     db.session.commit()
     return decision
@@ -36,7 +36,7 @@ def test_only_leaders_may_approve_or_return(client, login_as, roles):
 
 def test_chairman_approves_through_the_page(client, login_as):
     decision = factories.make_decision()
-    login_as("chairman", office=None)
+    factories.give_certificate(login_as("chairman", office=None))
     page = client.get(f"/decisions/{decision.id}")
     assert "Duyệt và ký ban hành" in page.text
     response = client.post(f"/decisions/{decision.id}/approve", data={}, follow_redirects=True)
@@ -50,7 +50,7 @@ def test_chairman_approves_through_the_page(client, login_as):
 
 def test_approving_twice_shows_a_clear_message(client, login_as):
     decision = _approved()
-    login_as("vice_chairman", office=None)
+    factories.give_certificate(login_as("vice_chairman", office=None))
     response = client.post(f"/decisions/{decision.id}/approve", data={}, follow_redirects=True)
     assert "đã được ký ban hành" in response.text
     db.session.expire_all()
@@ -59,7 +59,7 @@ def test_approving_twice_shows_a_clear_message(client, login_as):
 
 def test_return_needs_a_comment(client, login_as):
     decision = factories.make_decision()
-    login_as("vice_chairman", office=None)
+    factories.give_certificate(login_as("vice_chairman", office=None))
     response = client.post(f"/decisions/{decision.id}/return", data={"comment": ""})
     assert response.status_code == 200
     assert "Hãy ghi lý do trả lại" in response.text
@@ -84,7 +84,7 @@ def test_staff_see_only_issued_decisions(client, login_as):
 
 def test_preview_is_a_draft_pdf(client, login_as):
     decision = factories.make_decision()
-    login_as("chairman", office=None)
+    factories.give_certificate(login_as("chairman", office=None))
     response = client.get(f"/decisions/{decision.id}/preview.pdf")
     assert response.mimetype == "application/pdf"
     assert "inline" in response.headers["Content-Disposition"]
@@ -146,7 +146,7 @@ def test_new_decision_refuses_an_unknown_kind(client, login_as):
 
 
 def test_chairman_cannot_draft(client, login_as):
-    login_as("chairman", office=None)
+    factories.give_certificate(login_as("chairman", office=None))
     assert client.get("/decisions/new").status_code == 403
     assert client.post("/decisions/new", data={"what": "other"}).status_code == 403
 
@@ -178,7 +178,10 @@ def test_verify_upload_original_and_altered(client):
     original = db.session.get(Decision, decision.id).pdf
     ok = _upload(client, original)
     assert "còn nguyên vẹn" in ok.text
-    assert "Chữ ký số hợp lệ" in ok.text
+    assert "2 chữ ký số, tất cả hợp lệ" in ok.text
+    # Both signatures are listed: who, in what capacity, valid.
+    assert ok.text.count("Hợp lệ</span>") == 2
+    assert "Chủ tịch UBND xã Chí Minh" in ok.text and "Đóng dấu của cơ quan" in ok.text
     altered = bytearray(original)
     altered[len(altered) // 2] ^= 0x01
     bad = _upload(client, bytes(altered))
@@ -201,7 +204,7 @@ def test_leader_is_warned_when_the_key_cannot_sign(app, client, login_as):
     from cchc_web.decisions import signing
 
     decision = factories.make_decision()
-    login_as("chairman", office=None)
+    factories.give_certificate(login_as("chairman", office=None))
     good = app.config["CCHC_SIGNING_PASSPHRASE"]
     app.config["CCHC_SIGNING_PASSPHRASE"] = "sai"
     try:
@@ -216,3 +219,38 @@ def test_leader_is_warned_when_the_key_cannot_sign(app, client, login_as):
         signing.reload(app)
     db.session.expire_all()
     assert db.session.get(Decision, decision.id).state == DecisionState.SUBMITTED
+
+
+def test_a_forged_host_header_never_reaches_the_signed_qr_code(app, client, login_as, tmp_path):
+    """The QR code is built from CCHC_PUBLIC_URL only: a request's Host is never printed."""
+    from .decisions_support import qr_codes
+
+    decision = factories.make_decision()
+    factories.give_certificate(login_as("chairman", office=None))
+    token = client.csrf_token()
+    # The browser of this attack holds a real session: the same cookie for the forged host.
+    session = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    client.set_cookie(session.key, session.value, domain="evil.example")
+    response = client.post(
+        f"/decisions/{decision.id}/approve",
+        data={"csrf_token": token},
+        headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    pdf = db.session.get(Decision, decision.id).pdf
+    assert qr_codes(pdf, tmp_path) == [
+        f"{app.config['CCHC_PUBLIC_URL']}/verify?number=1&year={decision.year}"
+    ]
+    assert b"evil.example" not in pdf
+
+
+def test_a_leader_without_a_certificate_is_told_before_clicking(client, login_as):
+    decision = factories.make_decision()
+    login_as("vice_chairman", office=None, full_name="Phó Chủ tịch Mới")
+    page = client.get(f"/decisions/{decision.id}").text
+    assert "Phó Chủ tịch Mới chưa có chứng thư số cá nhân" in page
+    response = client.post(f"/decisions/{decision.id}/approve", data={}, follow_redirects=True)
+    assert "chưa có chứng thư số cá nhân" in response.text
+    db.session.expire_all()
+    assert db.session.get(Decision, decision.id).number is None

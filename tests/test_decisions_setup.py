@@ -6,14 +6,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import func, select
 
 from cchc_web import create_app
-from cchc_web.cli import seed_organisation
 from cchc_web.decisions import services, signing
-from cchc_web.decisions.demo_data import seed_decisions
 from cchc_web.extensions import db
-from cchc_web.models import Decision, DecisionState
 
 from . import factories
 from .decisions_support import pki, run_tool  # noqa: F401
@@ -71,23 +67,27 @@ def test_demo_pki_command_makes_a_usable_key_once(tmp_path):
         assert signing.state(app).signer is not None
 
 
-@pytest.mark.usefixtures("commune", "pki")
-def test_demo_seeder_approves_one_signed_decision_and_is_idempotent(tmp_path):
-    seed_organisation()
-    seed_decisions()
-    db.session.commit()
-    seed_decisions()
-    db.session.commit()
-    decisions = db.session.scalars(select(Decision)).all()
-    assert len(decisions) == 1
-    decision = decisions[0]
-    assert decision.state == DecisionState.APPROVED
-    assert decision.number_symbol == "01/QĐ-UBND"
-    assert decision.issued_on.year == 2025
-    assert "Signature is Valid" in run_tool("pdfsig", decision.pdf, tmp_path)
-    text = run_tool("pdftotext", decision.pdf, tmp_path)
-    assert "Hội đồng đánh giá sáng kiến" in text
-    assert db.session.scalar(select(func.count()).select_from(Decision)) == 1
+def test_demo_pki_gives_every_signer_a_personal_certificate(tmp_path):
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'pki.db'}",
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+    )
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        db.create_all()
+        from cchc_web.admin.services import ensure_commune
+        from cchc_web.decisions import certificates
+
+        ensure_commune("Xã Chí Minh", "Thành phố Hải Phòng")
+        vice = factories.make_user(roles=("vice_chairman",), office=None, full_name="Lê Hoa")
+        staff = factories.make_user(roles=("staff",))
+        result = app.test_cli_runner().invoke(args=["demo-pki"])
+        assert result.exit_code == 0, result.output
+        assert "Chứng thư mẫu cho Lê Hoa: Phó Chủ tịch UBND xã Chí Minh" in result.output
+        row = certificates.certificate_of(vice)
+        assert row.capacity == "vice_chairman" and row.holder == "Lê Hoa"
+        assert certificates.certificate_of(staff) is None  # signs nothing
 
 
 @pytest.mark.usefixtures("commune", "pki")

@@ -677,20 +677,37 @@ def initiative_return(ctx):
     return Target(f"/initiatives/{initiative.id}/return", base)
 
 
-@form_case(["junk"], examples=3)
+@form_case(["note"], ("note",), regressions=(("note", NUL),))
 def initiative_accept(ctx):
     rnd = factories.make_round()
     initiative = factories.make_initiative(rnd, "HCC", state="submitted")
     _secretariat(ctx)
-    return Target(f"/initiatives/{initiative.id}/accept", fixed({}))
+    return Target(f"/initiatives/{initiative.id}/accept", fixed({"note": "Minh chứng giấy."}))
 
 
-@form_case(["junk"], examples=3)
+@form_case(["initiatives"], regressions=(("initiatives", HUGE_INT),))
 def initiative_nominate(ctx):
     rnd = factories.make_round()
     initiative = factories.make_initiative(rnd, "HCC", state="accepted")
     _secretariat(ctx)
-    return Target(f"/initiatives/{initiative.id}/nominate", fixed({}))
+    return Target(f"/initiatives/rounds/{rnd.id}/nominate", fixed({"initiatives": initiative.id}))
+
+
+@form_case(["reason"], ("reason",), regressions=(("reason", NUL),))
+def decision_drop_item(ctx):
+    creator = ctx.login("staff", "secretariat", office="VHXH")
+    decision = factories.make_decision(creator, submit=False)
+    initiative = factories.make_initiative(factories.make_round(), "HCC", state="accepted")
+    url = f"/decisions/{decision.id}/items/{initiative.id}/drop"
+    return Target(url, fixed({"reason": "Trùng với sáng kiến năm trước."}))
+
+
+@form_case(["user_id", "passphrase", "capacity"], ("passphrase",))
+def certificate_register(ctx):
+    ctx.login("admin", office=None)
+    leader = factories.make_user(roles=("vice_chairman",), office=None)
+    data = {"user_id": leader.id, "passphrase": "mat-khau", "capacity": ""}
+    return Target("/admin/certificates", fixed(data))
 
 
 ROUND_FIELDS = ["year", "title", "submission_deadline", "decision_deadline", "open_fields"]
@@ -777,17 +794,6 @@ def council_remove_member(ctx):
     return Target(f"/council/{council.id}/members/{member.id}/remove", fixed({}))
 
 
-@form_case(
-    ["decision_number", "decision_date"],
-    ("decision_number",),
-    regressions=(("decision_number", NUL),),
-)
-def council_decision(ctx):
-    council = _composing_council(ctx)
-    data = {"decision_number": "112/QĐ-UBND", "decision_date": local_today().isoformat()}
-    return Target(f"/council/{council.id}/decision", fixed(data))
-
-
 def _scoring_council(ctx):
     rnd = factories.make_round()
     chair = factories.make_user(roles=("vice_chairman",), office=None)
@@ -806,7 +812,11 @@ def council_open(ctx):
     council = _composing_council(ctx)
     secretariat = factories.make_user(roles=("secretariat",), office="VHXH")
     services.add_member(council, factories.make_user(office="KT"), "chair", secretariat)
-    services.record_decision(council, "1/QĐ-UBND", local_today(), secretariat)
+    services.add_member(council, factories.make_user(office="VP"), "secretary", secretariat)
+    services.add_member(council, factories.make_user(office="HCC"), "member", secretariat)
+    leader = factories.make_user(roles=("chairman",), office=None)
+    decision = factories.signed_decision("council_establishment", council_id=council.id)
+    services.establish(council, decision, leader)
     db.session.commit()
     return Target(f"/council/{council.id}/open", fixed({}))
 
@@ -1011,7 +1021,7 @@ def decision_submit(ctx):
 @form_case(["junk"], examples=2)
 def decision_approve(ctx):
     decision = factories.make_decision()
-    ctx.login("chairman", office=None)
+    factories.give_certificate(ctx.login("chairman", office=None))
     return Target(f"/decisions/{decision.id}/approve", fixed({}))
 
 

@@ -145,7 +145,12 @@ def test_secretariat_returns_with_comment_and_accepts(client, login_as):
     )
     assert "Hãy ghi nội dung cần hoàn thiện" in response.get_data(as_text=True)
     client.post(f"/initiatives/{returned.id}/return", data={"comment": "Bổ sung số liệu."})
-    client.post(f"/initiatives/{accepted.id}/accept", data={})
+    # Without proof of application, the page asks why, keeping nothing half-done.
+    page = client.post(f"/initiatives/{accepted.id}/accept", data={})
+    assert page.status_code == 200 and "hãy ghi lý do vẫn tiếp nhận" in page.get_data(as_text=True)
+    db.session.refresh(accepted)
+    assert accepted.state == "submitted"
+    client.post(f"/initiatives/{accepted.id}/accept", data={"note": "Minh chứng bản giấy."})
     db.session.refresh(returned)
     db.session.refresh(accepted)
     assert (returned.state, accepted.state) == ("returned", "accepted")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from cchc_web.errors import DomainError
 from cchc_web.extensions import db
 from cchc_web.initiatives import services
-from cchc_web.models import AuditLog, Initiative, InitiativeAuthor
+from cchc_web.models import AuditLog, Decision, Initiative, InitiativeAuthor
 from cchc_web.timeutil import local_today
 
 from .factories import make_council, make_initiative, make_round, make_user, office
@@ -136,8 +136,12 @@ def test_return_needs_comment_then_resubmit_then_accept(commune):
     assert initiative.state == "returned" and initiative.return_comment
     head = make_user(roles=("head",), office="KT")
     services.submit_initiative(initiative, head)
-    services.accept_initiative(initiative, secretariat)
+    # No proof it was applied (date, place, evidence file): acceptance needs a reason.
+    with pytest.raises(DomainError, match="chưa có minh chứng đã áp dụng"):
+        services.accept_initiative(initiative, secretariat)
+    services.accept_initiative(initiative, secretariat, "Đơn vị gửi minh chứng bản giấy.")
     assert initiative.state == "accepted"
+    assert initiative.acceptance_note == "Đơn vị gửi minh chứng bản giấy."
     with pytest.raises(DomainError):
         services.accept_initiative(initiative, secretariat)
     actions = list(
@@ -193,25 +197,50 @@ def test_scored_and_recommended_only_by_the_council_chair(commune):
     assert initiative.state == "scored"
 
 
-def test_recognition_only_from_recommended_by_a_leader_and_only_once(commune):
+def test_recognition_only_from_recommended_by_a_signed_decision_and_only_once(commune):
+    from .factories import signed_decision
+
     initiative, _chair = recommended_initiative()
     leader = make_user(roles=("chairman",), office=None)
+    decision = signed_decision("other")
     with pytest.raises(DomainError, match="Chủ tịch, Phó Chủ tịch"):
-        services.mark_recognised([initiative], 7, make_user(roles=("secretariat",), office="VHXH"))
-    services.mark_recognised([initiative], decision_id=7, actor=leader)
+        services.mark_recognised(
+            [initiative], decision, make_user(roles=("secretariat",), office="VHXH")
+        )
+    with pytest.raises(DomainError, match="chưa được ký ban hành"):
+        services.mark_recognised([initiative], Decision(state="draft"), leader)
+    decision = signed_decision("other")
+    services.mark_recognised([initiative], decision, leader)
     db.session.commit()
-    assert initiative.state == "recognised" and initiative.recognition_decision_id == 7
+    assert initiative.state == "recognised" and initiative.recognition_decision == decision
     with pytest.raises(DomainError, match="không ở trạng thái được đề nghị"):
-        services.mark_recognised([initiative], 8, leader)
-    services.nominate_initiative(initiative, make_user(roles=("secretariat",), office="VHXH"))
-    assert initiative.state == "nominated"
+        services.mark_recognised([initiative], decision, leader)
+    tờ_trình = signed_decision("other")
+    with pytest.raises(DomainError, match="Chủ tịch, Phó Chủ tịch"):
+        services.mark_nominated([initiative], tờ_trình, make_user(roles=("secretariat",)))
+    services.mark_nominated([initiative], tờ_trình, leader)
+    assert initiative.state == "nominated" and initiative.nomination_decision == tờ_trình
     logged = db.session.scalar(select(AuditLog).where(AuditLog.action == "initiative.recognised"))
-    assert logged.actor_id == leader.id and logged.after["decision_id"] == 7
+    assert logged.actor_id == leader.id and logged.after["decision"] == decision.number_symbol
+
+
+def test_nominating_an_unrecognised_initiative_is_refused(commune):
+    from .factories import signed_decision
+
+    initiative, _chair = recommended_initiative()
+    with pytest.raises(DomainError, match="chưa được công nhận cấp xã"):
+        services.mark_nominated(
+            [initiative], signed_decision("other"), make_user(roles=("chairman",), office=None)
+        )
 
 
 def test_not_recognised_by_decision(commune):
+    from .factories import signed_decision
+
     initiative, _chair = recommended_initiative()
-    services.mark_not_recognised([initiative], 3, make_user(roles=("chairman",), office=None))
+    services.mark_not_recognised(
+        [initiative], signed_decision("other"), make_user(roles=("chairman",), office=None)
+    )
     assert initiative.state == "not_recognised"
     emulation = {r.office.code: r for r in services.emulation_table(initiative.round.year)}
     assert (emulation["VP"].recommended, emulation["VP"].recognised) == (1, 0)

@@ -52,6 +52,7 @@ def test_csrf_token_from_another_session_is_refused(app, client, login_as):
 
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("CCHC_PUBLIC_URL", "https://cchc.chiminh.gov.vn")
     import importlib
 
     from cchc_web import config
@@ -83,4 +84,18 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(
             config.ProductionConfig, SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path)
+        )
+
+
+@pytest.mark.parametrize("url", ["", "cchc.chiminh.gov.vn", "ftp://x", "https://x/?next=y"])
+def test_production_refuses_to_start_without_a_public_address(monkeypatch, tmp_path, url):
+    """The QR code of every signed document prints it: no guessing it from a request."""
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    with pytest.raises(RuntimeError, match="CCHC_PUBLIC_URL"):
+        create_app(
+            "production",
+            SQLALCHEMY_DATABASE_URI="sqlite://",
+            UPLOAD_DIR=str(tmp_path),
+            SECRET_KEY="x" * 32,
+            CCHC_PUBLIC_URL=url,
         )

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import confirm_password_field, new_password_field
+from ..forms import MultiCheckboxField
 from ..inputs import db_int
 from ..models import ROLE_LABELS, Role
 
@@ -11,11 +11,6 @@ USERNAME_RULE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",
     message="Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
 )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _coerce_office(value):

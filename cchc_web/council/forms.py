@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from ..initiatives.forms import VNDateField
 from ..inputs import db_int
 from ..models.council import POSITION_LABELS
 
@@ -35,17 +34,6 @@ class MemberForm(FlaskForm):
     def validate_user_id(self, field) -> None:
         if field.data not in {v for v, _ in field.choices if v}:
             field.errors.append("Hãy chọn một người trong danh sách.")
-
-
-class DecisionForm(FlaskForm):
-    decision_number = StringField(
-        "Số Quyết định thành lập",
-        validators=[
-            DataRequired("Hãy nhập số Quyết định."),
-            Length(max=40, message="Tối đa 40 ký tự."),
-        ],
-    )
-    decision_date = VNDateField("Ngày Quyết định", validators=[InputRequired("Hãy nhập ngày.")])
 
 
 class ScoreForm(FlaskForm):

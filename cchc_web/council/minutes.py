@@ -1,14 +1,21 @@
 """The council's minutes (biên bản họp Hội đồng), laid out by cchc_web.documents and kept as an
-Attachment of the council so that the file people sign is the file that was produced."""
+Attachment of the council so that the file people sign is the file that was produced.
+
+The secretary produces the minutes and signs them (their stamp drawn in the page, their
+signature on the left); the chair then signs the same file in the field left empty for them
+on the right (their stamp is the appearance of that signature): two PAdES signatures, each
+by the person's own certificate, the second an incremental update that keeps the first valid."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date
 
 from werkzeug.datastructures import FileStorage
 
 from .. import attachments, audit
+from ..decisions import certificates, signing
 from ..documents import (
     Heading,
     Markup,
@@ -19,11 +26,17 @@ from ..documents import (
     format_date_short,
     format_number,
     render,
+    render_stamp,
 )
 from ..errors import DomainError
 from ..models import Attachment, Commune, Council, CouncilState, Position, User
-from ..timeutil import to_local, utcnow
+from ..timeutil import format_datetime, to_local, utcnow
 from .services import Result, council_results
+
+SECRETARY_FIELD = "ChuKyThuKy"
+CHAIR_FIELD = "ChuKyChuTich"
+STAMP_WIDTH_MM = 62
+STAMP_HEIGHT_MM = 24
 
 
 def _member(council: Council, position: Position):
@@ -34,7 +47,9 @@ def _mean(value) -> str:
     return format_number(float(value), 2)
 
 
-def build_minutes(council: Council, results: list[Result], on: date) -> OfficialDocument:
+def build_minutes(
+    council: Council, results: list[Result], on: date, secretary_stamp: Sequence[str] = ()
+) -> OfficialDocument:
     """The minutes: who sat, the Decision that established the council, the scores, the ranking
     and the conclusion by the round's rule, signed by the chair and the secretary."""
     commune = Commune.current()
@@ -54,22 +69,24 @@ def build_minutes(council: Council, results: list[Result], on: date) -> Official
         result_rows.append(
             [
                 f"{r.rank}{' (đồng hạng)' if r.tied else ''}",
-                i.title,
-                i.office.name,
+                Markup("{}<br/><i>{}</i>").format(i.title, i.office.name),
                 r.scorers,
                 *[_mean(r.means[c["code"]]) for c in criteria],
                 _mean(r.mean_total),
-                f"{r.lowest}–{r.highest}" if r.scorers else "—",
                 f"{r.yes_votes}/{r.scorers}",
                 "Đề nghị công nhận" if r.recommended else "Không đề nghị",
             ]
         )
     recommended = [r for r in results if r.recommended]
-    decision = (
-        f"Quyết định số {council.decision_number} ngày {format_date_short(council.decision_date)}"
-        if council.decision_date
-        else "Quyết định thành lập"
-    )
+    if council.decision is not None and council.decision.is_approved:
+        decision = (
+            f"Quyết định số {council.decision.number_symbol} ngày "
+            f"{format_date_short(council.decision.issued_on)}"
+        )
+    elif council.legacy_decision_ref:
+        decision = f"Quyết định số {council.legacy_decision_ref}"
+    else:
+        decision = "Quyết định thành lập"
     body = [
         Paragraph(
             f"Hôm nay, {on:%d/%m/%Y}, Hội đồng đánh giá hiệu quả áp dụng và khả năng nhân rộng "
@@ -100,18 +117,16 @@ def build_minutes(council: Council, results: list[Result], on: date) -> Official
         Table(
             [
                 "Hạng",
-                "Tên sáng kiến",
-                "Đơn vị",
-                "Số người chấm",
+                "Sáng kiến, đơn vị",
+                "Người chấm",
                 *[c["label"] for c in criteria],
                 "Điểm TB",
-                "Thấp–cao",
                 "Phiếu đề nghị",
                 "Kết luận",
             ],
             result_rows,
-            col_widths=[1.3, 5, 3.2, 1.4, *([1.5] * len(criteria)), 1.5, 1.6, 1.5, 2.4],
-            align=["center", None, None, *(["right"] * (len(criteria) + 4)), None],
+            col_widths=[1.2, 5.6, 1.3, *([1.5] * len(criteria)), 1.4, 1.4, 2.2],
+            align=["center", None, *(["right"] * (len(criteria) + 3)), None],
             font_size=9,
         ),
         Heading("III. KẾT LUẬN"),
@@ -143,37 +158,123 @@ def build_minutes(council: Council, results: list[Result], on: date) -> Official
             rnd.year
         ),
         body=body,
-        signature=SignatureBlock(["CHỦ TỊCH HỘI ĐỒNG"], chair.user.full_name if chair else ""),
-        secondary_signature=SignatureBlock(
-            ["THƯ KÝ HỘI ĐỒNG"], secretary.user.full_name if secretary else ""
+        signature=SignatureBlock(
+            ["CHỦ TỊCH HỘI ĐỒNG"],
+            chair.user.full_name if chair else "",
+            space_mm=STAMP_HEIGHT_MM,
+            width_mm=STAMP_WIDTH_MM,
         ),
-        landscape=True,
+        secondary_signature=SignatureBlock(
+            ["THƯ KÝ HỘI ĐỒNG"],
+            secretary.user.full_name if secretary else "",
+            space_mm=STAMP_HEIGHT_MM,
+            width_mm=STAMP_WIDTH_MM,
+            stamp_lines=list(secretary_stamp),
+        ),
         title=f"Biên bản họp Hội đồng đánh giá sáng kiến năm {rnd.year}",
     )
 
 
+def _stamp(name: str, credential: signing.Credential, when) -> list[str]:
+    return [
+        f"Ký bởi: {name}",
+        f"Chứng thư số: {credential.holder}",
+        f"Thời gian ký: {format_datetime(when)}",
+    ]
+
+
 def produce_minutes(council: Council, actor: User) -> list[Attachment]:
-    """The secretary produces (or re-produces) the minutes once scoring is closed."""
+    """The secretary produces the minutes once scoring is closed and signs them with their
+    own certificate; they may produce them again until the chair has signed."""
     if council.status is not CouncilState.CLOSED:
         raise DomainError("Chỉ lập biên bản sau khi Chủ tịch Hội đồng kết thúc chấm điểm.")
     if not council.member_in(actor, Position.SECRETARY):
         raise DomainError("Chỉ Thư ký Hội đồng được lập biên bản.")
-    on = to_local(council.closed_at).date() if council.closed_at else to_local(utcnow()).date()
-    rendered = render(build_minutes(council, council_results(council), on))
-    upload = FileStorage(
-        stream=io.BytesIO(rendered.pdf),
-        filename=f"Bien ban Hoi dong sang kien {council.round.year}.pdf",
-        content_type="application/pdf",
+    if council.minutes_signed:
+        raise DomainError("Biên bản đã được Chủ tịch Hội đồng ký: không lập lại được.")
+    credential = certificates.credential_for(actor)
+    now = utcnow()
+    on = to_local(council.closed_at).date() if council.closed_at else to_local(now).date()
+    document = build_minutes(
+        council, council_results(council), on, _stamp(actor.full_name, credential, now)
     )
-    stored = attachments.store_uploads([upload], actor)
+    rendered = render(document)
+    chair_box, secretary_box = rendered.signature_box, rendered.secondary_signature_box
+    reason = f"Biên bản họp Hội đồng đánh giá sáng kiến năm {council.round.year}"
+    signed = signing.sign_pdf(
+        rendered.pdf,
+        signing.SignatureRequest(
+            credential,
+            SECRETARY_FIELD,
+            reason,
+            document.place,
+            secretary_box.page_index,
+            secretary_box.box,
+        ),
+        when=now,
+        empty_fields=(signing.EmptyField(CHAIR_FIELD, chair_box.page_index, chair_box.box),),
+    )
+    stored = _store(council, signed, actor)
     before = {"minutes_attachment_id": council.minutes_attachment_id}
     council.minutes = stored[0]
-    council.minutes_at = utcnow()
+    council.minutes_at = now
+    council.minutes_chair_signed_at = None
     audit.record(
         "council.minutes",
         council,
         before=before,
-        after={"sha256": stored[0].sha256, "pages": rendered.page_count},
+        after={"sha256": stored[0].sha256, "pages": rendered.page_count, "signed_by": "secretary"},
         actor=actor,
     )
     return stored
+
+
+def sign_minutes(council: Council, actor: User) -> list[Attachment]:
+    """The chair signs the minutes the secretary signed, in the field left for them."""
+    if not council.member_in(actor, Position.CHAIR):
+        raise DomainError("Chỉ Chủ tịch Hội đồng ký biên bản ở ô của Chủ tịch.")
+    if council.minutes is None:
+        raise DomainError("Thư ký Hội đồng chưa lập và ký biên bản.")
+    if council.minutes_signed:
+        raise DomainError("Biên bản đã được Chủ tịch Hội đồng ký.")
+    credential = certificates.credential_for(actor)
+    pdf = attachments.read_attachment(council.minutes)
+    box = signing.field_box(pdf, CHAIR_FIELD)
+    if box is None:
+        raise DomainError("Biên bản này không có ô chữ ký của Chủ tịch: Thư ký cần lập lại.")
+    now = utcnow()
+    appearance = render_stamp(
+        _stamp(actor.full_name, credential, now), box[2] - box[0], box[3] - box[1]
+    )
+    signed = signing.sign_pdf(
+        pdf,
+        signing.SignatureRequest(
+            credential,
+            CHAIR_FIELD,
+            f"Biên bản họp Hội đồng đánh giá sáng kiến năm {council.round.year}",
+            appearance=appearance,
+            existing=True,
+        ),
+        when=now,
+    )
+    stored = _store(council, signed, actor)
+    before = {"minutes_attachment_id": council.minutes_attachment_id}
+    council.minutes = stored[0]
+    council.minutes_chair_signed_at = now
+    audit.record(
+        "council.minutes_sign",
+        council,
+        before=before,
+        after={"sha256": stored[0].sha256, "signed_by": "chair"},
+        actor=actor,
+    )
+    return stored
+
+
+def _store(council: Council, pdf: bytes, actor: User) -> list[Attachment]:
+    upload = FileStorage(
+        stream=io.BytesIO(pdf),
+        filename=f"Bien ban Hoi dong sang kien {council.round.year}.pdf",
+        content_type="application/pdf",
+    )
+    return attachments.store_uploads([upload], actor)

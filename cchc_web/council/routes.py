@@ -5,14 +5,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import attachments
+from ..decisions import services as decision_ops
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
 from ..initiatives import services as initiative_ops
+from ..initiatives import similarity
 from ..models import (
     Council,
     CouncilMember,
     CouncilState,
+    DecisionKind,
     Initiative,
     Position,
     Role,
@@ -23,8 +26,8 @@ from ..models import (
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require
 from ..views import paginate, redirect_after_post, render_page_or_fragment
-from . import bp, minutes, services
-from .forms import ConfirmForm, DecisionForm, MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
+from . import bp, decision_kinds, minutes, services
+from .forms import ConfirmForm, MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
 
 
 def _council(council_id: int) -> Council:
@@ -87,14 +90,13 @@ def detail(council_id: int):
         for u in people
         if council.member_for(u) is None
     ]
-    decision_form = DecisionForm(obj=council)
     me = council.member_for(current_user)
     return render_template(
         "council/detail.html",
         council=council,
         me=me,
         member_form=member_form,
-        decision_form=decision_form,
+        establishment_draft=services.establishment_draft(council),
         confirm_form=ConfirmForm(),
         reopen_form=ReopenScoreForm(),
         progress=services.progress(council),
@@ -148,17 +150,33 @@ def remove_member(council_id: int, member_id: int):
     return _secretariat_action(council_id, ConfirmForm(), remove, "Đã bỏ thành viên khỏi Hội đồng.")
 
 
-@bp.post("/<int:council_id>/decision")
+def _draft_decision(council_id: int, kind: DecisionKind, failure_page: str):
+    """The secretariat drafts the council's Decision from its data and goes to the draft."""
+    council = _council(council_id)
+    require(current_user.is_secretariat)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        decision = decision_ops.create_draft(kind, council.id, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect_after_post(url_for(failure_page, council_id=council.id))
+    db.session.commit()
+    flash("Đã soạn dự thảo từ dữ liệu Hội đồng: rà soát rồi trình lãnh đạo ký.", "success")
+    return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+
+
+@bp.post("/<int:council_id>/establishment")
 @login_required
-def record_decision(council_id: int):
-    return _secretariat_action(
-        council_id,
-        DecisionForm(),
-        lambda c, f: services.record_decision(
-            c, f.decision_number.data, f.decision_date.data, current_user
-        ),
-        "Đã ghi Quyết định thành lập Hội đồng.",
-    )
+def draft_establishment(council_id: int):
+    return _draft_decision(council_id, DecisionKind.COUNCIL_ESTABLISHMENT, "council.detail")
+
+
+@bp.post("/<int:council_id>/recognition")
+@login_required
+def draft_recognition(council_id: int):
+    return _draft_decision(council_id, DecisionKind.INITIATIVE_RECOGNITION, "council.results")
 
 
 @bp.post("/<int:council_id>/open")
@@ -219,6 +237,7 @@ def _score_page(council, initiative, member, form, values, errors, status=200):
         errors=errors,
         **_running_total(initiative.round, values),
         can_see=services.can_see_scores(council, current_user, initiative),
+        earlier=similarity.closest_earlier(initiative, current_user),
         S=CouncilState,
     ), status
 
@@ -349,6 +368,7 @@ def results(council_id: int):
         closed=closed,
         me=council.member_for(current_user),
         confirm_form=ConfirmForm(),
+        recognitions=decision_kinds.recognition_decisions(council),
     )
 
 
@@ -368,6 +388,25 @@ def produce_minutes(council_id: int):
         else:
             db.session.commit()
             flash("Đã lập biên bản họp Hội đồng.", "success")
+    return redirect_after_post(url_for("council.results", council_id=council.id))
+
+
+@bp.post("/<int:council_id>/minutes/sign")
+@login_required
+def sign_minutes(council_id: int):
+    council = _council(council_id)
+    require(council.member_in(current_user, Position.CHAIR))
+    if ConfirmForm().validate_on_submit():
+        stored = []
+        try:
+            stored = minutes.sign_minutes(council, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            attachments.discard(stored)
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash("Đã ký biên bản họp Hội đồng.", "success")
     return redirect_after_post(url_for("council.results", council_id=council.id))
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from fractions import Fraction
 
 from sqlalchemy import Select, exists, select
@@ -21,6 +20,9 @@ from ..models import (
     Council,
     CouncilMember,
     CouncilState,
+    Decision,
+    DecisionKind,
+    DecisionState,
     Initiative,
     InitiativeAuthor,
     InitiativeState,
@@ -57,10 +59,26 @@ def create_council(rnd: Round, actor: User) -> Council:
     return council
 
 
+def _require_changeable(council: Council) -> None:
+    """Members change only while composing, and not while the Decision that names them waits
+    for the leaders' signature."""
+    _require_state(
+        council,
+        CouncilState.COMPOSING,
+        "Hội đồng đã được thành lập theo Quyết định: không đổi thành viên được.",
+    )
+    draft = establishment_draft(council)
+    if draft is not None and draft.state == DecisionState.SUBMITTED.value:
+        raise DomainError(
+            "Quyết định thành lập Hội đồng đang chờ lãnh đạo ký: muốn đổi thành viên, đề nghị "
+            "lãnh đạo trả lại dự thảo."
+        )
+
+
 def add_member(council: Council, user: User, position: str, actor: User) -> CouncilMember:
     """Add a member (one chair, one secretary) and give them the council-member role."""
     _require_secretariat(actor)
-    _require_state(council, CouncilState.COMPOSING, "Hội đồng đã mở chấm: không đổi thành viên.")
+    _require_changeable(council)
     if position not in {p.value for p in Position}:
         raise DomainError("Chức danh trong Hội đồng không hợp lệ.", field="position")
     if not user.active:
@@ -69,7 +87,7 @@ def add_member(council: Council, user: User, position: str, actor: User) -> Coun
         raise DomainError(f"{user.full_name} đã là thành viên Hội đồng.", field="user_id")
     if position != Position.MEMBER and any(m.position == position for m in council.members):
         raise DomainError(f"Hội đồng đã có {Position(position).label.lower()}.", field="position")
-    member = CouncilMember(council=council, user=user, position=position)
+    member = CouncilMember(user=user, position=position)
     council.members.append(member)
     if not user.has_role(Role.COUNCIL_MEMBER):
         user.set_roles(user.roles | {Role.COUNCIL_MEMBER})
@@ -85,7 +103,7 @@ def add_member(council: Council, user: User, position: str, actor: User) -> Coun
 def remove_member(council: Council, member: CouncilMember, actor: User) -> None:
     """Take a member off while composing; the role goes when they sit on no other council."""
     _require_secretariat(actor)
-    _require_state(council, CouncilState.COMPOSING, "Hội đồng đã mở chấm: không đổi thành viên.")
+    _require_changeable(council)
     user = member.user
     council.members.remove(member)
     others = db.session.scalar(
@@ -103,45 +121,58 @@ def remove_member(council: Council, member: CouncilMember, actor: User) -> None:
     )
 
 
-def record_decision(council: Council, number: str, on: date, actor: User) -> None:
-    """The establishment Decision's number and date (until the Decisions issue links it)."""
-    _require_secretariat(actor)
-    if not number.strip():
-        raise DomainError("Hãy nhập số Quyết định thành lập Hội đồng.", field="decision_number")
-    if on > council.round.decision_deadline:
-        raise DomainError(
-            "Ngày Quyết định thành lập không được sau hạn công nhận sáng kiến.",
-            field="decision_date",
+def establishment_draft(council: Council) -> Decision | None:
+    """The establishment Decision being drafted, submitted or returned (not signed yet)."""
+    return db.session.scalars(
+        select(Decision).where(
+            Decision.council_id == council.id,
+            Decision.kind == DecisionKind.COUNCIL_ESTABLISHMENT.value,
+            Decision.state != DecisionState.APPROVED.value,
         )
-    before = audit.snapshot(council, ("decision_number", "decision_date"))
-    council.decision_number = number.strip()
-    council.decision_date = on
-    audit.record(
-        "council.record_decision",
-        council,
-        before=before,
-        after=audit.snapshot(council, ("decision_number", "decision_date")),
-        actor=actor,
-    )
+    ).first()
 
 
-def open_scoring(council: Council, actor: User) -> None:
-    """composing → scoring, once established by Decision with a chair, a secretary, ≥ 3 people."""
-    _require_secretariat(actor)
-    _require_state(council, CouncilState.COMPOSING, "Hội đồng đã mở chấm điểm.")
-    if not council.decision_number or council.decision_date is None:
-        raise DomainError("Hãy ghi số và ngày Quyết định thành lập Hội đồng trước khi mở chấm.")
+def check_composition(council: Council) -> None:
+    """A chair, a secretary and at least MIN_MEMBERS people: what a Decision can establish."""
     positions = [m.position for m in council.members]
     if Position.CHAIR not in positions or Position.SECRETARY not in positions:
         raise DomainError("Hội đồng cần có Chủ tịch Hội đồng và Thư ký Hội đồng.")
     if len(positions) < MIN_MEMBERS:
         raise DomainError(f"Hội đồng cần ít nhất {MIN_MEMBERS} thành viên.")
+
+
+def establish(council: Council, decision: Decision, signer: User) -> None:
+    """composing → established: only by signing its establishment Decision, which names
+    exactly these members (the Decision kind's state change; see decision_kinds.py)."""
+    _require_state(council, CouncilState.COMPOSING, "Hội đồng đã được thành lập.")
+    check_composition(council)
+    council.decision = decision
+    council.state = CouncilState.ESTABLISHED.value
+    audit.record(
+        "council.establish",
+        council,
+        before={"state": "composing"},
+        after={"state": "established", "decision": decision.number_symbol},
+        actor=signer,
+    )
+
+
+def open_scoring(council: Council, actor: User) -> None:
+    """established → scoring: the secretariat opens scoring once the Decision is signed."""
+    _require_secretariat(actor)
+    if council.status is CouncilState.COMPOSING:
+        raise DomainError(
+            "Hội đồng chưa được thành lập: cần Quyết định thành lập Hội đồng đã được lãnh đạo "
+            "ký ban hành trước khi mở chấm."
+        )
+    _require_state(council, CouncilState.ESTABLISHED, "Hội đồng đã mở chấm điểm.")
+    check_composition(council)
     council.state = CouncilState.SCORING.value
     council.opened_at = utcnow()
     audit.record(
         "council.open_scoring",
         council,
-        before={"state": "composing"},
+        before={"state": "established"},
         after={"state": "scoring"},
         actor=actor,
     )

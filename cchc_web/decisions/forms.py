@@ -7,10 +7,11 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..initiatives.forms import VNIntegerField
+from ..inputs import db_int
 
 CELL_SEPARATOR = "|"
 
@@ -78,10 +79,7 @@ class DecisionForm(FlaskForm):
     bases = TextAreaField("Căn cứ", validators=[Length(max=20000, message="Phần căn cứ quá dài.")])
     articles = TextAreaField(
         "Các điều",
-        validators=[
-            DataRequired("Quyết định cần ít nhất một điều."),
-            Length(max=50000, message="Phần các điều quá dài."),
-        ],
+        validators=[Length(max=50000, message="Phần các điều quá dài.")],
     )
     recipients = TextAreaField(
         "Nơi nhận", validators=[Length(max=5000, message="Phần nơi nhận quá dài.")]
@@ -100,10 +98,11 @@ class DecisionForm(FlaskForm):
     )
 
     def fill_from(self, decision) -> None:
+        """The editable parts: the generated (locked) articles are shown, not edited."""
         self.summary.data = decision.summary
         self.addressee.data = decision.addressee
         self.bases.data = "\n".join(decision.bases)
-        self.articles.data = "\n\n".join(decision.articles)
+        self.articles.data = "\n\n".join(decision.articles[decision.locked_articles :])
         self.recipients.data = "\n".join(decision.recipients)
         self.appendix_title.data = decision.appendix_title
         self.appendix_columns.data = f" {CELL_SEPARATOR} ".join(decision.appendix_columns)
@@ -132,7 +131,11 @@ class VerifyForm(FlaskForm):
     )
     symbol = SelectField(
         "Loại văn bản",
-        choices=[("QĐ-UBND", "Quyết định (QĐ-UBND)"), ("TTr-UBND", "Tờ trình (TTr-UBND)")],
+        choices=[
+            ("QĐ-UBND", "Quyết định (QĐ-UBND)"),
+            ("TTr-UBND", "Tờ trình (TTr-UBND)"),
+            ("KH-UBND", "Kế hoạch (KH-UBND)"),
+        ],
         default="QĐ-UBND",
         validate_choice=False,
     )
@@ -157,3 +160,41 @@ class VerifyForm(FlaskForm):
             ]
             return False
         return valid
+
+
+class DropItemForm(FlaskForm):
+    reason = TextAreaField(
+        "Lý do không đưa vào quyết định",
+        validators=[
+            DataRequired("Hãy ghi lý do không đưa sáng kiến này vào quyết định."),
+            Length(max=2000, message="Lý do dài tối đa 2000 ký tự."),
+        ],
+    )
+
+
+def _coerce_id(value) -> int:
+    try:
+        return db_int(value or 0)
+    except (TypeError, ValueError):
+        return -1
+
+
+class CertificateForm(FlaskForm):
+    user_id = SelectField("Người ký", coerce=_coerce_id, validate_choice=False)
+    file = FileField("Tệp chứng thư số (.p12, .pfx)")
+    passphrase = PasswordField(
+        "Mật khẩu của tệp",
+        validators=[
+            DataRequired("Hãy nhập mật khẩu của tệp chứng thư số."),
+            Length(max=200, message="Mật khẩu dài tối đa 200 ký tự."),
+        ],
+    )
+    capacity = SelectField("Tư cách ký", validate_choice=False)
+
+    def validate_user_id(self, field) -> None:
+        if field.data not in {v for v, _ in field.choices if v}:
+            raise ValidationError("Hãy chọn người trong danh sách.")
+
+    def validate_capacity(self, field) -> None:
+        if field.data not in {v for v, _ in field.choices}:
+            raise ValidationError("Hãy chọn tư cách ký trong danh sách.")

@@ -6,10 +6,9 @@ Only the documents module lays pages out; this module maps the stored fields ont
 from __future__ import annotations
 
 import datetime as dt
-import os
+import re
 from collections.abc import Sequence
-
-from flask import current_app, has_request_context, url_for
+from urllib.parse import urlencode
 
 from ..documents import (
     Appendix,
@@ -40,20 +39,14 @@ def authority_lines(competence: str, by_vice_chairman: bool) -> list[str]:
     return own
 
 
-def verify_url(number: int, year: int, symbol: str = DEFAULT_SYMBOL) -> str:
-    """The verification page of a Decision, for its QR code (an absolute URL)."""
-    args = {"number": number, "year": year}
+def verify_url(public_url: str, number: int, year: int, symbol: str = DEFAULT_SYMBOL) -> str:
+    """The verification page of a Decision, for its QR code: always under the configured
+    public address (CCHC_PUBLIC_URL), never the Host a request happened to carry: whatever is
+    printed here is frozen into a signed legal document."""
+    query = {"number": number, "year": year}
     if symbol != DEFAULT_SYMBOL:
-        args["symbol"] = symbol
-    if has_request_context():
-        return url_for("decisions.verify", **args, _external=True)
-    base = (
-        current_app.config.get("CCHC_PUBLIC_URL")
-        or os.environ.get("CCHC_PUBLIC_URL")
-        or "http://localhost:5000"
-    )
-    with current_app.test_request_context(base_url=base):
-        return url_for("decisions.verify", **args, _external=True)
+        query["symbol"] = symbol
+    return f"{public_url.rstrip('/')}/verify?{urlencode(query)}"
 
 
 def _issuer_of_reference(decision: Decision) -> str:
@@ -98,6 +91,13 @@ def _described_items(columns: Sequence[str], rows: Sequence[Sequence]) -> list[B
     return blocks
 
 
+_SECTION = re.compile(r"^[IVX]+\. [^a-zà-ỹ]+$")
+
+
+def _prose(text: str) -> Block:
+    return Heading(text) if _SECTION.match(text) else Paragraph(text)
+
+
 def build_document(
     decision: Decision,
     *,
@@ -110,16 +110,17 @@ def build_document(
     """The Decision as a document: ``final`` carries its number and date, otherwise it is a
     draft with blanks for them and the "DỰ THẢO" watermark.
 
-    A Tờ trình (the nomination dossier) has no "QUYẾT ĐỊNH:" line and no numbered articles:
-    "Kính gửi: ..." and then plain paragraphs.
+    A Tờ trình (the nomination dossier) or a Kế hoạch has no "QUYẾT ĐỊNH:" line and no
+    numbered articles: "Kính gửi: ..." (a Tờ trình) and then plain paragraphs, a paragraph
+    that is a section title ("I. MỤC TIÊU") set as a heading.
     """
     issued_on = decision.issued_on if final else None
-    is_submission = decision.kind == DecisionKind.NOMINATION_DOSSIER
+    is_submission = decision.is_prose
     texts = [text for text in decision.articles if text.strip()]
     body: list[Block]
     if is_submission:
         # "Kính gửi" stands right under the title; the bases then open the body.
-        body = [Paragraph(text) for text in [*punctuate(decision.bases), *texts]]
+        body = [_prose(text) for text in [*punctuate(decision.bases), *texts]]
         if decision.addressee.strip():
             addressee = Markup("Kính gửi: {}.").format(decision.addressee.strip().rstrip("."))
             body.insert(0, Paragraph(addressee, align="center", indent=False))

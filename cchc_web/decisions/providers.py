@@ -1,29 +1,44 @@
-"""Draft providers: what a new Decision of each kind is pre-filled with.
+"""Decision kinds: how a draft of each kind is built from its subject, and what signing does.
 
-This module knows nothing about initiatives or councils. The module that does registers a
-provider for its kind at import time, e.g. the initiatives module (a ten-line adapter)::
+This module knows nothing about councils, initiatives or plans. The module that owns a subject
+registers its kind once, at import time, with everything the kind needs in one place::
 
-    register_draft_provider(
-        DecisionKind.INITIATIVE_RECOGNITION, "Công nhận sáng kiến",
-        build=lambda round_id: texts.recognition_content(..., initiatives=[...]),
-        subject_type="initiative_round", subjects=lambda: [(r.id, r.label) for r in rounds],
-    )
+    register_draft_provider(DraftProvider(
+        kind=DecisionKind.COUNCIL_ESTABLISHMENT,
+        label="Thành lập Hội đồng đánh giá sáng kiến",
+        subject_column="council_id",
+        subjects=lambda: [(council.id, "Hội đồng năm 2025"), ...],
+        build=lambda council_id, selection: Draft(...),    # content from the data
+        fingerprint=lambda decision: "...",                # the data as it is now
+        validate=lambda decision: None,                    # raise DomainError to refuse
+        apply=lambda decision, signer: ...,                # the state change on signing
+    ))
 
-A provider for the kind "other" (a blank Decision) is registered here.
+``apply`` runs inside the approval's transaction, after the document is numbered and signed:
+it is THE place where signing changes what the Decision decides (an initiative becomes
+recognised, a council established, a plan active). If it raises, nothing is numbered.
+A provider for the kind "other" (a blank Decision, no subject) is registered here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..models import Competence, DecisionKind
+from ..models import Competence, DecisionKind, Role
+
+if TYPE_CHECKING:
+    from ..models import Decision, User
 
 
 @dataclass
 class DraftContent:
     """The editable content of a Decision; every list holds plain strings (appendix rows:
-    lists of str/int/float cells)."""
+    lists of str/int/float cells). The first ``locked_articles`` articles and the appendix
+    are built from the subject's data and are not edited by hand."""
 
     summary: str = ""
     addressee: str = ""  # a Tờ trình's "Kính gửi"
@@ -36,36 +51,71 @@ class DraftContent:
     appendix_rows: list[list] = field(default_factory=list)
     competence: Competence = Competence.CHAIRMAN
     symbol: str = "QĐ-UBND"
+    locked_articles: int = 0
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which of the subject's initiatives a draft names: ``picked`` (a nomination: what the
+    leader chose; None: all the subject offers) minus ``dropped`` (id → written reason)."""
+
+    picked: tuple[int, ...] | None = None
+    dropped: Mapping[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Draft:
+    """What a provider builds: the content, and the initiatives named, in order, with the
+    council's mean score (recognition) when there is one."""
+
+    content: DraftContent
+    items: list[tuple[int, float | None]] = field(default_factory=list)
+    fingerprint: str = ""
+    year: int | None = None
+
+
+def fingerprint_of(data) -> str:
+    """A stable hash of plain data: what a draft was built from."""
+    raw = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class DraftProvider:
     kind: DecisionKind
     label: str
-    #: Builds the content for one subject (``None`` when the kind has no subject).
-    build: Callable[[int | None], DraftContent]
-    #: What ``subject_id`` points at ("council", "initiative_round"); None: no subject.
-    subject_type: str | None = None
-    #: The subjects the secretariat may choose from: ``[(id, label), ...]``.
+    #: Builds the draft of one subject (``None`` when the kind has none).
+    build: Callable[[int | None, Selection], Draft]
+    #: The Decision's column naming the subject: "council_id", "plan_id", "round_id" or None.
+    subject_column: str | None = None
+    #: The subjects a new draft may be about: ``[(id, label), ...]``.
     subjects: Callable[[], list[tuple[int, str]]] | None = None
+    #: The subject's data now (compared with the draft's ``source_fingerprint``).
+    fingerprint: Callable[[Decision], str] | None = None
+    #: Raises DomainError when the subject no longer allows the Decision (submit, approval).
+    validate: Callable[[Decision], None] | None = None
+    #: The state change of signing, in the approval's transaction.
+    apply: Callable[[Decision, User], None] | None = None
+    #: Who may draft this kind: the secretariat; a nomination also the leaders.
+    drafters: frozenset[Role] = frozenset({Role.SECRETARIAT})
+    #: The items of the draft may be dropped (with a reason) by the secretariat.
+    droppable_items: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", DecisionKind(self.kind))
 
     def subject_choices(self) -> list[tuple[int, str]]:
         return self.subjects() if self.subjects else []
+
+    def subject_id(self, decision: Decision) -> int | None:
+        return getattr(decision, self.subject_column) if self.subject_column else None
 
 
 _PROVIDERS: dict[str, DraftProvider] = {}
 
 
-def register_draft_provider(
-    kind: DecisionKind | str,
-    label: str,
-    build: Callable[[int | None], DraftContent],
-    *,
-    subject_type: str | None = None,
-    subjects: Callable[[], list[tuple[int, str]]] | None = None,
-) -> DraftProvider:
-    """Register (or replace) the provider of ``kind``; the last registration wins."""
-    provider = DraftProvider(DecisionKind(kind), label, build, subject_type, subjects)
+def register_draft_provider(provider: DraftProvider) -> DraftProvider:
+    """Register (or replace) the provider of ``provider.kind``; the last registration wins."""
     _PROVIDERS[provider.kind.value] = provider
     return provider
 
@@ -83,12 +133,12 @@ def draft_providers() -> list[DraftProvider]:
     return sorted(_PROVIDERS.values(), key=lambda p: order.index(p.kind))
 
 
-def _blank(_subject_id: int | None) -> DraftContent:
+def _blank(_subject_id: int | None, _selection: Selection) -> Draft:
     from ..models import Commune
     from .texts import blank_content
 
     commune = Commune.current()
-    return blank_content(commune.name if commune else "")
+    return Draft(blank_content(commune.name if commune else ""))
 
 
-register_draft_provider(DecisionKind.OTHER, "Quyết định khác", _blank)
+register_draft_provider(DraftProvider(DecisionKind.OTHER, "Quyết định khác", _blank))

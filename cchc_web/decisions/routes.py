@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -9,15 +9,16 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
 from ..inputs import optional_db_int
-from ..models import Decision, DecisionState, Role
+from ..models import Decision, DecisionKind, DecisionState, Role
 from ..models.decisions import STATE_LABELS
 from ..page_cache import cached_page
 from ..security import get_or_404_for, public, require, roles_required
-from ..views import paginate, redirect_after_post, render_page_or_fragment
-from . import bp, services, signing
+from ..views import paginate, pdf_response, redirect_after_post, render_page_or_fragment
+from . import bp, certificates, services, signing
 from .forms import (
     ConfirmForm,
     DecisionForm,
+    DropItemForm,
     NewDecisionForm,
     ReturnForm,
     VerifyForm,
@@ -25,26 +26,18 @@ from .forms import (
     lines,
     paragraphs,
 )
-from .providers import draft_providers
+from .providers import draft_provider, draft_providers
 
 leaders_only = roles_required(Role.CHAIRMAN, Role.VICE_CHAIRMAN)
 secretariat_only = roles_required(Role.SECRETARIAT)
 STATE_FILTERS = {s.value for s in DecisionState}
 
 
-def _pdf_response(data: bytes, filename: str, *, download: bool):
-    response = make_response(data)
-    response.mimetype = "application/pdf"
-    disposition = "attachment" if download else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _filename(decision: Decision) -> str:
     if decision.number:
-        return f"QD-{decision.number:02d}-{decision.year}.pdf"
-    return f"du-thao-quyet-dinh-{decision.id}.pdf"
+        series = decision.symbol.split("-")[0].replace("Đ", "D").replace("đ", "d")
+        return f"{series}-{decision.number:02d}-{decision.year}.pdf"
+    return f"du-thao-van-ban-{decision.id}.pdf"
 
 
 @bp.get("/decisions/")
@@ -76,12 +69,16 @@ def index():
 
 
 def _kind_choices() -> list[tuple[str, str]]:
+    """Every kind the user may draft, one choice per subject that is waiting for one."""
     choices = []
     for provider in draft_providers():
-        if provider.subject_type:
+        if not current_user.has_role(*provider.drafters):
+            continue
+        if provider.subject_column:
             choices += [
-                (f"{provider.kind.value}:{sid}", f"{provider.label} — {label}")
+                (f"{provider.kind.value}:{sid}", f"{provider.label} {label}")
                 for sid, label in provider.subject_choices()
+                if services.open_draft(provider.kind, provider.subject_column, sid) is None
             ]
         else:
             choices.append((provider.kind.value, provider.label))
@@ -108,26 +105,96 @@ def new():
     return render_template("decisions/new.html", form=form)
 
 
-@bp.get("/decisions/<int:decision_id>")
-@login_required
-@cached_page
-def show(decision_id: int):
-    decision = get_or_404_for(current_user, Decision, decision_id)
+def _show(decision: Decision, return_form=None, drop_form=None, drop_target=None):
+    provider = draft_provider(decision.kind)
     return render_template(
         "decisions/show.html",
         decision=decision,
         confirm_form=ConfirmForm(),
-        return_form=ReturnForm(),
+        return_form=return_form or ReturnForm(),
+        drop_form=drop_form or DropItemForm(),
+        drop_target=drop_target,
+        droppable=bool(provider and provider.droppable_items),
+        generated=decision.kind != DecisionKind.OTHER,
         signing_problem=_signing_problem(decision),
     )
 
 
+@bp.get("/decisions/<int:decision_id>")
+@login_required
+@cached_page
+def show(decision_id: int):
+    return _show(get_or_404_for(current_user, Decision, decision_id))
+
+
 def _signing_problem(decision: Decision) -> str | None:
-    """Tell a leader before they click that the commune's key cannot sign right now."""
+    """Tell a leader before they click that their key or the commune's cannot sign now."""
     if decision.state != DecisionState.SUBMITTED or not current_user.is_leader:
         return None
     key = signing.state()
-    return key.error if key.signer is None else None
+    if key.signer is None:
+        return key.error
+    try:
+        certificates.credential_for(
+            current_user, capacity=certificates.signing_capacity(current_user)
+        )
+    except DomainError as err:
+        return err.message
+    return None
+
+
+def _simple_action(decision_id: int, operation, success: str):
+    """A one-button POST of the secretariat on a draft; back to the Decision's page."""
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(decision)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+
+
+@bp.post("/decisions/<int:decision_id>/refresh")
+@secretariat_only
+def refresh(decision_id: int):
+    return _simple_action(
+        decision_id,
+        lambda d: services.refresh_from_source(d, current_user),
+        "Đã cập nhật các phần lập từ dữ liệu (danh sách, phụ lục).",
+    )
+
+
+@bp.post("/decisions/<int:decision_id>/items/<int:initiative_id>/drop")
+@secretariat_only
+def drop_item(decision_id: int, initiative_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    form = DropItemForm()
+    if form.validate_on_submit():
+        try:
+            services.drop_item(decision, initiative_id, form.reason.data, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã bỏ sáng kiến khỏi dự thảo; lý do được ghi lại.", "success")
+            return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+    return _show(decision, drop_form=form, drop_target=initiative_id)
+
+
+@bp.post("/decisions/<int:decision_id>/items/<int:initiative_id>/restore")
+@secretariat_only
+def restore_item(decision_id: int, initiative_id: int):
+    return _simple_action(
+        decision_id,
+        lambda d: services.restore_item(d, initiative_id, current_user),
+        "Đã đưa sáng kiến trở lại dự thảo.",
+    )
 
 
 @bp.route("/decisions/<int:decision_id>/edit", methods=["GET", "POST"])
@@ -219,13 +286,7 @@ def return_(decision_id: int):
             db.session.commit()
             flash("Đã trả lại dự thảo cho Thường trực CCHC.", "success")
             return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
-    return render_template(
-        "decisions/show.html",
-        decision=decision,
-        confirm_form=ConfirmForm(),
-        return_form=form,
-        signing_problem=_signing_problem(decision),
-    )
+    return _show(decision, return_form=form)
 
 
 @bp.get("/decisions/<int:decision_id>/preview.pdf")
@@ -238,7 +299,7 @@ def preview(decision_id: int):
     except DomainError as err:
         flash(err.message, "error")
         return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
-    return _pdf_response(rendered.pdf, _filename(decision), download=False)
+    return pdf_response(rendered.pdf, _filename(decision), download=False)
 
 
 @bp.get("/decisions/<int:decision_id>/pdf")
@@ -247,7 +308,7 @@ def pdf(decision_id: int):
     decision = get_or_404_for(current_user, Decision, decision_id)
     if not decision.is_approved:
         abort(404)
-    return _pdf_response(decision.pdf, _filename(decision), download=True)
+    return pdf_response(decision.pdf, _filename(decision), download=True)
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -24,16 +24,16 @@ from ..models import (
     Competence,
     Decision,
     DecisionCounter,
+    DecisionItem,
     DecisionKind,
     DecisionState,
     Role,
     User,
 )
-from ..timeutil import format_datetime, local_today, utcnow
-from . import signing
+from ..timeutil import format_datetime, local_today, to_local, utcnow
+from . import certificates, signing
 from .pdf import authority_lines, build_document, verify_url
-from .providers import DraftContent, draft_provider
-from .signals import decision_approved, decision_returned
+from .providers import Draft, DraftContent, Selection, draft_provider
 
 AUDITED = (
     "state",
@@ -66,51 +66,90 @@ def _refuse_unless_leader(user: User) -> None:
 # --- drafting --------------------------------------------------------------------------------
 
 
-def create_draft(
-    kind: DecisionKind | str, subject_id: int | None, user: User, year: int | None = None
-) -> Decision:
-    """A new draft of ``kind`` pre-filled by the kind's registered provider."""
-    if not user.is_secretariat:
-        raise DomainError("Chỉ Thường trực CCHC được soạn dự thảo quyết định.")
+def _provider(kind: DecisionKind | str):
     provider = draft_provider(kind)
     if provider is None:
         raise DomainError("Loại quyết định này chưa được hỗ trợ.", field="kind")
-    if provider.subject_type:
-        valid = {sid for sid, _label in provider.subject_choices()}
-        if subject_id not in valid:
-            raise DomainError("Hãy chọn đối tượng của quyết định trong danh sách.", "subject_id")
+    return provider
+
+
+def may_draft(user: User, kind: DecisionKind | str) -> bool:
+    provider = draft_provider(kind)
+    return provider is not None and user.has_role(*provider.drafters)
+
+
+def open_draft(kind: DecisionKind | str, subject_column: str, subject_id: int) -> Decision | None:
+    """The draft of this kind about this subject that is not signed yet, if any: one at a time."""
+    return db.session.scalars(
+        select(Decision).where(
+            Decision.kind == DecisionKind(kind).value,
+            getattr(Decision, subject_column) == subject_id,
+            Decision.state != DecisionState.APPROVED.value,
+        )
+    ).first()
+
+
+def create_draft(
+    kind: DecisionKind | str,
+    subject_id: int | None,
+    user: User,
+    *,
+    picked: list[int] | None = None,
+    year: int | None = None,
+) -> Decision:
+    """A new draft of ``kind`` built from its subject by the kind's registered provider.
+
+    The secretariat drafts; a nomination may also be drafted by a leader, whose draft goes
+    straight to "waiting for signature" (the leader's own proposal needs no submitting).
+    """
+    provider = _provider(kind)
+    if not user.has_role(*provider.drafters):
+        raise DomainError("Bạn không được soạn loại văn bản này.")
+    if provider.subject_column:
+        if subject_id not in {sid for sid, _label in provider.subject_choices()}:
+            raise DomainError("Hãy chọn đối tượng của văn bản trong danh sách.", "subject_id")
+        existing = open_draft(provider.kind, provider.subject_column, subject_id)
+        if existing is not None:
+            raise DomainError(
+                f"Đã có {existing.display_name.lower()} ({existing.state_label.lower()}) cho "
+                "việc này: hãy sửa và trình dự thảo đó.",
+                "subject_id",
+            )
     else:
         subject_id = None
-    return create_from_content(
-        provider.kind,
-        provider.build(subject_id),
-        user,
-        subject_type=provider.subject_type,
-        subject_id=subject_id,
-        year=year,
-    )
+    selection = Selection(picked=tuple(picked) if picked is not None else None)
+    draft = provider.build(subject_id, selection)
+    decision = _new_decision(provider.kind, draft.content, user, year=year or draft.year)
+    if provider.subject_column:
+        setattr(decision, provider.subject_column, subject_id)
+    _apply_built(decision, draft, keep_articles=False)
+    audit.record("decision.create", decision, after=_snapshot(decision), actor=user)
+    if user.is_leader and not user.is_secretariat:
+        _mark_submitted(decision, user)
+    return decision
 
 
 def create_from_content(
-    kind: DecisionKind | str,
-    content: DraftContent,
-    user: User,
-    *,
-    subject_type: str | None = None,
-    subject_id: int | None = None,
-    year: int | None = None,
+    kind: DecisionKind | str, content: DraftContent, user: User, *, year: int | None = None
 ) -> Decision:
-    """A new draft with the given content (providers and seeders end here)."""
+    """A new draft with the given content and no subject (a Decision of the kind "other")."""
     if not user.is_secretariat:
         raise DomainError("Chỉ Thường trực CCHC được soạn dự thảo quyết định.")
+    decision = _new_decision(kind, content, user, year=year)
+    _apply_content(decision, content)
+    audit.record("decision.create", decision, after=_snapshot(decision), actor=user)
+    return decision
+
+
+def _new_decision(
+    kind: DecisionKind | str, content: DraftContent, user: User, *, year: int | None
+) -> Decision:
     commune = Commune.current()
     if commune is None:
         raise DomainError("Chưa khai báo xã/phường: quản trị hệ thống cần khởi tạo trước.")
     decision = Decision(
         kind=DecisionKind(kind).value,
         state=DecisionState.DRAFT.value,
-        subject_type=subject_type,
-        subject_id=subject_id,
         year=year or local_today().year,
         place=commune.short_name,
         issuer_lines=["ỦY BAN NHÂN DÂN", commune.name.upper()],
@@ -118,8 +157,114 @@ def create_from_content(
     )
     _apply_content(decision, content)
     db.session.add(decision)
-    audit.record("decision.create", decision, after=_snapshot(decision), actor=user)
     return decision
+
+
+def _apply_built(decision: Decision, draft: Draft, *, keep_articles: bool) -> None:
+    """Put what the provider built into the draft: everything when it is new; when it is
+    rebuilt, only the generated parts (the locked articles, the appendix, the items), so
+    that the secretariat's own edits to the rest stay."""
+    content = draft.content
+    if keep_articles:
+        decision.articles = [
+            *content.articles[: content.locked_articles],
+            *decision.articles[decision.locked_articles :],
+        ]
+    else:
+        _apply_content(decision, content)
+    decision.locked_articles = content.locked_articles
+    decision.appendix_title = content.appendix_title
+    decision.appendix_columns = list(content.appendix_columns)
+    decision.appendix_widths = list(content.appendix_widths)
+    decision.appendix_rows = [list(row) for row in content.appendix_rows]
+    decision.source_fingerprint = draft.fingerprint
+    by_initiative = {item.initiative_id: item for item in decision.items}
+    kept = []
+    for position, (initiative_id, score) in enumerate(draft.items, start=1):
+        item = by_initiative.pop(initiative_id, None) or DecisionItem(initiative_id=initiative_id)
+        item.position = position
+        item.score = score
+        kept.append(item)
+    decision.items = kept
+
+
+def _selection(decision: Decision) -> Selection:
+    return Selection(
+        picked=tuple(item.initiative_id for item in decision.items) or None,
+        dropped={item.initiative_id: item.drop_reason for item in decision.items if item.dropped},
+    )
+
+
+def _rebuild(decision: Decision, user: User, action: str) -> None:
+    provider = _provider(decision.kind)
+    before = _snapshot(decision)
+    draft = provider.build(provider.subject_id(decision), _selection(decision))
+    _apply_built(decision, draft, keep_articles=True)
+    audit.record(action, decision, before=before, after=_snapshot(decision), actor=user)
+
+
+def _require_editable(decision: Decision, user: User) -> None:
+    if not user.is_secretariat:
+        raise DomainError("Chỉ Thường trực CCHC được sửa dự thảo.")
+    if not decision.is_editable:
+        raise DomainError(
+            f"Văn bản đang ở trạng thái “{decision.state_label}”: không sửa được nữa."
+        )
+
+
+def refresh_from_source(decision: Decision, user: User) -> None:
+    """Build the generated parts again from the subject's data as it is now (members
+    changed, a score reopened, a task edited): "Cập nhật theo dữ liệu"."""
+    _require_editable(decision, user)
+    _rebuild(decision, user, "decision.refresh")
+
+
+def drop_item(decision: Decision, initiative_id: int, reason: str, user: User) -> None:
+    """Leave one initiative out of the Decision, with a written reason (it is then not
+    recognised when the Decision is signed). Nothing can be added that the subject did not
+    offer: only the provider's own items exist to drop or restore."""
+    _require_editable(decision, user)
+    if not _provider(decision.kind).droppable_items:
+        raise DomainError("Văn bản này không bỏ bớt được sáng kiến.")
+    item = next((i for i in decision.items if i.initiative_id == initiative_id), None)
+    if item is None:
+        raise DomainError("Sáng kiến này không có trong văn bản.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Hãy ghi lý do không đưa sáng kiến này vào quyết định.", "reason")
+    if len(reason) > 2000:
+        raise DomainError("Lý do dài tối đa 2000 ký tự.", "reason")
+    if len(decision.kept_items) == 1 and not item.dropped:
+        raise DomainError("Quyết định cần ít nhất một sáng kiến được công nhận.")
+    item.dropped = True
+    item.drop_reason = reason
+    _rebuild(decision, user, "decision.drop_item")
+
+
+def restore_item(decision: Decision, initiative_id: int, user: User) -> None:
+    _require_editable(decision, user)
+    item = next((i for i in decision.items if i.initiative_id == initiative_id), None)
+    if item is None or not item.dropped:
+        raise DomainError("Sáng kiến này không bị bỏ khỏi văn bản.")
+    item.dropped = False
+    item.drop_reason = ""
+    _rebuild(decision, user, "decision.restore_item")
+
+
+def check_source(decision: Decision) -> None:
+    """The subject still allows the Decision, and its data is what the draft was built from."""
+    provider = draft_provider(decision.kind)
+    if provider is None:
+        return
+    if provider.validate is not None:
+        provider.validate(decision)
+    if provider.fingerprint is not None and provider.fingerprint(decision) != (
+        decision.source_fingerprint
+    ):
+        raise DomainError(
+            "Dữ liệu của văn bản đã thay đổi sau khi soạn dự thảo (thành viên, kết quả chấm "
+            "hoặc nhiệm vụ): Thường trực CCHC cần bấm “Cập nhật theo dữ liệu” rồi trình lại."
+        )
 
 
 def _apply_content(decision: Decision, content: DraftContent) -> None:
@@ -140,10 +285,14 @@ def _apply_content(decision: Decision, content: DraftContent) -> None:
     decision.appendix_columns = list(content.appendix_columns)
     decision.appendix_widths = list(content.appendix_widths)
     decision.appendix_rows = [list(row) for row in content.appendix_rows]
+    decision.locked_articles = content.locked_articles
 
 
 @dataclass
 class DecisionEdit:
+    """What the secretariat edits by hand. For a Decision built from data, ``articles`` are
+    the ones after the generated (locked) ones, and the appendix fields are ignored."""
+
     summary: str
     bases: list[str]
     articles: list[str]
@@ -156,13 +305,34 @@ class DecisionEdit:
 
 def update_draft(decision: Decision, edit: DecisionEdit, user: User) -> None:
     """Edit the text of a draft or of a returned Decision (the secretariat's work)."""
-    if not user.is_secretariat:
-        raise DomainError("Chỉ Thường trực CCHC được sửa dự thảo quyết định.")
-    if not decision.is_editable:
-        raise DomainError(
-            f"Quyết định đang ở trạng thái “{decision.state_label}”: không sửa được nữa."
-        )
-    _check_content(edit.summary, edit.articles)
+    _require_editable(decision, user)
+    generated = decision.kind != DecisionKind.OTHER
+    articles = [
+        *decision.articles[: decision.locked_articles],
+        *[a.strip() for a in edit.articles if a.strip()],
+    ]
+    _check_content(edit.summary, articles)
+    if not generated:
+        _check_appendix(edit)
+    before = _snapshot(decision)
+    decision.summary = edit.summary.strip()
+    if edit.addressee is not None:
+        decision.addressee = edit.addressee.strip()
+    decision.bases = [b.strip() for b in edit.bases if b.strip()]
+    decision.articles = articles
+    decision.recipients = [r.strip() for r in edit.recipients if r.strip()]
+    if not generated:
+        widths = decision.appendix_widths
+        if len(widths) != len(edit.appendix_columns):
+            widths = []
+        decision.appendix_title = edit.appendix_title.strip()
+        decision.appendix_columns = list(edit.appendix_columns)
+        decision.appendix_widths = widths
+        decision.appendix_rows = [list(r) for r in edit.appendix_rows]
+    audit.record("decision.edit", decision, before=before, after=_snapshot(decision), actor=user)
+
+
+def _check_appendix(edit: DecisionEdit) -> None:
     if edit.appendix_rows and not edit.appendix_columns:
         raise DomainError("Phụ lục có dữ liệu thì cần dòng tiêu đề cột.", "appendix_columns")
     for i, row in enumerate(edit.appendix_rows, start=1):
@@ -174,21 +344,6 @@ def update_draft(decision: Decision, edit: DecisionEdit, user: User) -> None:
             )
     if len(edit.appendix_rows) > MAX_APPENDIX_ROWS:
         raise DomainError(f"Phụ lục tối đa {MAX_APPENDIX_ROWS} dòng.", "appendix_rows")
-    before = _snapshot(decision)
-    widths = decision.appendix_widths
-    if len(widths) != len(edit.appendix_columns):
-        widths = []
-    decision.summary = edit.summary.strip()
-    if edit.addressee is not None:
-        decision.addressee = edit.addressee.strip()
-    decision.bases = [b.strip() for b in edit.bases if b.strip()]
-    decision.articles = [a.strip() for a in edit.articles if a.strip()]
-    decision.recipients = [r.strip() for r in edit.recipients if r.strip()]
-    decision.appendix_title = edit.appendix_title.strip()
-    decision.appendix_columns = list(edit.appendix_columns)
-    decision.appendix_widths = widths
-    decision.appendix_rows = [list(r) for r in edit.appendix_rows]
-    audit.record("decision.edit", decision, before=before, after=_snapshot(decision), actor=user)
 
 
 def _check_content(summary: str, articles: list[str]) -> None:
@@ -196,6 +351,14 @@ def _check_content(summary: str, articles: list[str]) -> None:
         raise DomainError("Hãy nhập trích yếu (Về việc ...).", "summary")
     if not any(a.strip() for a in articles):
         raise DomainError("Quyết định cần ít nhất một điều.", "articles")
+
+
+def _mark_submitted(decision: Decision, user: User) -> None:
+    before = _snapshot(decision)
+    decision.state = DecisionState.SUBMITTED.value
+    decision.submitted_by = user
+    decision.submitted_at = utcnow()
+    audit.record("decision.submit", decision, before=before, after=_snapshot(decision), actor=user)
 
 
 def submit(decision: Decision, user: User) -> None:
@@ -207,11 +370,8 @@ def submit(decision: Decision, user: User) -> None:
     _check_content(decision.summary, decision.articles)
     if any(not a.strip() for a in decision.articles):
         raise DomainError("Có điều còn để trống: hãy viết nội dung hoặc bỏ điều đó.", "articles")
-    before = _snapshot(decision)
-    decision.state = DecisionState.SUBMITTED.value
-    decision.submitted_by = user
-    decision.submitted_at = utcnow()
-    audit.record("decision.submit", decision, before=before, after=_snapshot(decision), actor=user)
+    check_source(decision)
+    _mark_submitted(decision, user)
 
 
 def return_decision(decision: Decision, user: User, comment: str) -> None:
@@ -230,7 +390,6 @@ def return_decision(decision: Decision, user: User, comment: str) -> None:
     decision.returned_by = user
     decision.returned_at = utcnow()
     audit.record("decision.return", decision, before=before, after=_snapshot(decision), actor=user)
-    decision_returned.send(current_app._get_current_object(), decision=decision)
 
 
 # --- approval --------------------------------------------------------------------------------
@@ -282,20 +441,33 @@ def signer_capacity(user: User) -> tuple[bool, str]:
     )
 
 
-def approve(decision: Decision, user: User, *, issued_on: date | None = None) -> Decision:
-    """Number, date, render, sign and freeze a submitted Decision, in ONE transaction.
+def approve(
+    decision: Decision,
+    user: User,
+    *,
+    issued_on: date | None = None,
+    signed_at: datetime | None = None,
+) -> Decision:
+    """Number, date, render, sign (the leader, then the commune's seal) and freeze a
+    submitted Decision, and change what it decides: all in ONE transaction.
 
-    The number is max + 1 of its series (year of issue, symbol) taken under the series lock;
-    the PDF is rendered and signed before the caller commits, so a failure anywhere (the
-    key, the renderer, a receiver of ``decision_approved``) rolls the number back with
-    everything else: no number is used twice and none is skipped. ``issued_on`` (default:
-    today in Asia/Ho_Chi_Minh) is for seeding and imports, never taken from a form.
+    The leader signs with their own registered certificate, in the capacity of their role (a
+    Vice-Chairman's certificate never signs where the Chairman signs); the commune's
+    certificate then adds its seal as a second signature. Refused before anything is numbered
+    when either key is missing, or the subject no longer allows the Decision. The number is
+    max + 1 of its series (year of issue, symbol) taken under the series lock; a failure
+    anywhere (a key, the renderer, the kind's state change) rolls the number back with
+    everything else: no number is used twice and none is skipped. ``issued_on`` and
+    ``signed_at`` (default: now, in Asia/Ho_Chi_Minh) are for seeding, never from a form.
     """
     _refuse_unless_leader(user)
-    key = signing.state()
-    if key.signer is None:
-        raise DomainError(key.error or "Không có chứng thư số để ký.")
-    issued_on = issued_on or local_today()
+    personal = certificates.credential_for(user, capacity=certificates.signing_capacity(user))
+    try:
+        seal = signing.organisation_credential()
+    except signing.SigningUnavailable as err:
+        raise DomainError(err.message) from err
+    now = signed_at or utcnow()
+    issued_on = issued_on or to_local(now).date()
     counter = _lock_series(issued_on.year, decision.symbol)
     # Read the state again under the lock: another leader may have just decided it.
     db.session.refresh(decision, with_for_update=True)
@@ -309,6 +481,7 @@ def approve(decision: Decision, user: User, *, issued_on: date | None = None) ->
         )
     if decision.state != DecisionState.SUBMITTED:
         raise DomainError("Quyết định chưa được trình: chưa duyệt được.")
+    check_source(decision)
     before = _snapshot(decision)
     number = _next_number(counter)
     # Until the signed bytes exist the row is half-approved (numbered, not frozen), which
@@ -316,7 +489,6 @@ def approve(decision: Decision, user: User, *, issued_on: date | None = None) ->
     with db.session.no_autoflush:
         counter.last_number = number
         by_vice, name = signer_capacity(user)
-        now = utcnow()
         decision.number = number
         decision.year = issued_on.year
         decision.issued_on = issued_on
@@ -325,23 +497,26 @@ def approve(decision: Decision, user: User, *, issued_on: date | None = None) ->
         decision.signer_name = name
         decision.authority_lines = authority_lines(decision.competence, by_vice)
         decision.return_comment = None
-        signed = _render_and_sign(decision, key.subject, now)
+        signed = _render_and_sign(decision, personal, seal, now)
         decision.pdf = signed
         decision.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         decision.state = DecisionState.APPROVED.value
     db.session.flush()
     audit.record("decision.approve", decision, before=before, after=_snapshot(decision), actor=user)
-    # Receivers (initiatives: mark recognised; councils: open scoring) act in this same
-    # transaction; if one raises, the whole approval is rolled back.
-    decision_approved.send(current_app._get_current_object(), decision=decision)
+    provider = draft_provider(decision.kind)
+    if provider is not None and provider.apply is not None:
+        provider.apply(decision, user)
     return decision
 
 
-def _render_and_sign(decision: Decision, holder: str, when: datetime) -> bytes:
+def _render_and_sign(
+    decision: Decision, personal: signing.Credential, seal: signing.Credential, when: datetime
+) -> bytes:
     stamp = [
         f"Ký bởi: {decision.signer_name}",
-        f"Chứng thư số: {holder}",
+        f"Chứng thư số: {personal.holder}",
         f"Thời gian ký: {format_datetime(when)}",
+        f"Đóng dấu điện tử: {seal.holder}",
     ]
     document = build_document(
         decision,
@@ -349,20 +524,31 @@ def _render_and_sign(decision: Decision, holder: str, when: datetime) -> bytes:
         authority=decision.authority_lines,
         final=True,
         stamp_lines=stamp,
-        qr_data=verify_url(decision.number, decision.year, decision.symbol),
+        qr_data=verify_url(
+            current_app.config["CCHC_PUBLIC_URL"], decision.number, decision.year, decision.symbol
+        ),
     )
     rendered = render(document)
     box = rendered.signature_box
+    reason = (
+        f"Ban hành {decision.doc_type} số {decision.number_symbol} "
+        f"ngày {format_date_short(decision.issued_on)}"
+    )
     try:
-        return signing.sign_pdf(
+        return signing.sign_in_turn(
             rendered.pdf,
-            box.page_index,
-            box.box,
-            reason=(
-                f"Ban hành {decision.doc_type} số {decision.number_symbol} "
-                f"ngày {format_date_short(decision.issued_on)}"
-            ),
-            location=decision.place,
+            [
+                signing.SignatureRequest(
+                    personal,
+                    signing.SIGNATURE_FIELD,
+                    reason,
+                    decision.place,
+                    box.page_index,
+                    box.box,
+                ),
+                signing.SignatureRequest(seal, signing.SEAL_FIELD, reason, decision.place),
+            ],
+            when=when,
         )
     except signing.SigningUnavailable as err:
         raise DomainError(err.message) from err
@@ -401,7 +587,7 @@ class Verification:
     decision: Decision | None = None  # the Decision the file or the number designates
     hash_matches: bool | None = None  # None: no file was given
     sha256: str | None = None
-    signature: signing.SignatureReport | None = None
+    signature: signing.SignatureCheck | None = None  # every signature of the file
     not_found: bool = False  # a number/year that this system never issued
 
     @property
@@ -429,10 +615,10 @@ def find_issued(number: int, year: int, symbol: str = "QĐ-UBND") -> Decision | 
 def verify(
     pdf: bytes | None, number: int | None, year: int | None, symbol: str = "QĐ-UBND"
 ) -> Verification:
-    """Did this system issue it, is it unchanged, is its signature valid and whose?
+    """Did this system issue it, is it unchanged, are its signatures valid and whose?
 
     With a file: its SHA-256 is looked up among the issued Decisions (or compared with the
-    one designated by number and year) and its signature is validated. Raises DomainError
+    one designated by number and year) and its signatures are validated. Raises DomainError
     for a file that is not a readable PDF.
     """
     result = Verification()

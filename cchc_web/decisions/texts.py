@@ -113,6 +113,7 @@ def recognition_content(
         appendix_columns=list(RECOGNITION_COLUMNS),
         appendix_widths=list(RECOGNITION_WIDTHS),
         appendix_rows=rows,
+        locked_articles=1,
     )
 
 
@@ -126,7 +127,9 @@ def council_establishment_content(
     """
     council = f"Hội đồng đánh giá sáng kiến cải cách hành chính {_place(commune_name)} năm {year}"
     lines = [
-        f"{i}. Ông (bà) {m.get('name', '')}, {m.get('position', '')} - {m.get('role', '')};"
+        f"{i}. Ông (bà) {m.get('name', '')}"
+        + (f", {m['position']}" if m.get("position") else "")
+        + f" - {m.get('role', '')};"
         for i, m in enumerate(members, start=1)
     ]
     if lines:
@@ -149,6 +152,7 @@ def council_establishment_content(
             _executors(commune_name, "các ông (bà) có tên tại Điều 1"),
         ],
         recipients=["Như Điều 3", "Chủ tịch, các PCT UBND xã", "Lưu: VT, VHXH"],
+        locked_articles=1,
     )
 
 
@@ -228,4 +232,65 @@ def nomination_content(
         appendix_rows=rows,
         competence=Competence.COMMITTEE,
         symbol="TTr-UBND",
+        locked_articles=2,
+    )
+
+
+QUOTES = "“”\"' "
+PLAN_COLUMNS = ["Mã", "Nội dung nhiệm vụ", "Chủ trì", "Phối hợp", "Thời gian"]
+PLAN_WIDTHS = [1.1, 7.5, 2.4, 3, 2]
+
+
+def plan_content(
+    commune_name: str,
+    title: str,
+    theme: str,
+    objectives: Sequence[str],
+    tasks: Sequence[Sequence[str]],
+) -> DraftContent:
+    """The CCHC plan (Kế hoạch, seed 001) issued by the committee: its theme and objectives
+    in the text, its tasks (code, content, lead, coordinating offices, time) in the appendix.
+
+    ``title``: e.g. "Cải cách hành chính nhà nước 6 tháng cuối năm 2025 trên địa bàn xã Chí
+    Minh"; ``objectives``: their texts, in order.
+    """
+    place = _place(commune_name)
+    locked = ["I. MỤC TIÊU"]
+    locked += [f"{i}. {text.strip().rstrip('.')}." for i, text in enumerate(objectives, start=1)]
+    locked += [
+        "II. NHIỆM VỤ CỤ THỂ",
+        "Các nhiệm vụ cụ thể, đơn vị chủ trì, đơn vị phối hợp và thời gian thực hiện "
+        f"({len(tasks)} nhiệm vụ) tại Phụ lục kèm theo Kế hoạch này.",
+    ]
+    bases = [
+        f"Ủy ban nhân dân {place} ban hành Kế hoạch {title[:1].lower() + title[1:]} như sau:",
+    ]
+    theme = theme.strip().strip(QUOTES)
+    if theme:
+        bases.append(f"Chủ đề: “{theme}”.")
+    return DraftContent(
+        summary=title,
+        bases=bases,
+        articles=[
+            *locked,
+            "III. TỔ CHỨC THỰC HIỆN",
+            "Thủ trưởng các cơ quan, đơn vị căn cứ Kế hoạch này xây dựng kế hoạch của đơn vị, "
+            "tổ chức thực hiện, cập nhật tiến độ từng nhiệm vụ trên hệ thống CCHC Web và báo cáo "
+            "kết quả hằng tháng trước ngày 20 về Phòng Văn hóa - Xã hội để tổng hợp.",
+            f"Trên đây là Kế hoạch {title[:1].lower() + title[1:]}, yêu cầu thủ trưởng các cơ "
+            "quan, đơn vị nghiêm túc triển khai thực hiện./.",
+        ],
+        recipients=[
+            "Sở Nội vụ",
+            "Chủ tịch; các Phó Chủ tịch UBND xã",
+            "Cơ quan chuyên môn, TT phục vụ HCC xã",
+            "Lưu: VT; VHXH",
+        ],
+        appendix_title="NHIỆM VỤ CỤ THỂ",
+        appendix_columns=list(PLAN_COLUMNS),
+        appendix_widths=list(PLAN_WIDTHS),
+        appendix_rows=[list(row) for row in tasks],
+        competence=Competence.COMMITTEE,
+        symbol="KH-UBND",
+        locked_articles=len(locked),
     )

@@ -44,7 +44,7 @@ from .model import (
     Spacer,
     Table,
 )
-from .render import render
+from .render import render, render_stamp
 
 __all__ = [
     "Appendix",
@@ -69,4 +69,5 @@ __all__ = [
     "punctuate",
     "register_fonts",
     "render",
+    "render_stamp",
 ]

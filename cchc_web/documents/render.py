@@ -178,6 +178,23 @@ def _draw_stamp(canv, lines: Sequence[str], qr_data: str | None, w: float, h: fl
     canv.restoreState()
 
 
+def render_stamp(lines: Sequence[str], width: float, height: float) -> bytes:
+    """The stamp of an electronic signature alone, as a one-page PDF of ``width`` × ``height``
+    points: the appearance of a signature added to a document that is already signed (the
+    chair's signature on minutes the secretary signed), drawn like the stamps in the page."""
+    from reportlab.pdfgen import canvas as rl_canvas
+
+    register_fonts()
+    buffer = io.BytesIO()
+    canv = rl_canvas.Canvas(buffer, pagesize=(width, height), invariant=1)
+    # Half the frame's line inside the page: a field's appearance is clipped at its edges.
+    canv.translate(0.5, 0.5)
+    _draw_stamp(canv, lines, None, width - 1, height - 1)
+    canv.showPage()
+    canv.save()
+    return buffer.getvalue()
+
+
 def _draw_image(canv, source: ImageSource, x: float, y: float, w: float, h: float) -> None:
     reader = ImageReader(io.BytesIO(source) if isinstance(source, bytes) else str(source))
     canv.drawImage(reader, x, y, w, h, mask="auto", preserveAspectRatio=True, anchor="c")

@@ -1,9 +1,12 @@
-"""Demo: the 2025 round of Xã Chí Minh (seed 000: deadline 20/9, Decision by 30/9) with
-initiatives of several offices in different states, a council of five and some score sheets."""
+"""Demo: the 2025 round of Xã Chí Minh (seed 000: deadline 20/9, Decision by 30/9) told from
+the call to the city nomination: initiatives of several offices in different states, a council
+of five established by a signed Decision, its scores and signed minutes, the signed recognition
+Decision, and one initiative nominated to the city."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import io
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -11,9 +14,8 @@ from .. import demo
 from ..admin.services import office_by_code, user_by_username
 from ..extensions import db
 from ..models import Initiative, Round
+from ..timeutil import story_time
 from . import services
-
-SUBMITTED_ON = date(2025, 9, 15)
 
 # (office, title, field, [(author username, share)], final state, extra text)
 DEMO_INITIATIVES = [
@@ -81,17 +83,22 @@ DEMO_INITIATIVES = [
     ),
 ]
 
-# (member username, office code of the initiative, novelty, effectiveness, applicability, yes?)
-DEMO_SCORES = [
-    ("phochutich", "HCC", 27, 35, 26, True),
-    ("phochutich", "VP", 22, 30, 24, True),
-    ("phochutich", "KT", 18, 24, 20, True),
-    ("phochutich", "VHXH", 10, 15, 12, False),
-    ("kt.lanhdao", "HCC", 28, 34, 27, True),
-    ("kt.lanhdao", "VP", 21, 31, 22, True),
-    ("hcc.lanhdao", "VP", 20, 28, 22, True),
-    ("hcc.lanhdao", "KT", 17, 26, 19, True),
+# Each accepted initiative's points (novelty, effectiveness, applicability) and vote; each
+# member scores it a little differently (MEMBER_SHIFT) and never their own office's.
+DEMO_POINTS = {
+    "HCC": (27, 35, 26, True),
+    "VP": (22, 30, 23, True),
+    "KT": (19, 25, 20, True),
+    "VHXH": (10, 14, 12, False),
+}
+DEMO_COUNCIL = [
+    ("phochutich", "chair", 0),
+    ("vhxh.lanhdao", "secretary", -1),
+    ("vp.lanhdao", "member", 1),
+    ("kt.lanhdao", "member", 0),
+    ("hcc.lanhdao", "member", -1),
 ]
+NOMINATED = ("HCC",)
 
 
 def _user(username: str):
@@ -100,80 +107,167 @@ def _user(username: str):
     return user
 
 
+def _evidence(initiative_title: str, office_name: str, uploader) -> list:
+    """A one-page report of the application, as an office would attach it."""
+    from werkzeug.datastructures import FileStorage
+
+    from .. import attachments
+    from ..documents import OfficialDocument, Paragraph, render
+
+    pdf = render(
+        OfficialDocument(
+            issuer_lines=[office_name],
+            doc_type="Báo cáo",
+            summary=f"Kết quả áp dụng sáng kiến “{initiative_title}”",
+            body=[
+                Paragraph(
+                    "Sáng kiến được áp dụng tại đơn vị từ ngày 01/7/2025; số liệu trước và sau "
+                    "khi áp dụng được tổng hợp hằng tháng và lưu tại đơn vị."
+                )
+            ],
+        ),
+        invariant=True,
+    ).pdf
+    upload = FileStorage(
+        stream=io.BytesIO(pdf),
+        filename="Bao cao ket qua ap dung.pdf",
+        content_type="application/pdf",
+    )
+    return attachments.store_uploads([upload], uploader)
+
+
 @demo.demo_seeder(order=40)
 def seed_initiatives() -> None:
-    """The 2025 round, its initiatives and council; does nothing when the round exists."""
+    """The 2025 round from the call (seed 000) to the city nomination, each step through the
+    services at the moment it happened: initiatives in several states, the council
+    established by the Chairman's signed Decision, scoring, the minutes signed by the
+    secretary and the chair, the recognition Decision signed by the Vice-Chairman, one
+    initiative nominated to the city. Does nothing when the round exists."""
     if db.session.scalar(select(Round).where(Round.year == 2025)) is not None:
         return
+    from ..council import minutes
     from ..council import services as council_ops
+    from ..decisions import services as decision_ops
+    from ..decisions.demo_data import ensure_demo_signers
+    from ..models import DecisionKind
 
     secretariat = _user("vhxh.lanhdao")
-    rnd = services.create_round(
-        services.RoundData(
-            year=2025,
-            title="Sáng kiến cải cách hành chính năm 2025",
-            submission_deadline=date(2025, 9, 20),
-            decision_deadline=date(2025, 9, 30),
-        ),
-        secretariat,
-    )
+    with story_time(datetime(2025, 9, 5, 8, 30)):
+        rnd = services.create_round(
+            services.RoundData(
+                year=2025,
+                title="Sáng kiến cải cách hành chính năm 2025",
+                submission_deadline=date(2025, 9, 20),
+                decision_deadline=date(2025, 9, 30),
+            ),
+            secretariat,
+        )
     by_office: dict[str, Initiative] = {}
-    for code, title, field, authors, state, text in DEMO_INITIATIVES:
+    for day, (code, title, field, authors, state, text) in enumerate(DEMO_INITIATIVES, start=8):
         office = office_by_code(code)
         author_rows = [services.AuthorData(user_id=_user(u).id, share=s) for u, s in authors]
         drafter = _user(authors[0][0])
-        initiative = services.create_initiative(
-            rnd,
-            office,
-            services.InitiativeData(
-                title=title,
-                field=field,
-                current_situation="Trước đây việc này làm thủ công trên giấy, mất thời gian "
-                "của người dân và cán bộ.",
-                solution=text,
-                novelty="Lần đầu tiên áp dụng tại xã Chí Minh.",
-                first_applied_on=date(2025, 7, 1),
-                applied_where=office.name,
-                effectiveness=text,
-                replication="Có thể áp dụng tại các xã, phường khác của thành phố.",
-                conditions="Đường truyền Internet, thiết bị sẵn có của đơn vị.",
-                authors=author_rows,
-            ),
-            drafter,
-        )
+        with story_time(datetime(2025, 9, min(day, 14), 9, 0)):
+            evidence = _evidence(title, office.name, drafter) if state == "accepted" else []
+            initiative = services.create_initiative(
+                rnd,
+                office,
+                services.InitiativeData(
+                    title=title,
+                    field=field,
+                    current_situation="Trước đây việc này làm thủ công trên giấy, mất thời gian "
+                    "của người dân và cán bộ.",
+                    solution=text,
+                    novelty="Lần đầu tiên áp dụng tại xã Chí Minh.",
+                    first_applied_on=date(2025, 7, 1),
+                    applied_where=office.name,
+                    effectiveness=text,
+                    replication="Có thể áp dụng tại các xã, phường khác của thành phố.",
+                    conditions="Đường truyền Internet, thiết bị sẵn có của đơn vị.",
+                    authors=author_rows,
+                ),
+                drafter,
+                evidence,
+            )
         by_office[code] = initiative
         if state == "draft":
             continue
         head = _user(f"{code.lower()}.lanhdao")
-        services.submit_initiative(initiative, head, today=SUBMITTED_ON)
-        initiative.submitted_at = datetime(2025, 9, 15, 2, 30, tzinfo=UTC)
-        if state == "returned":
-            services.return_initiative(
-                initiative,
-                "Bổ sung số liệu hiệu quả (số tài khoản đã kích hoạt) và minh chứng.",
-                secretariat,
-            )
-        elif state == "accepted":
-            services.accept_initiative(initiative, secretariat)
+        with story_time(datetime(2025, 9, 15, 9, 30)):
+            services.submit_initiative(initiative, head)
+        with story_time(datetime(2025, 9, 16, 10, 0)):
+            if state == "returned":
+                services.return_initiative(
+                    initiative,
+                    "Bổ sung số liệu hiệu quả (số tài khoản đã kích hoạt) và minh chứng.",
+                    secretariat,
+                )
+            elif state == "accepted":
+                services.accept_initiative(initiative, secretariat)
 
-    council = council_ops.create_council(rnd, secretariat)
-    for username, position in (
-        ("phochutich", "chair"),
-        ("vhxh.lanhdao", "secretary"),
-        ("vp.lanhdao", "member"),
-        ("kt.lanhdao", "member"),
-        ("hcc.lanhdao", "member"),
-    ):
-        council_ops.add_member(council, _user(username), position, secretariat)
-    council_ops.record_decision(council, "112/QĐ-UBND", date(2025, 9, 22), secretariat)
-    council_ops.open_scoring(council, secretariat)
-    for username, code, novelty, effect, apply, yes in DEMO_SCORES:
-        council_ops.submit_score(
-            council,
-            _user(username),
-            by_office[code],
-            {"novelty": novelty, "effectiveness": effect, "applicability": apply},
-            yes,
-            "Sáng kiến có số liệu cụ thể." if yes else "Chưa thể hiện rõ tính mới.",
+    # The council: composed, then established by the Chairman's signed Decision.
+    with story_time(datetime(2025, 9, 16, 14, 0)):
+        council = council_ops.create_council(rnd, secretariat)
+        for username, position, _shift in DEMO_COUNCIL:
+            council_ops.add_member(council, _user(username), position, secretariat)
+        db.session.flush()
+        ensure_demo_signers([m.user for m in council.members])
+    with story_time(datetime(2025, 9, 16, 15, 0)):
+        establishment = decision_ops.create_draft(
+            DecisionKind.COUNCIL_ESTABLISHMENT, council.id, secretariat
         )
+        decision_ops.submit(establishment, secretariat)
+    with story_time(datetime(2025, 9, 17, 8, 15)):
+        decision_ops.approve(establishment, _user("chutich"))
+    with story_time(datetime(2025, 9, 17, 9, 0)):
+        council_ops.open_scoring(council, secretariat)
+
+    # Every member scores every initiative they may (never their own office's).
+    for offset, (username, _position, shift) in enumerate(DEMO_COUNCIL):
+        member = _user(username)
+        for code, (novelty, effect, apply, yes) in DEMO_POINTS.items():
+            initiative = by_office[code]
+            if council.conflicted(council.member_for(member), initiative):
+                continue
+            with story_time(datetime(2025, 9, 22 + offset % 4, 14, 0)):
+                council_ops.submit_score(
+                    council,
+                    member,
+                    initiative,
+                    {
+                        "novelty": max(0, min(30, novelty + shift)),
+                        "effectiveness": max(0, min(40, effect + shift)),
+                        "applicability": max(0, min(30, apply + shift)),
+                    },
+                    yes,
+                    "Sáng kiến có số liệu cụ thể." if yes else "Chưa thể hiện rõ tính mới.",
+                )
+    chair, secretary = _user("phochutich"), _user("vhxh.lanhdao")
+    with story_time(datetime(2025, 9, 26, 16, 0)):
+        council_ops.close_scoring(council, chair)
+    with story_time(datetime(2025, 9, 26, 16, 30)):
+        minutes.produce_minutes(council, secretary)
+    with story_time(datetime(2025, 9, 26, 17, 0)):
+        minutes.sign_minutes(council, chair)
+
+    # The recognition Decision, drafted from the results, signed by the Vice-Chairman.
+    with story_time(datetime(2025, 9, 27, 8, 0)):
+        recognition = decision_ops.create_draft(
+            DecisionKind.INITIATIVE_RECOGNITION, council.id, secretariat
+        )
+        decision_ops.submit(recognition, secretariat)
+    with story_time(datetime(2025, 9, 29, 9, 0)):
+        decision_ops.approve(recognition, chair)
+
+    # The Chairman nominates the best one to the city.
+    chairman = _user("chutich")
+    with story_time(datetime(2025, 10, 6, 10, 0)):
+        nomination = decision_ops.create_draft(
+            DecisionKind.NOMINATION_DOSSIER,
+            rnd.id,
+            chairman,
+            picked=[by_office[code].id for code in NOMINATED],
+        )
+    with story_time(datetime(2025, 10, 8, 9, 30)):
+        decision_ops.approve(nomination, chairman)
     db.session.flush()

@@ -10,13 +10,12 @@ from wtforms import (
     IntegerField,
     MultipleFileField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import MultiCheckboxField
 from ..inputs import db_int
 from ..models.initiatives import INITIATIVE_FIELDS
 from ..storage import ACCEPT_ATTRIBUTE
@@ -40,11 +39,6 @@ class VNIntegerField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Hãy nhập một số nguyên.") from None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _coerce_id(value) -> int:
@@ -120,6 +114,13 @@ class ConfirmForm(FlaskForm):
     """Only the CSRF token of a one-button POST."""
 
 
+class AcceptForm(FlaskForm):
+    note = TextAreaField(
+        "Lý do vẫn tiếp nhận khi chưa có minh chứng áp dụng",
+        validators=[Length(max=2000, message="Lý do dài tối đa 2000 ký tự.")],
+    )
+
+
 class RoundForm(FlaskForm):
     year = VNIntegerField(
         "Năm",
@@ -164,3 +165,11 @@ class ReopenForm(FlaskForm):
     def validate_office_id(self, field) -> None:
         if field.data not in {v for v, _ in field.choices}:
             field.errors.append("Hãy chọn đơn vị.")
+
+
+class NominationForm(FlaskForm):
+    """A leader picks the recognised initiatives the Tờ trình proposes to the city."""
+
+    initiatives = MultiCheckboxField(
+        "Sáng kiến đề nghị cấp thành phố", coerce=_coerce_id, validate_choice=False
+    )

@@ -5,19 +5,29 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import attachments
+from ..decisions import services as decision_ops
 from ..documents import render
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
-from ..models import Initiative, InitiativeState, Office, Role, Round, User
+from ..models import Decision, DecisionKind, Initiative, InitiativeState, Office, Role, Round, User
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..storage import UPLOAD_HELP_TEXT
 from ..timeutil import local_today
-from ..views import paginate, redirect_after_post, render_page_or_fragment
-from . import bp, documents, services, similarity
-from .forms import AUTHOR_ROWS, ConfirmForm, InitiativeForm, ReopenForm, ReturnForm, RoundForm
+from ..views import paginate, pdf_response, redirect_after_post, render_page_or_fragment
+from . import bp, documents, dossier, services, similarity
+from .forms import (
+    AUTHOR_ROWS,
+    AcceptForm,
+    ConfirmForm,
+    InitiativeForm,
+    NominationForm,
+    ReopenForm,
+    ReturnForm,
+    RoundForm,
+)
 
 secretariat_only = roles_required(Role.SECRETARIAT)
 # The rounds are the secretariat's to manage; leaders read everything (SPEC §1).
@@ -220,13 +230,20 @@ def detail(initiative_id: int):
         from ..council.services import council_results
 
         result = next((r for r in council_results(rnd.council) if r.initiative is initiative), None)
+    return _detail_page(initiative, result)
+
+
+def _detail_page(initiative: Initiative, result=None, accept_form=None, return_form=None):
+    reviewing = current_user.is_secretariat and initiative.status is InitiativeState.SUBMITTED
     return render_template(
         "initiatives/detail.html",
         initiative=initiative,
         result=result,
         confirm_form=ConfirmForm(),
-        return_form=ReturnForm(),
-        submission_open=rnd.submission_open_for(initiative.office_id, local_today()),
+        return_form=return_form or ReturnForm(),
+        accept_form=accept_form or AcceptForm(),
+        earlier=similarity.closest_earlier(initiative, current_user) if reviewing else None,
+        submission_open=initiative.round.submission_open_for(initiative.office_id, local_today()),
         S=InitiativeState,
     )
 
@@ -237,11 +254,7 @@ def description_pdf(initiative_id: int):
     """Báo cáo mô tả sáng kiến, rendered from the current record."""
     initiative = get_or_404_for(current_user, Initiative, initiative_id)
     rendered = render(documents.description(initiative))
-    response = current_app.response_class(rendered.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=bao-cao-mo-ta-sang-kien-{initiative.id}.pdf"
-    )
-    return response
+    return pdf_response(rendered.pdf, f"bao-cao-mo-ta-sang-kien-{initiative.id}.pdf", download=True)
 
 
 @bp.get("/<int:initiative_id>/files/<int:attachment_id>")
@@ -298,21 +311,80 @@ def return_(initiative_id: int):
 @bp.post("/<int:initiative_id>/accept")
 @secretariat_only
 def accept(initiative_id: int):
-    return _transition(
-        initiative_id,
-        lambda i: services.accept_initiative(i, current_user),
-        "Đã tiếp nhận sáng kiến để đưa ra Hội đồng.",
-    )
+    """Accept for the council; without application evidence the form asks why (its text is
+    kept on a refusal: the page is rendered again, not redirected)."""
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    form = AcceptForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_initiative(initiative, current_user, form.note.data or "")
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash("Đã tiếp nhận sáng kiến để đưa ra Hội đồng.", "success")
+            return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+    return _detail_page(initiative, accept_form=form)
 
 
-@bp.post("/<int:initiative_id>/nominate")
-@secretariat_only
-def nominate(initiative_id: int):
-    return _transition(
-        initiative_id,
-        lambda i: services.nominate_initiative(i, current_user),
-        "Đã đề nghị công nhận sáng kiến cấp thành phố.",
-    )
+# -- nomination to the city ---------------------------------------------------------------------
+@bp.route("/rounds/<int:round_id>/nominate", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
+def nominate(round_id: int):
+    """The Chairman (or the secretariat) picks recognised initiatives for the city: the
+    Tờ trình is drafted from them, and signing it nominates them."""
+    rnd = get_or_404(Round, round_id)
+    form = NominationForm()
+    available = services.recognised_in(rnd)
+    form.initiatives.choices = [(i.id, i.title) for i in available]
+    if form.validate_on_submit():
+        try:
+            decision = decision_ops.create_draft(
+                DecisionKind.NOMINATION_DOSSIER,
+                rnd.id,
+                current_user,
+                picked=list(form.initiatives.data or []),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(
+                "Đã lập dự thảo Tờ trình đề nghị cấp thành phố"
+                + (" và trình ký." if decision.state == "submitted" else "."),
+                "success",
+            )
+            return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+    return render_template("initiatives/nominate.html", rnd=rnd, form=form, available=available)
+
+
+def _dossier(decision_id: int):
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    require(current_user.is_secretariat or current_user.is_leader)
+    if not (decision.is_approved and decision.kind == DecisionKind.NOMINATION_DOSSIER):
+        abort(404)
+    return decision, dossier.files(decision)
+
+
+@bp.get("/nominations/<int:decision_id>/dossier.zip")
+@login_required
+def dossier_zip(decision_id: int):
+    decision, files = _dossier(decision_id)
+    response = current_app.response_class(dossier.as_zip(files), mimetype="application/zip")
+    name = f"ho-so-de-nghi-cap-thanh-pho-{decision.year}-{decision.number:02d}.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/nominations/<int:decision_id>/dossier.pdf")
+@login_required
+def dossier_pdf(decision_id: int):
+    decision, files = _dossier(decision_id)
+    name = f"ho-so-de-nghi-cap-thanh-pho-{decision.year}-{decision.number:02d}.pdf"
+    return pdf_response(dossier.as_pdf(files), name, download=True)
 
 
 # -- rounds (secretariat) -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import (
     Attachment,
+    Decision,
     Initiative,
     InitiativeAttachment,
     InitiativeAuthor,
@@ -391,17 +392,31 @@ def return_initiative(initiative: Initiative, comment: str, actor: User) -> None
     _transition(initiative, S.RETURNED, "initiative.return", actor, comment=comment.strip())
 
 
-def accept_initiative(initiative: Initiative, actor: User) -> None:
-    """submitted → accepted for review: the secretariat puts it before the council."""
+def accept_initiative(initiative: Initiative, actor: User, note: str = "") -> None:
+    """submitted → accepted for review: the secretariat puts it before the council.
+
+    Nghị định 13/2012 (Điều 3) recognises only what has been applied or piloted: without that
+    evidence (a first application date, where, an evidence file) the secretariat writes why it
+    accepts the initiative anyway, and the reason stays with it."""
     _require_secretariat(actor)
     if initiative.status is not S.SUBMITTED:
         raise DomainError("Chỉ tiếp nhận được sáng kiến đang chờ tiếp nhận.")
     council = initiative.round.council
     if council is not None and council.state == "closed":
         raise DomainError("Hội đồng đã kết thúc chấm điểm: không tiếp nhận thêm được.")
+    note = (note or "").strip()
+    if not initiative.has_application_evidence and not note:
+        raise DomainError(
+            "Sáng kiến chưa có minh chứng đã áp dụng hoặc áp dụng thử (ngày áp dụng, nơi áp "
+            "dụng và tệp minh chứng): hãy ghi lý do vẫn tiếp nhận, hoặc trả lại để đơn vị bổ sung.",
+            field="note",
+        )
+    if len(note) > 2000:
+        raise DomainError("Lý do dài tối đa 2000 ký tự.", field="note")
     initiative.accepted_at = utcnow()
     initiative.return_comment = ""
-    _transition(initiative, S.ACCEPTED, "initiative.accept", actor)
+    initiative.acceptance_note = note
+    _transition(initiative, S.ACCEPTED, "initiative.accept", actor, note=note)
 
 
 def _require_council_chair(initiative: Initiative, actor: User) -> None:
@@ -427,24 +442,28 @@ def mark_recommendation(initiative: Initiative, recommended: bool, actor: User) 
     _transition(initiative, to, f"initiative.{to.value}", actor)
 
 
-def mark_recognised(initiatives: Iterable[Initiative], decision_id: int, actor: User) -> None:
-    """recommended → recognised, by the Chairman's approved Decision `decision_id`.
-
-    Called by the Decisions issue on approval, with the approving leader as `actor`;
-    an initiative is recognised only once."""
-    _mark_decided(initiatives, decision_id, S.RECOGNISED, actor)
+def mark_recognised(initiatives: Iterable[Initiative], decision: Decision, actor: User) -> None:
+    """recommended → recognised, by the signed recognition Decision (called when it is
+    signed, with the signing leader as ``actor``); an initiative is recognised only once."""
+    _mark_decided(initiatives, decision, S.RECOGNISED, actor)
 
 
-def mark_not_recognised(initiatives: Iterable[Initiative], decision_id: int, actor: User) -> None:
-    """recommended → not recognised, by the Decision `decision_id`."""
-    _mark_decided(initiatives, decision_id, S.NOT_RECOGNISED, actor)
+def mark_not_recognised(initiatives: Iterable[Initiative], decision: Decision, actor: User) -> None:
+    """recommended → not recognised: left out of the signed Decision, with a written reason."""
+    _mark_decided(initiatives, decision, S.NOT_RECOGNISED, actor)
+
+
+def _require_signed(decision: Decision, actor: User | None) -> None:
+    if actor is None or not actor.is_leader:
+        raise DomainError("Chỉ Chủ tịch, Phó Chủ tịch UBND quyết định công nhận sáng kiến.")
+    if not decision.is_approved:
+        raise DomainError("Văn bản chưa được ký ban hành.")
 
 
 def _mark_decided(
-    initiatives: Iterable[Initiative], decision_id: int, to: InitiativeState, actor: User
+    initiatives: Iterable[Initiative], decision: Decision, to: InitiativeState, actor: User
 ) -> None:
-    if actor is None or not actor.is_leader:
-        raise DomainError("Chỉ Chủ tịch, Phó Chủ tịch UBND quyết định công nhận sáng kiến.")
+    _require_signed(decision, actor)
     items = list(initiatives)
     for initiative in items:
         if initiative.status is not S.RECOMMENDED:
@@ -453,16 +472,38 @@ def _mark_decided(
                 f"({initiative.status.label.lower()})."
             )
     for initiative in items:
-        initiative.recognition_decision_id = decision_id
-        _transition(initiative, to, f"initiative.{to.value}", actor, decision_id=decision_id)
+        initiative.recognition_decision = decision
+        _transition(
+            initiative, to, f"initiative.{to.value}", actor, decision=decision.number_symbol
+        )
 
 
-def nominate_initiative(initiative: Initiative, actor: User) -> None:
-    """recognised → nominated to city level: the secretariat."""
-    _require_secretariat(actor)
-    if initiative.status is not S.RECOGNISED:
-        raise DomainError("Chỉ đề nghị cấp thành phố được sáng kiến đã được công nhận.")
-    _transition(initiative, S.NOMINATED, "initiative.nominate", actor)
+def mark_nominated(initiatives: Iterable[Initiative], decision: Decision, actor: User) -> None:
+    """recognised → nominated to city level, by the signed Tờ trình ``decision``."""
+    _require_signed(decision, actor)
+    items = list(initiatives)
+    for initiative in items:
+        if initiative.status is not S.RECOGNISED:
+            raise DomainError(
+                f"“{initiative.title}” chưa được công nhận cấp xã: không đề nghị cấp thành phố "
+                "được."
+            )
+    for initiative in items:
+        initiative.nomination_decision = decision
+        _transition(
+            initiative, S.NOMINATED, "initiative.nominate", actor, decision=decision.number_symbol
+        )
+
+
+def recognised_in(rnd: Round) -> list[Initiative]:
+    """The round's recognised initiatives not nominated yet: what a nomination may pick."""
+    return list(
+        db.session.scalars(
+            select(Initiative)
+            .where(Initiative.round_id == rnd.id, Initiative.state == S.RECOGNISED.value)
+            .order_by(Initiative.id)
+        )
+    )
 
 
 # -- queries ------------------------------------------------------------------------------------

@@ -144,3 +144,50 @@ def similar_initiatives(
             matches.append(Match(other, round(best)))
     matches.sort(key=lambda m: -m.score)
     return matches[:limit]
+
+
+#: Below this the closest earlier initiatives are not worth a reviewer's time.
+SHOW_FROM = 50
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier initiative like the one under review, and whether the reviewer may open it."""
+
+    initiative: Initiative
+    score: int
+    openable: bool
+
+    @property
+    def likely_duplicate(self) -> bool:
+        return self.score >= THRESHOLD
+
+
+def closest_earlier(initiative: Initiative, viewer, *, limit: int = 3) -> list[Earlier]:
+    """What a reviewer (the secretariat accepting, a council member scoring) should compare
+    the initiative with: handed-in initiatives of other offices, or of earlier years, most
+    similar first (title against title, solution against solution). An initiative the viewer
+    may not open is shown by title, office and year only."""
+    from ..models import Round
+
+    stmt = (
+        select(Initiative)
+        .join(Round)
+        .where(
+            Initiative.id != initiative.id,
+            Initiative.submitted_at.is_not(None),
+            (Initiative.office_id != initiative.office_id) | (Round.year < initiative.round.year),
+        )
+    )
+    found = []
+    for other in db.session.scalars(stmt):
+        best = max(
+            score(initiative.title, other.title),
+            score(initiative.solution, other.solution)
+            if initiative.solution and other.solution
+            else 0.0,
+        )
+        if best >= SHOW_FROM:
+            found.append((best, other))
+    found.sort(key=lambda pair: (-pair[0], pair[1].id))
+    return [Earlier(other, round(best), other.can_view(viewer)) for best, other in found[:limit]]

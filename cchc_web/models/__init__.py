@@ -2,8 +2,16 @@
 
 from ..cache import DataVersion
 from .audit import AuditLog, LoginAttempt
+from .certificates import CAPACITY_LABELS, Capacity, SigningCertificate
 from .council import Council, CouncilMember, CouncilState, Position, Score
-from .decisions import Competence, Decision, DecisionCounter, DecisionKind, DecisionState
+from .decisions import (
+    Competence,
+    Decision,
+    DecisionCounter,
+    DecisionItem,
+    DecisionKind,
+    DecisionState,
+)
 from .files import Attachment
 from .initiatives import (
     Initiative,
@@ -69,4 +77,8 @@ __all__ = [
     "DecisionCounter",
     "DecisionKind",
     "DecisionState",
+    "DecisionItem",
+    "CAPACITY_LABELS",
+    "Capacity",
+    "SigningCertificate",
 ]

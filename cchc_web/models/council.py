@@ -5,13 +5,13 @@ server for every read and write (HotCRP's rule)."""
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -27,9 +27,13 @@ from .files import Attachment
 from .initiatives import Initiative, Round
 from .org import User
 
+if TYPE_CHECKING:
+    from .decisions import Decision
+
 
 class CouncilState(enum.StrEnum):
     COMPOSING = "composing"  # Thường trực đang lập danh sách
+    ESTABLISHED = "established"  # Quyết định thành lập đã ký, chờ mở chấm
     SCORING = "scoring"  # Đang chấm điểm
     CLOSED = "closed"  # Chủ tịch Hội đồng đã kết thúc chấm
 
@@ -37,6 +41,7 @@ class CouncilState(enum.StrEnum):
     def label(self) -> str:
         return {
             CouncilState.COMPOSING: "Đang thành lập",
+            CouncilState.ESTABLISHED: "Đã thành lập",
             CouncilState.SCORING: "Đang chấm điểm",
             CouncilState.CLOSED: "Đã kết thúc chấm",
         }[self]
@@ -60,29 +65,41 @@ POSITION_LABELS = {
 
 
 class Council(db.Model):
-    """Hội đồng of one round, established by the Chairman's Decision."""
+    """Hội đồng of one round, established by the Chairman's signed Decision."""
 
     __tablename__ = "councils"
     __table_args__ = (
-        CheckConstraint("state IN ('composing', 'scoring', 'closed')", name="state_known"),
         CheckConstraint(
-            "state = 'composing' OR (decision_number <> '' AND decision_date IS NOT NULL)",
-            name="scoring_needs_decision",
+            "state IN ('composing', 'established', 'scoring', 'closed')", name="state_known"
+        ),
+        # Established means: by a signed Decision (the signing sets both in one transaction).
+        # A council opened before Decisions were linked keeps the number typed then.
+        CheckConstraint(
+            "state = 'composing' OR decision_id IS NOT NULL OR legacy_decision_ref <> ''",
+            name="established_by_decision",
+        ),
+        CheckConstraint(
+            "minutes_chair_signed_at IS NULL OR minutes_attachment_id IS NOT NULL",
+            name="chair_signs_existing_minutes",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("initiative_rounds.id"), unique=True)
     state: Mapped[str] = mapped_column(String(16), default=CouncilState.COMPOSING.value)
-    # Recorded by the secretariat until the Decisions issue ties the council to its Decision.
-    decision_number: Mapped[str] = mapped_column(String(40), default="")
-    decision_date: Mapped[date | None] = mapped_column(Date)
-    decision_id: Mapped[int | None] = mapped_column(Integer)
+    # The signed establishment Decision (Quyết định thành lập Hội đồng).
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", use_alter=True), index=True
+    )
+    # "112/QĐ-UBND ngày 22/09/2025": what a council opened before the link existed recorded.
+    legacy_decision_ref: Mapped[str] = mapped_column(String(80), default="")
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The minutes: produced and signed by the secretary, then signed by the chair.
     minutes_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     minutes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    minutes_chair_signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="council")
@@ -91,10 +108,34 @@ class Council(db.Model):
     )
     closed_by: Mapped[User | None] = relationship()
     minutes: Mapped[Attachment | None] = relationship()
+    decision: Mapped[Decision | None] = relationship(foreign_keys=[decision_id])
 
     @property
     def status(self) -> CouncilState:
         return CouncilState(self.state)
+
+    @property
+    def is_established(self) -> bool:
+        return self.status is not CouncilState.COMPOSING
+
+    @property
+    def establishment_label(self) -> str:
+        """ "Quyết định số 01/QĐ-UBND ngày 18/09/2025", or the number typed before Decisions
+        were linked; "" before the council is established."""
+        if self.decision is not None and self.decision.is_approved:
+            return (
+                f"Quyết định số {self.decision.number_symbol} ngày "
+                f"{self.decision.issued_on:%d/%m/%Y}"
+            )
+        return f"Quyết định số {self.legacy_decision_ref}" if self.legacy_decision_ref else ""
+
+    @property
+    def minutes_signed(self) -> bool:
+        """Signed by both the secretary and the chair."""
+        return self.minutes_chair_signed_at is not None
+
+    def position_holder(self, position: Position) -> CouncilMember | None:
+        return next((m for m in self.members if m.position == position), None)
 
     def member_for(self, user: User) -> CouncilMember | None:
         return next((m for m in self.members if m.user_id == user.id), None)

@@ -1,21 +1,26 @@
 """Decisions (quyết định) of the Chairman: drafted by the secretariat, approved and signed.
 
-A Decision is generic: what it is about is a ``(subject_type, subject_id)`` reference (e.g.
-``("council", 2)``), so that the initiatives module can hang its own meaning on it without
-this module importing it. The content is stored as plain data (JSON lists), frozen at
-approval together with the signed PDF's bytes and their SHA-256.
+A Decision is about a subject, tied by a real foreign key: the council it establishes or
+whose results it recognises (``council_id``), the plan it issues (``plan_id``), the
+initiatives it recognises or nominates (:class:`DecisionItem` rows). What signing does to the
+subject is owned by the module that registered the kind (see ``decisions/providers.py``).
+The content is stored as plain data (JSON lists), frozen at approval together with the signed
+PDF's bytes and their SHA-256.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -29,12 +34,27 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .org import User
 
+if TYPE_CHECKING:
+    from .council import Council
+    from .initiatives import Initiative, Round
+    from .plans import Plan
+
 
 class DecisionKind(enum.StrEnum):
+    PLAN_APPROVAL = "plan_approval"  # Kế hoạch CCHC ban hành (seed 001)
     COUNCIL_ESTABLISHMENT = "council_establishment"  # Quyết định thành lập Hội đồng
     INITIATIVE_RECOGNITION = "initiative_recognition"  # Quyết định công nhận sáng kiến
     NOMINATION_DOSSIER = "nomination_dossier"  # Hồ sơ đề nghị cấp thành phố (Tờ trình)
     OTHER = "other"
+
+
+#: The document type each kind is issued as (Nghị định 30: "Quyết định", "Tờ trình", ...).
+DOC_TYPES = {
+    DecisionKind.PLAN_APPROVAL: "Kế hoạch",
+    DecisionKind.NOMINATION_DOSSIER: "Tờ trình",
+}
+#: Kinds whose body is paragraphs, not "Điều 1., Điều 2." under "QUYẾT ĐỊNH:".
+PROSE_KINDS = frozenset(DOC_TYPES)
 
 
 class DecisionState(enum.StrEnum):
@@ -101,15 +121,33 @@ class Decision(db.Model):
             "state <> 'returned' OR return_comment IS NOT NULL", name="returned_has_comment"
         ),
         UniqueConstraint("year", "symbol", "number", name="uq_decisions_year_symbol_number"),
+        # Every kind but "other" is about a subject it names by foreign key.
+        CheckConstraint(
+            "kind NOT IN ('council_establishment', 'initiative_recognition') "
+            "OR council_id IS NOT NULL",
+            name="council_kinds_name_council",
+        ),
+        CheckConstraint(
+            "kind <> 'plan_approval' OR plan_id IS NOT NULL", name="plan_kind_names_plan"
+        ),
+        CheckConstraint("locked_articles >= 0", name="locked_articles_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), default=DecisionKind.OTHER.value)
     state: Mapped[str] = mapped_column(String(16), default=DecisionState.DRAFT.value, index=True)
     competence: Mapped[str] = mapped_column(String(16), default=Competence.CHAIRMAN.value)
-    # What the Decision is about, e.g. ("initiative_round", 3) or ("council", 2).
-    subject_type: Mapped[str | None] = mapped_column(String(40))
-    subject_id: Mapped[int | None] = mapped_column(Integer)
+    # What the Decision is about (see the CHECK constraints): the council it establishes or
+    # recognises the results of, the plan it issues, the round of a nomination.
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("councils.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("initiative_rounds.id"), index=True)
+    # The first `locked_articles` articles and the appendix are built from the subject's data
+    # (members, results, tasks): the secretariat edits the rest, and "Cập nhật theo dữ liệu"
+    # builds them again. `source_fingerprint` is the subject's data when they were built:
+    # submitting or signing a draft whose subject changed since is refused.
+    locked_articles: Mapped[int] = mapped_column(Integer, default=0)
+    source_fingerprint: Mapped[str] = mapped_column(String(64), default="")
 
     # Số và ký hiệu: "12/QĐ-UBND"; the number per (year, symbol) is given at approval.
     year: Mapped[int] = mapped_column(Integer)
@@ -156,6 +194,12 @@ class Decision(db.Model):
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    council: Mapped[Council | None] = relationship(foreign_keys=[council_id])
+    plan: Mapped[Plan | None] = relationship(foreign_keys=[plan_id])
+    round: Mapped[Round | None] = relationship(foreign_keys=[round_id])
+    items: Mapped[list[DecisionItem]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="DecisionItem.position"
+    )
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -179,8 +223,16 @@ class Decision(db.Model):
 
     @property
     def doc_type(self) -> str:
-        """The document's type name: the nomination dossier is a Tờ trình to the city."""
-        return "Tờ trình" if self.kind == DecisionKind.NOMINATION_DOSSIER else "Quyết định"
+        """The document's type name: a Tờ trình to the city, a Kế hoạch, or a Quyết định."""
+        return DOC_TYPES.get(DecisionKind(self.kind), "Quyết định")
+
+    @property
+    def is_prose(self) -> bool:
+        return DecisionKind(self.kind) in PROSE_KINDS
+
+    @property
+    def kept_items(self) -> list[DecisionItem]:
+        return [item for item in self.items if not item.dropped]
 
     @property
     def display_name(self) -> str:
@@ -205,3 +257,30 @@ class Decision(db.Model):
 
     def __repr__(self) -> str:
         return f"<Decision {self.id} {self.state} {self.number_symbol or ''}>"
+
+
+class DecisionItem(db.Model):
+    """An initiative a Decision recognises or nominates, in the appendix's order.
+
+    The recognition Decision's items are exactly the initiatives its council recommended: the
+    secretariat may drop one with a written reason (it is then not recognised), never add one.
+    """
+
+    __tablename__ = "decision_items"
+    __table_args__ = (
+        UniqueConstraint("decision_id", "initiative_id", name="uq_decision_items_initiative"),
+        CheckConstraint("NOT dropped OR drop_reason <> ''", name="dropped_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decisions.id", ondelete="CASCADE"), index=True
+    )
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float | None] = mapped_column(Float)  # the council's mean total
+    dropped: Mapped[bool] = mapped_column(Boolean, default=False)
+    drop_reason: Mapped[str] = mapped_column(Text, default="")
+
+    decision: Mapped[Decision] = relationship(back_populates="items")
+    initiative: Mapped[Initiative] = relationship(lazy="joined")

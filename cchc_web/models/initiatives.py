@@ -28,6 +28,7 @@ from .org import Office, Role, User
 
 if TYPE_CHECKING:
     from .council import Council
+    from .decisions import Decision
 
 # Lĩnh vực CCHC (SPEC §2); "chi_so" is field h) of seed 002, for initiatives only.
 INITIATIVE_FIELDS: dict[str, str] = {
@@ -212,6 +213,10 @@ class Initiative(db.Model):
             "OR recognition_decision_id IS NOT NULL",
             name="recognition_needs_decision",
         ),
+        CheckConstraint(
+            "state <> 'nominated' OR nomination_decision_id IS NOT NULL",
+            name="nomination_needs_decision",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,8 +243,16 @@ class Initiative(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     return_comment: Mapped[str] = mapped_column(Text, default="")
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Set by the Decisions issue's recognition Decision (its id; no FK until that table exists).
-    recognition_decision_id: Mapped[int | None] = mapped_column(Integer)
+    # Accepted without proof that it was applied or piloted (Nghị định 13/2012, Điều 3):
+    # the secretariat's written reason.
+    acceptance_note: Mapped[str] = mapped_column(Text, default="")
+    # The signed Decision that recognised it (or not), and the Tờ trình that nominated it.
+    recognition_decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id"), index=True
+    )
+    nomination_decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id"), index=True
+    )
 
     round: Mapped[Round] = relationship(back_populates="initiatives")
     office: Mapped[Office] = relationship()
@@ -251,10 +264,29 @@ class Initiative(db.Model):
     evidence: Mapped[list[InitiativeAttachment]] = relationship(
         cascade="all, delete-orphan", order_by="InitiativeAttachment.attachment_id"
     )
+    recognition_decision: Mapped[Decision | None] = relationship(
+        foreign_keys=[recognition_decision_id]
+    )
+    nomination_decision: Mapped[Decision | None] = relationship(
+        foreign_keys=[nomination_decision_id]
+    )
 
     @property
     def status(self) -> InitiativeState:
         return InitiativeState(self.state)
+
+    @property
+    def has_application_evidence(self) -> bool:
+        """Applied or piloted (Nghị định 13/2012, Điều 3): a first date that is not in the
+        future, where, and at least one evidence file."""
+        from ..timeutil import local_today
+
+        return (
+            self.first_applied_on is not None
+            and self.first_applied_on <= local_today()
+            and bool(self.applied_where.strip())
+            and bool(self.evidence)
+        )
 
     @property
     def field_label(self) -> str:

@@ -188,6 +188,28 @@ class User(UserMixin, db.Model):
         return self.sees_all_offices or self.belongs_to(office)
 
     @property
+    def position_in_office(self) -> str:
+        """The position with the office, as documents name people: "Chuyên viên" of Phòng
+        Kinh tế → "Chuyên viên Phòng Kinh tế"; "Giám đốc Trung tâm" of Trung tâm Phục vụ
+        hành chính công → "Giám đốc Trung tâm Phục vụ hành chính công"; "Trưởng phòng Văn hóa
+        - Xã hội" stays as it is."""
+        title, office = self.position_title.strip(), self.office.name if self.office else ""
+        if not office:
+            return title
+        if not title:
+            return office
+        low_title, low_office = title.lower(), office.lower()
+        rest = low_office.split(" ", 1)[1] if " " in low_office else low_office
+        if rest in low_title:
+            return title
+        for size in range(min(len(title), len(office)), 0, -1):
+            if low_title.endswith(low_office[:size]) and (
+                size == len(title) or title[-size - 1] == " "
+            ):
+                return title + office[size:]
+        return f"{title} {office}"
+
+    @property
     def role_labels(self) -> list[str]:
         return [r.label for r in Role if r in self.roles]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -32,6 +33,9 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .files import Attachment
 from .org import Office, Role, User
+
+if TYPE_CHECKING:
+    from .decisions import Decision
 
 # SPEC §2: the reform fields (lĩnh vực CCHC). `chi_so` is for initiatives only.
 FIELDS: dict[str, str] = {
@@ -108,6 +112,10 @@ class Plan(db.Model):
     period_end: Mapped[date] = mapped_column(Date)
     doc_number: Mapped[str] = mapped_column(String(60), default="")  # "125/KH-UBND"
     doc_date: Mapped[date | None] = mapped_column(Date)
+    # The signed document that issued the plan (its number and date are copied above).
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", use_alter=True), index=True
+    )
     status: Mapped[str] = mapped_column(String(16), default=PlanStatus.DRAFT.value)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -117,6 +125,7 @@ class Plan(db.Model):
     objectives: Mapped[list[Objective]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Objective.sort_order"
     )
+    decision: Mapped[Decision | None] = relationship(foreign_keys=[decision_id])
 
     @property
     def status_label(self) -> str:

@@ -10,7 +10,6 @@ from wtforms import (
     MultipleFileField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -22,8 +21,8 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import MultiCheckboxField
 from ..inputs import db_int
 from ..models.plans import (
     CAUSE_LABELS,
@@ -83,11 +82,6 @@ class VNDecimalField(DecimalField):
         elif not self.data.is_finite() or self.data.adjusted() >= MAX_DIGITS:
             self.data = None
             raise ValueError("Hãy nhập một số nhỏ hơn 10 tỷ (ví dụ 95 hoặc 95,5).")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _date(label: str, required: bool = True, **kwargs) -> DateField:
