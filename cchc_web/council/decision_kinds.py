@@ -41,7 +41,7 @@ def _council(council_id: int | None) -> Council:
 # -- establishment ------------------------------------------------------------------------------
 def _members(council: Council) -> list[dict]:
     order = {"chair": 0, "secretary": 1, "member": 2}
-    members = sorted(council.members, key=lambda m: (order[m.position], m.id))
+    members = sorted(council.members, key=lambda m: order[m.position])  # stable: list order
     return [
         {
             "user_id": m.user_id,

@@ -23,6 +23,8 @@ BASIS_CIRCULAR_18 = (
     "Nghị định số 13/2012/NĐ-CP ngày 02 tháng 3 năm 2012 của Chính phủ;"
 )
 STANDING_OFFICE = "Trưởng phòng Văn hóa - Xã hội"
+#: Up to this many recognised initiatives are also named in Điều 1 (the appendix has all).
+LISTED_IN_ARTICLE = 20
 RECOGNITION_COLUMNS = ["TT", "Tên sáng kiến", "Tác giả", "Đơn vị", "Lĩnh vực", "Điểm"]
 RECOGNITION_WIDTHS = [0.8, 5.2, 3.4, 3, 3, 1.4]
 
@@ -93,12 +95,16 @@ def recognition_content(
         f"{_place(commune_name)} và {STANDING_OFFICE}."
     )
     count = f"{len(rows):02d}"
+    listed = ""
+    if len(rows) <= LISTED_IN_ARTICLE:
+        # A short list is named in the article itself, as offices write it.
+        listed = ", gồm: " + "; ".join(f"“{row[1]}” ({row[3]})" for row in rows)
     return DraftContent(
         summary=f"Về việc công nhận sáng kiến cải cách hành chính cấp xã năm {year}",
         bases=bases,
         articles=[
             f"Công nhận {count} sáng kiến cải cách hành chính cấp xã năm {year} "
-            "(có danh sách kèm theo).",
+            f"(có danh sách kèm theo){listed}.",
             "Các sáng kiến được công nhận là căn cứ để xét thi đua, khen thưởng năm "
             f"{year} và để lựa chọn đề nghị công nhận sáng kiến cấp thành phố theo quy định. "
             "Quyết định này có hiệu lực kể từ ngày ký.",

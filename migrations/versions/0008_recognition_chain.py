@@ -38,11 +38,15 @@ OLD_KINDS = "('council_establishment', 'initiative_recognition', 'nomination_dos
 def _link_subjects(conn) -> None:
     """subject_type/subject_id → council_id/round_id; a council kind naming no council is kept
     as an "other" Decision (its text is unchanged)."""
-    rows = conn.execute(sa.text("SELECT id, kind, subject_type, subject_id FROM decisions")).all()
+    rows = conn.execute(
+        sa.text("SELECT id, kind, subject_type, subject_id, council_id FROM decisions")
+    ).all()
     councils = {r[0] for r in conn.execute(sa.text("SELECT id FROM councils"))}
     rounds = {r[0] for r in conn.execute(sa.text("SELECT id FROM initiative_rounds"))}
-    for decision_id, kind, subject_type, subject_id in rows:
+    for decision_id, kind, subject_type, subject_id, linked in rows:
         values: dict = {}
+        if linked is not None:  # linked from its council's typed number already
+            continue
         if subject_type == "council" and subject_id in councils:
             values["council_id"] = subject_id
         elif subject_type == "initiative_round" and subject_id in rounds:
@@ -143,7 +147,6 @@ def upgrade():
         batch.add_column(
             sa.Column("source_fingerprint", sa.String(length=64), nullable=False, server_default="")
         )
-    _link_subjects(conn)
 
     # -- councils --------------------------------------------------------------------------------
     with op.batch_alter_table("councils") as batch:
@@ -155,7 +158,8 @@ def upgrade():
         batch.add_column(
             sa.Column("minutes_chair_signed_at", sa.DateTime(timezone=True), nullable=True)
         )
-    _link_councils(conn)
+    _link_councils(conn)  # first: a typed number names the council its Decision is about
+    _link_subjects(conn)
     with op.batch_alter_table("councils") as batch:
         batch.drop_constraint(op.f("ck_councils_scoring_needs_decision"), type_="check")
         batch.drop_constraint(op.f("ck_councils_state_known"), type_="check")
