@@ -254,3 +254,11 @@ def test_a_leader_without_a_certificate_is_told_before_clicking(client, login_as
     assert "chưa có chứng thư số cá nhân" in response.text
     db.session.expire_all()
     assert db.session.get(Decision, decision.id).number is None
+
+
+def test_verify_by_number_lists_who_signed_the_original(client):
+    decision = _approved()
+    page = client.get(f"/verify?number={decision.number}&year={decision.year}").text
+    assert "Chữ ký số của bản gốc" in page
+    assert page.count("Hợp lệ</span>") == 2
+    assert "Chủ tịch UBND xã Chí Minh" in page and "Đóng dấu của cơ quan" in page

@@ -126,7 +126,7 @@ class ConfirmForm(FlaskForm):
 class VerifyForm(FlaskForm):
     file = FileField("Tệp PDF cần kiểm tra")
     number = VNIntegerField(
-        "Số quyết định",
+        "Số văn bản",
         validators=[Optional(), NumberRange(min=1, max=99999, message="Số từ 1 đến 99999.")],
     )
     symbol = SelectField(

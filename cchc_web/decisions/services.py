@@ -626,6 +626,9 @@ def verify(
         result.decision = find_issued(number, year, symbol)
         result.not_found = result.decision is None
     if pdf is None:
+        if result.decision is not None:
+            # The QR code leads here: show who signed the original, in what capacity, when.
+            result.signature = signing.check_signature(result.decision.pdf)
         return result
     if not pdf.startswith(b"%PDF-") and b"%PDF-" not in pdf[:1024]:
         raise DomainError("Tệp tải lên không phải là tệp PDF.", "file")

@@ -31,6 +31,9 @@ EXTRA: dict[str, list[str]] = {
     "anonymous": ["/login", "/verify"],
     "vp.canbo": ["/account/password"],
     "admin": ["/admin/users/new", "/admin/offices/new", "/admin/users/2/edit"],
+    # The recognition chain of the demo: its Decisions, results and the nomination picker.
+    "vhxh.lanhdao": ["/decisions/1", "/decisions/2", "/council/1/results", "/initiatives/5"],
+    "chutich": ["/decisions/3", "/initiatives/rounds/1/nominate", "/verify?number=2&year=2025"],
 }
 SKIP = ("/logout", "/static/", "download", "export", ".pdf", ".xlsx", ".csv", "/files/")
 

@@ -28,6 +28,7 @@ def _shot(page: Page, name: str) -> None:
 def test_chairman_previews_approves_and_downloads(live_server, page: Page, tmp_path):
     seed_organisation()
     db.session.commit()
+    factories.give_certificate(user_by_username("chutich"))
     decision = factories.make_decision(user_by_username("vhxh.canbo"), rows=4)
     page.on("dialog", lambda dialog: dialog.accept())
 
@@ -63,5 +64,6 @@ def test_chairman_previews_approves_and_downloads(live_server, page: Page, tmp_p
     page.get_by_label("Tệp PDF cần kiểm tra").set_input_files(str(path))
     page.get_by_role("button", name="Kiểm tra", exact=True).click()
     expect(page.locator(".verify-result")).to_contain_text("còn nguyên vẹn")
-    expect(page.locator(".verify-result")).to_contain_text("Chữ ký số hợp lệ")
+    expect(page.locator(".verify-result")).to_contain_text("2 chữ ký số, tất cả hợp lệ")
+    expect(page.locator(".verify-result")).to_contain_text("Chủ tịch UBND xã Chí Minh")
     _shot(page, "verify")
