@@ -281,8 +281,8 @@ def build_initiatives(scale: int, rng: random.Random) -> dict:
         council = Council(
             round_id=round_.id,
             state="scoring",
-            decision_number=f"{year % 100}/QĐ-UBND",
-            decision_date=date(year, 9, 1),
+            # Established before the bench's window: no Decision row needed for the pages.
+            legacy_decision_ref=f"{year % 100}/QĐ-UBND ngày 01/09/{year}",
         )
         db.session.add(council)
         db.session.flush()

@@ -101,6 +101,12 @@ def app_render_and_sign(tmp: Path):
     context = app.app_context()
     context.push()
     assert signing.state(app).signer is not None
+    # As an approval signs: the Chairman's own certificate, then the commune's seal.
+    p12, passphrase = signing.issue_demo_certificate(
+        tmp, "Trần Quốc Hưng", "Chủ tịch UBND xã Chí Minh"
+    )
+    person = signing.Credential(signing.load_pkcs12(p12, passphrase), "Trần Quốc Hưng")
+    seal = signing.organisation_credential()
 
     def run() -> bytes:
         document = build_document(
@@ -113,12 +119,18 @@ def app_render_and_sign(tmp: Path):
                 "Chứng thư số: UBND Xã Chí Minh",
                 "Thời gian ký: 30/09/2025 10:15",
             ],
-            qr_data=verify_url(12, 2025),
+            qr_data=verify_url("https://cchc.chiminh.gov.vn", 12, 2025),
         )
         rendered = render(document)
         box = rendered.signature_box
-        return signing.sign_pdf(
-            rendered.pdf, box.page_index, box.box, reason="Ban hành", location="Chí Minh"
+        return signing.sign_in_turn(
+            rendered.pdf,
+            [
+                signing.SignatureRequest(
+                    person, signing.SIGNATURE_FIELD, "Ban hành", "Chí Minh", box.page_index, box.box
+                ),
+                signing.SignatureRequest(seal, signing.SEAL_FIELD, "Ban hành", "Chí Minh"),
+            ],
         )
 
     return run, content
