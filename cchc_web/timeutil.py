@@ -27,10 +27,16 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_TZ)
 
 
-def format_date(value: date | datetime | None) -> str:
-    """20/09/2025, as on every page."""
-    if value is None:
+def format_date(value: date | datetime | str | None) -> str:
+    """20/09/2025, as on every page; also for the ISO dates ("2025-09-20") kept in JSON, such
+    as a frozen report's figures."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = to_local(value).date()
     return value.strftime("%d/%m/%Y")

@@ -45,7 +45,7 @@ def test_create_edit_and_issue_a_plan_with_tasks(client, login_as):
     assert client.post("/plans/new", data=plan_form()).status_code == 303
     plan = db.session.scalar(select(Plan))
     assert plan.status == "draft"
-    issue = client.post(f"/plans/{plan.id}/issue", data={})
+    issue = client.post(f"/plans/{plan.id}/activate", data={})
     assert issue.status_code == 303
     db.session.refresh(plan)
     assert plan.status == "draft"  # no task yet: refused
@@ -61,11 +61,12 @@ def test_create_edit_and_issue_a_plan_with_tasks(client, login_as):
     assert edit.status_code == 303
     db.session.refresh(task)
     assert (task.timing, task.due_month) == ("ongoing", None)
-    assert client.post(f"/plans/{plan.id}/issue", data={}).status_code == 303
+    assert client.post(f"/plans/{plan.id}/activate", data={}).status_code == 303
     db.session.refresh(plan)
-    assert plan.status == "issued"
+    assert plan.status == "active"
     page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "Rà soát thủ tục hành chính" in page and "Đã ban hành" in page
+    assert "Kết thúc kế hoạch" in page and "Ban hành kế hoạch" not in page
 
 
 @pytest.mark.parametrize(
@@ -195,7 +196,9 @@ def test_plan_update_cannot_leave_tasks_outside(commune):
 def test_pages_render_for_everyone_with_empty_states(client, login_as):
     login_as("staff", office="CA")
     assert "Chưa có kế hoạch nào." in client.get("/plans/").get_data(as_text=True)
-    assert "Chưa có kế hoạch CCHC nào." in client.get("/offices/ca/").get_data(as_text=True)
+    assert "Chưa có kế hoạch CCHC nào được ban hành." in client.get("/offices/ca/").get_data(
+        as_text=True
+    )
     assert client.get("/reports/").status_code == 302
     assert "Đơn vị chưa có báo cáo nào." in client.get("/reports/office/ca/").get_data(as_text=True)
 

@@ -103,7 +103,7 @@ def seed_plan_progress() -> None:
     plans), objective values, and monthly reports in every state including a returned one."""
     from ..admin.services import user_by_username
     from ..extensions import db
-    from ..models.plans import PlanStatus, TaskUpdate
+    from ..models.plans import TaskUpdate
     from ..models.reports import Report
     from ..reports import periods
     from ..reports import services as reports
@@ -114,7 +114,8 @@ def seed_plan_progress() -> None:
     plan = demo_plan()
     if plan is None:
         plan = import_shipped_plan(secretary)
-        plan.status = PlanStatus.ISSUED.value
+        # Active, so that it feeds the workspaces, the dashboard and the reports.
+        services.activate_plan(plan, secretary)
         db.session.flush()
     has_updates = db.session.scalar(
         select(TaskUpdate.id).join(TaskUpdate.task).where(Task.plan_id == plan.id).limit(1)
@@ -138,6 +139,7 @@ def seed_plan_progress() -> None:
                         **(_LATE if late else {}),
                     ),
                     author,
+                    today=when,  # the catch-up deadline is checked against that day
                 )
                 update.created_at = datetime.combine(when, time(9), UTC)
                 db.session.flush()

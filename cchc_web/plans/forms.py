@@ -184,11 +184,19 @@ class ObjectiveForm(VNForm):
 
 
 class ObjectiveValueForm(VNForm):
-    month = StringField("Tháng (ví dụ 2025-09)", validators=[DataRequired("Hãy nhập tháng.")])
+    # Chosen among the plan's months (the route fills the choices); any other value is
+    # refused by the service with its own message, not by the list.
+    month = SelectField(
+        "Tháng", validators=[DataRequired("Hãy chọn tháng.")], validate_choice=False
+    )
     value = VNDecimalField(
         "Giá trị", places=None, validators=[InputRequired("Hãy nhập giá trị là một số.")]
     )
     note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        "Lý do sửa",
+        validators=[Optional(), Length(max=2000, message="Tối đa 2000 ký tự.")],
+    )
 
 
 class TaskUpdateForm(VNForm):
@@ -217,5 +225,19 @@ class TaskUpdateForm(VNForm):
     catchup_deadline = DateField("Thời hạn hoàn thành mới", validators=[Optional()])
     catchup_responsible = StringField(
         "Người chịu trách nhiệm", validators=[Optional(), Length(max=200)]
+    )
+    evidence = MultipleFileField("Minh chứng")
+
+
+class ContributionForm(VNForm):
+    """What a coordinating office did for a task it does not lead: no status, no percent."""
+
+    kind = HiddenField(default="contribution")
+    result = TextAreaField(
+        "Phần việc đơn vị đã thực hiện",
+        validators=[
+            DataRequired("Hãy nêu phần việc đơn vị đã thực hiện."),
+            Length(max=5000, message="Tối đa 5000 ký tự."),
+        ],
     )
     evidence = MultipleFileField("Minh chứng")
