@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import attachments as attachment_service
@@ -686,7 +686,7 @@ def recent_contributions(
                 TaskUpdate.task_id.in_(led),
                 TaskUpdate.kind == UpdateKind.CONTRIBUTION.value,
             )
-            .options(noload(TaskUpdate.attachments))
+            .options(lazyload(TaskUpdate.attachments), lazyload(TaskUpdate.author))
             .order_by(TaskUpdate.id.desc())
             .limit(limit)
         )
