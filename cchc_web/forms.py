@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import StringField
 
 from .errors import DomainError, FieldErrors
 
@@ -26,3 +29,35 @@ def add_field_errors(form: FlaskForm, errors: dict[str | None, str]) -> None:
             field.errors = [message]
         elif message not in field.errors:
             field.errors = [*field.errors, message]
+
+
+class DayMonthYearField(StringField):
+    """A date typed as 26/12/2025 (26-12-2025, 26.12.2025 and 2025-12-26 are read too) and
+    always shown as dd/mm/yyyy: a browser's own date picker shows its language's format
+    (mm/dd/yyyy in an English browser), which is how 05/12 becomes 12 May. What was typed
+    is shown back as typed when it is refused."""
+
+    FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        for pattern in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError("Ngày không hợp lệ. Hãy nhập dạng 26/12/2025.")
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""

@@ -105,11 +105,20 @@ def test_the_day_after_today_and_the_plan_end_are_accepted(client, login_as, pla
     assert [u.catchup_deadline for u in updates_of(t)] == [date(2025, 11, 21), date(2025, 12, 31)]
 
 
-def test_the_date_picker_offers_only_what_is_accepted(client, login_as, plan):
+def test_the_deadline_is_typed_and_shown_as_dd_mm_yyyy(client, login_as, plan):
     login_as("staff", office="VP")
-    page = client.get(f"/offices/vp/tasks/{task(plan, '3.1').id}/update").get_data(as_text=True)
-    assert 'min="2025-11-21"' in page and 'max="2025-12-31"' in page
+    t = task(plan, "3.1")
+    page = client.get(f"/offices/vp/tasks/{t.id}/update").get_data(as_text=True)
+    assert 'placeholder="dd/mm/yyyy"' in page
     assert "Sau hôm nay, không quá ngày kết thúc kế hoạch (31/12/2025)." in page
+    assert (
+        client.post(f"/offices/vp/tasks/{t.id}/update", data=late("05/12/2025")).status_code == 303
+    )
+    assert updates_of(t)[0].catchup_deadline == date(2025, 12, 5)
+    bad = late("31/11/2025", based_on=str(updates_of(t)[0].id))
+    page = client.post(f"/offices/vp/tasks/{t.id}/update", data=bad).get_data(as_text=True)
+    assert "Ngày không hợp lệ. Hãy nhập dạng 26/12/2025." in page and 'value="31/11/2025"' in page
+    assert len(updates_of(t)) == 1
 
 
 def test_every_problem_of_a_late_update_is_shown_at_once(client, login_as, plan):

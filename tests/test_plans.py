@@ -75,6 +75,7 @@ def test_create_edit_and_issue_a_plan_with_tasks(client, login_as):
         ({"title": ""}, "Hãy nhập tên kế hoạch."),
         ({"period_end": "2025-01-01"}, "Ngày kết thúc phải sau ngày bắt đầu."),
         ({"period_start": "31/02/2026"}, "Ngày không hợp lệ."),
+        ({"period_start": " "}, "Hãy nhập từ ngày."),
     ],
 )
 def test_bad_plan_input_is_refused_and_kept(client, login_as, overrides, message):
@@ -230,3 +231,16 @@ def test_plan_page_lists_its_tasks_a_page_at_a_time(client, login_as, commune):
     assert 'aria-label="Phân trang"' in first
     # A field keeps its number from the plan on every page.
     assert "7. " in second
+
+
+def test_plan_dates_are_typed_and_shown_as_dd_mm_yyyy(client, login_as):
+    login_as("secretariat", office="VHXH")
+    data = plan_form(period_start="01/01/2026", period_end="31-12-2026", doc_date="05.01.2026")
+    assert client.post("/plans/new", data=data).status_code == 303
+    plan = db.session.scalar(select(Plan))
+    assert (plan.period_start, plan.period_end, plan.doc_date) == (
+        date(2026, 1, 1), date(2026, 12, 31), date(2026, 1, 5),
+    )  # fmt: skip
+    page = client.get(f"/plans/{plan.id}/edit").get_data(as_text=True)
+    assert 'value="01/01/2026"' in page and 'value="31/12/2026"' in page
+    assert 'placeholder="dd/mm/yyyy"' in page and "2026-01-01" not in page

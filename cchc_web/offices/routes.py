@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -155,11 +153,6 @@ def workspace(code: str):
 def _update_form(task: Task, formdata=None) -> TaskUpdateForm:
     form = TaskUpdateForm(formdata=formdata)
     form.evidence.render_kw = {"accept": storage.ACCEPT_ATTRIBUTE}
-    # The date picker offers what the service accepts: after today, within the plan.
-    form.catchup_deadline.render_kw = {
-        "min": (local_today() + timedelta(days=1)).isoformat(),
-        "max": task.plan.period_end.isoformat(),
-    }
     if formdata is None:
         latest = task.latest_update
         form.based_on.data = str(latest.id) if latest else ""

@@ -3,7 +3,6 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -20,10 +19,12 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import DayMonthYearField
 from ..inputs import db_int
 from ..models.plans import (
     CAUSE_LABELS,
@@ -90,9 +91,20 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _date(label: str, required: bool = True, **kwargs) -> DateField:
-    validators = [DataRequired(f"Hãy chọn {label.lower()}.")] if required else [Optional()]
-    return DateField(label, validators=validators, **kwargs)
+def _date_required(message: str):
+    """Required, without hiding why a typed date was refused (DataRequired would)."""
+
+    def check(form, field) -> None:
+        if field.data is None and not field.process_errors:
+            raise StopValidation(message)
+
+    check.field_flags = {"required": True}
+    return check
+
+
+def _date(label: str, required: bool = True, **kwargs) -> DayMonthYearField:
+    validators = [_date_required(f"Hãy nhập {label.lower()}.")] if required else [Optional()]
+    return DayMonthYearField(label, validators=validators, **kwargs)
 
 
 class PlanForm(VNForm):
@@ -222,7 +234,7 @@ class TaskUpdateForm(VNForm):
     )
     cause = TextAreaField("Nguyên nhân", validators=[Optional(), Length(max=3000)])
     catchup_action = TextAreaField("Giải pháp khắc phục", validators=[Optional(), Length(max=3000)])
-    catchup_deadline = DateField("Thời hạn hoàn thành mới", validators=[Optional()])
+    catchup_deadline = DayMonthYearField("Thời hạn hoàn thành mới", validators=[Optional()])
     catchup_responsible = StringField(
         "Người chịu trách nhiệm", validators=[Optional(), Length(max=200)]
     )

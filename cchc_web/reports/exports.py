@@ -116,11 +116,17 @@ def report_document(report: Report) -> doc.OfficialDocument:
             for row in rows:
                 if not _quiet(row):
                     body += _row_paragraphs(row)
-            quiet = [row["code"] for row in rows if _quiet(row)]
-            if quiet:
-                body.append(
-                    doc.Paragraph("Nhiệm vụ chưa có cập nhật trong kỳ: " + ", ".join(quiet) + ".")
-                )
+            for role, sentence in (
+                ("lead", "Nhiệm vụ chưa có cập nhật trong kỳ: "),
+                ("coordinating", "Nhiệm vụ phối hợp chưa gửi phần việc trong kỳ: "),
+            ):
+                quiet = [
+                    r["code"]
+                    for r in rows
+                    if _quiet(r) and (r["role"] == "lead") == (role == "lead")
+                ]
+                if quiet:
+                    body.append(doc.Paragraph(sentence + ", ".join(quiet) + "."))
     body += [
         doc.Heading("III. ĐÁNH GIÁ CHUNG"),
         *_paragraphs(report.strengths_limits, "Không có nội dung."),

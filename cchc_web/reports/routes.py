@@ -157,6 +157,7 @@ def _render_report(report: Report, text_form=None, decision_form=None):
         report=report,
         data=data,
         plan_groups=services.groups_by_plan(data),
+        split_rows=services.split_rows,
         plan_titles=[services.plan_title(p) for p in data.get("plans", [])],
         text_form=text_form or ReportTextForm(obj=report),
         decision_form=decision_form or DecisionForm(),

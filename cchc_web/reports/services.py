@@ -312,6 +312,14 @@ def rows_by_field(rows: list[dict] | dict) -> list[tuple[str, str, list[dict]]]:
     return [(code, FIELDS[code], grouped[code]) for code in FIELDS if code in grouped]
 
 
+def split_rows(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """The rows a report lists (every task led, the coordinated ones with a contribution in
+    the period) and the codes of the coordinated tasks without one, named in a line."""
+    shown = [r for r in rows if r["role"] == "lead" or r.get("contributions")]
+    quiet = [r["code"] for r in rows if r["role"] != "lead" and not r.get("contributions")]
+    return shown, quiet
+
+
 @dataclass(frozen=True)
 class PlanGroup:
     """A plan's part of a report: its tasks by field, and its objectives."""
