@@ -49,7 +49,11 @@ def _row_paragraphs(row: dict) -> list[doc.Block]:
                     f"người chịu trách nhiệm: {row['catchup_responsible']}."
                 )
             )
-    elif row["role"] != "lead":
+    elif row["role"] == "lead":
+        blocks.append(
+            doc.Paragraph(f"Nhiệm vụ {row['code']}: {row['content']} — chưa cập nhật trong kỳ.")
+        )
+    else:
         leads = ", ".join(row.get("leads", []))
         blocks.append(
             doc.Paragraph(

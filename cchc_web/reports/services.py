@@ -172,7 +172,9 @@ def compile_report(office: Office | None, period: Period, today: date | None = N
                 "leads": [o.code for o in task.lead_offices],
                 "timing": task.timing_label,
                 "status": update.status if update else None,
-                "status_label": update.status_label if update else "Chưa cập nhật",
+                "status_label": update.status_label
+                if update
+                else ("Chưa cập nhật" if lead else "Phối hợp"),
                 "progress": update.progress if update else None,
                 "result": update.result if update else "",
                 "cause_type": update.cause_label if update else "",
