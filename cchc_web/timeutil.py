@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -47,3 +48,26 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+_ISO_IN_TEXT = re.compile(
+    r"(?<![\d-])(\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?(?![\d-])"
+)
+
+
+def localise_dates(text: str) -> str:
+    """The ISO dates and times inside a text (the audit log's before/after JSON) as people
+    read them: "2025-12-26" → "26/12/2025", a stored (UTC) timestamp → local "26/12/2025 14:05"."""
+
+    def replace(match: re.Match) -> str:
+        day, clock, zone = match.groups()
+        try:
+            if clock is None:
+                return format_date(date.fromisoformat(day))
+            moment = datetime.fromisoformat(f"{day}T{clock}{(zone or '').replace('Z', '+00:00')}")
+        except ValueError:
+            return match.group(0)
+        return format_datetime(moment)
+
+    return _ISO_IN_TEXT.sub(replace, str(text))

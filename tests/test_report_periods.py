@@ -185,3 +185,17 @@ def test_report_pages_and_documents_show_dates_as_dd_mm_yyyy(client, login_as, p
         assert (
             "Thực hiện Kế hoạch cải cách hành chính 6 tháng cuối năm 2025 (số 125/KH-UBND" in flat
         )
+
+
+def test_audit_log_and_stored_json_dates_read_as_dd_mm_yyyy(client, login_as, plan):
+    from cchc_web.timeutil import format_date, localise_dates
+
+    assert format_date("2025-12-26") == "26/12/2025"  # a date kept in a report's JSON
+    assert localise_dates('{"month": "2025-10-01", "at": "2025-12-05T05:09:00+00:00"}') == (
+        '{"month": "01/10/2025", "at": "05/12/2025 12:09"}'
+    )
+    login_as("admin", office=None)
+    pages = [visible_text(client.get(f"/admin/audit?page={n}").get_data(as_text=True))
+             for n in (1, 2, 3)]  # fmt: skip
+    assert any("01/07/2025" in text for text in pages)  # the plan's period, in "plan.create"
+    assert not [text for text in pages if ISO_DATE.search(text)]

@@ -165,7 +165,7 @@ class TaskForm(VNForm):
         default=Timing.ONGOING.value,
         validators=[InputRequired("Hãy chọn thời gian.")],
     )
-    due_month = StringField("Tháng hoàn thành (ví dụ 2025-07)", validators=[Optional()])
+    due_month = StringField("Tháng hoàn thành (ví dụ 07/2025)", validators=[Optional()])
 
     def validate_lead_office_ids(self, field) -> None:
         _only_listed(field)

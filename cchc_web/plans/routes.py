@@ -223,7 +223,7 @@ def _task_form_choices(form: TaskForm) -> None:
 def _task_data(form: TaskForm) -> services.TaskData:
     due = parse_month(form.due_month.data)
     if form.timing.data == "month" and form.due_month.data and due is None:
-        raise DomainError("Tháng không hợp lệ; ghi dạng 2025-07.", field="due_month")
+        raise DomainError("Tháng không hợp lệ; ghi dạng 07/2025.", field="due_month")
     return services.TaskData(
         code=form.code.data or "",
         field=form.field.data or "",
@@ -264,7 +264,7 @@ def edit_task(task_id: int):
     if request.method == "GET":
         form.lead_office_ids.data = [o.id for o in task.lead_offices]
         form.coordinating_office_ids.data = [o.id for o in task.coordinating_offices]
-        form.due_month.data = task.due_month.strftime("%Y-%m") if task.due_month else ""
+        form.due_month.data = task.due_month.strftime("%m/%Y") if task.due_month else ""
     if form.validate_on_submit():
         try:
             services.update_task(task, _task_data(form), current_user)
