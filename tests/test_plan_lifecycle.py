@@ -242,6 +242,21 @@ def test_issuing_a_draft_that_repeats_an_active_plan_is_refused(commune):
     assert plan_status(second.id) == "draft"
 
 
+def test_an_active_plan_cannot_take_a_code_or_a_period_that_repeats_another(commune):
+    first = make_plan("Kế hoạch A")  # 01/07 – 31/12/2025
+    make_task(first, "3.2", lead="VP")
+    overlapping = make_plan("Kế hoạch B", period_start=date(2025, 10, 1))
+    with pytest.raises(DomainError, match="mã 3.2"):
+        make_task(overlapping, "3.2", lead="VP")
+    db.session.rollback()
+    later = make_plan("Kế hoạch C", period_start=date(2026, 1, 1), period_end=date(2026, 6, 30))
+    make_task(later, "3.2", lead="VP")  # no overlap: the same code is another task
+    with pytest.raises(DomainError, match="mã 3.2"):
+        plans.update_plan(later, plans.PlanData("Kế hoạch C", date(2025, 12, 1), date(2026, 6, 30)))
+    db.session.rollback()
+    assert db.session.get(Plan, later.id).period_start == date(2026, 1, 1)
+
+
 def test_overlapping_active_plans_are_reported_plan_by_plan_each_task_once(commune):
     """A yearly plan and a thematic plan overlap; a draft repeats the yearly one: the report
     lists the two active plans' tasks, grouped by plan, each once, and no draft."""

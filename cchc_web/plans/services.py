@@ -143,6 +143,10 @@ def update_plan(plan: Plan, data: PlanData, actor: User | None = None) -> Plan:
             "Thời gian mới không bao gồm tháng hoàn thành của nhiệm vụ " + ", ".join(outside) + ".",
             field="period_end",
         )
+    if plan.is_active:
+        _check_no_duplicate(
+            data.period_start, data.period_end, [t.code for t in plan.tasks], plan.id
+        )
     before = audit.snapshot(plan, PLAN_FIELDS)
     plan.title = data.title.strip()
     plan.theme = data.theme.strip()
@@ -281,6 +285,12 @@ def _apply_task(plan: Plan, task: Task, data: TaskData) -> None:
     )
     if clash:
         raise DomainError(f"Kế hoạch đã có nhiệm vụ mã “{code}”.", field="code")
+    if plan.is_active:
+        duplicates = duplicate_codes_in_active_plans(
+            plan.period_start, plan.period_end, [code], exclude_plan_id=plan.id
+        )
+        if duplicates:
+            raise DomainError(duplicate_message(duplicates), field="code")
     if data.field not in FIELDS:
         raise DomainError("Hãy chọn lĩnh vực.", field="field")
     if not data.content.strip():
