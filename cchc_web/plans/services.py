@@ -226,11 +226,11 @@ def activate_plan(plan: Plan, actor: User, *, decision=None) -> None:
         raise DomainError("Kế hoạch đã được ban hành.")
     if plan.status == PlanStatus.CLOSED:
         raise DomainError("Kế hoạch đã kết thúc, không ban hành lại được.")
-    if not plan.tasks:
+    # From the database, not `plan.tasks`: tasks added in this session may not be in it.
+    codes = db.session.scalars(select(Task.code).where(Task.plan_id == plan.id)).all()
+    if not codes:
         raise DomainError("Kế hoạch chưa có nhiệm vụ nào, chưa thể ban hành.")
-    _check_no_duplicate(
-        plan.period_start, plan.period_end, [t.code for t in plan.tasks], exclude_plan_id=plan.id
-    )
+    _check_no_duplicate(plan.period_start, plan.period_end, codes, exclude_plan_id=plan.id)
     plan.status = PlanStatus.ACTIVE.value
     after: dict = {"status": plan.status}
     if decision is not None:
