@@ -316,3 +316,17 @@ def test_commune_report_counts_each_task_and_objective_once(commune):
     assert len(data["tasks"]) == len(plan.tasks) == data["counts"]["total"] == 29
     assert len({r["task_id"] for r in data["tasks"]}) == 29
     assert sorted(o["code"] for o in data["objectives"]) == sorted(o.code for o in plan.objectives)
+
+
+def test_a_plan_made_and_issued_in_one_transaction(commune):
+    """As when a signed Decision issues a plan: nothing committed in between."""
+    secretariat = make_user(roles=("secretariat",), office="VHXH")
+    plan = plans.create_plan(
+        plans.PlanData("Kế hoạch chuyên đề", date(2026, 1, 1), date(2026, 6, 30))
+    )
+    plans.create_task(
+        plan, plans.TaskData("1.1", "tthc", "Rà soát TTHC", [secretariat.office_id], [], "ongoing")
+    )
+    plans.activate_plan(plan, secretariat)
+    db.session.commit()
+    assert plan_status(plan.id) == "active"
