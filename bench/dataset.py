@@ -127,7 +127,7 @@ def build_plans(scale: int, rng: random.Random) -> dict:
             period_end=date(year, 12, 31),
             doc_number=f"{10 + year % 100}/KH-UBND",
             doc_date=date(year, 1, 10),
-            status="issued",
+            status="active",
         )
         db.session.add(plan)
         db.session.flush()

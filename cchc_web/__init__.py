@@ -201,11 +201,12 @@ def _number_vn(value: Any, decimals: int = 2, fixed: bool = False) -> str:
 def _register_template_helpers(app: Flask) -> None:
     from .models import ROLE_LABELS
     from .nav import items_for
-    from .timeutil import format_date, format_datetime
+    from .timeutil import format_date, format_datetime, localise_dates
 
     app.jinja_env.filters["date_vn"] = format_date
     app.jinja_env.filters["datetime_vn"] = format_datetime
     app.jinja_env.filters["number_vn"] = _number_vn
+    app.jinja_env.filters["dates_vn"] = localise_dates
     app.jinja_env.globals["clean_args"] = lambda args: {
         k: v for k, v in args.items() if v not in (None, "")
     }

@@ -10,3 +10,13 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class FieldErrors(DomainError):
+    """Several fields refused at once, so that a form shows every problem in one go instead
+    of one per attempt. `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = dict(errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -46,10 +47,16 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_TZ)
 
 
-def format_date(value: date | datetime | None) -> str:
-    """20/09/2025, as on every page."""
-    if value is None:
+def format_date(value: date | datetime | str | None) -> str:
+    """20/09/2025, as on every page; also for the ISO dates ("2025-09-20") kept in JSON, such
+    as a frozen report's figures."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = to_local(value).date()
     return value.strftime("%d/%m/%Y")
@@ -60,3 +67,26 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+_ISO_IN_TEXT = re.compile(
+    r"(?<![\d-])(\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?(?![\d-])"
+)
+
+
+def localise_dates(text: str) -> str:
+    """The ISO dates and times inside a text (the audit log's before/after JSON) as people
+    read them: "2025-12-26" → "26/12/2025", a stored (UTC) timestamp → local "26/12/2025 14:05"."""
+
+    def replace(match: re.Match) -> str:
+        day, clock, zone = match.groups()
+        try:
+            if clock is None:
+                return format_date(date.fromisoformat(day))
+            moment = datetime.fromisoformat(f"{day}T{clock}{(zone or '').replace('Z', '+00:00')}")
+        except ValueError:
+            return match.group(0)
+        return format_datetime(moment)
+
+    return _ISO_IN_TEXT.sub(replace, str(text))

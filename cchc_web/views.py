@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template, request
 from flask_htmx import make_response as htmx_response
 
 from .extensions import db, htmx
@@ -58,3 +58,17 @@ def query_args(**overrides: Any) -> dict[str, Any]:
     args = {k: v for k, v in request.args.items() if v != ""}
     args.update({k: v for k, v in overrides.items()})
     return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def plan_from_args(plans: list[Any]) -> Any:
+    """The plan a workspace or dashboard shows: the one `?plan=` names among `plans` (the
+    active and closed ones: 404 for a draft or an unknown id), else the current one."""
+    from .models.plans import Plan
+
+    plan_id = request.args.get("plan", type=int)
+    if not plan_id:
+        return Plan.current(plans)
+    plan = next((p for p in plans if p.id == plan_id), None)
+    if plan is None:
+        abort(404)
+    return plan

@@ -116,6 +116,23 @@ def commune() -> Commune:
 
 
 @pytest.fixture
+def set_today(monkeypatch):
+    """Move the local date the app sees (deadlines, periods, "today" on pages) to a given
+    day: `set_today(date(2025, 11, 20))`. Stored timestamps keep the real clock."""
+    from datetime import datetime, time
+
+    from cchc_web import timeutil
+
+    def move(day):
+        monkeypatch.setattr(
+            timeutil, "local_now", lambda: datetime.combine(day, time(9), timeutil.LOCAL_TZ)
+        )
+        return day
+
+    return move
+
+
+@pytest.fixture
 def client(app) -> CSRFClient:
     return app.test_client()
 

@@ -45,7 +45,11 @@ def make_user(
 
 
 # -- plans, tasks and reports (issue 3) --------------------------------------------------------
-def make_plan(title: str = "Kế hoạch CCHC 6 tháng cuối năm 2025", **fields):
+def make_plan(
+    title: str = "Kế hoạch CCHC 6 tháng cuối năm 2025", *, status: str = "active", **fields
+):
+    """A plan, active unless told otherwise (the status is set directly: activating through
+    the service needs tasks first)."""
     from datetime import date
 
     from cchc_web.plans import services as plans
@@ -58,15 +62,29 @@ def make_plan(title: str = "Kế hoạch CCHC 6 tháng cuối năm 2025", **fiel
             **fields,
         )
     )
+    plan.status = status
     db.session.commit()
     return plan
 
 
-def import_demo_plan():
-    """The real plan of Xã Chí Minh from cchc_web/plans/data/ (29 tasks, 13 objectives)."""
-    from cchc_web.plans import demo
+def import_demo_plan(*, active: bool = True, **overrides):
+    """The real plan of Xã Chí Minh from cchc_web/plans/data/ (29 tasks, 13 objectives),
+    issued (active) through the service unless `active=False`; `overrides` change the
+    PlanData (title, period)."""
+    from dataclasses import replace
 
-    plan = demo.import_shipped_plan()
+    from cchc_web.plans import demo, services
+
+    data = replace(demo.DEMO_PLAN, **overrides)
+    parsed = services.parse_plan_files(
+        (demo.TASKS_CSV.name, demo.TASKS_CSV.read_bytes()),
+        (demo.OBJECTIVES_CSV.name, demo.OBJECTIVES_CSV.read_bytes()),
+        (data.period_start, data.period_end),
+    )
+    plan = services.import_plan(data, parsed)
+    if active:
+        secretariat = make_user(roles=("secretariat",), office="VHXH")
+        services.activate_plan(plan, secretariat)
     db.session.commit()
     return plan
 

@@ -127,7 +127,10 @@ ACCESS: dict[str, dict[str, str]] = {
     "GET /plans/<int:plan_id>": ANY_USER,
     "GET /plans/<int:plan_id>/edit": SECRETARIAT_ONLY,
     "POST /plans/<int:plan_id>/edit": SECRETARIAT_ONLY,
-    "POST /plans/<int:plan_id>/issue": SECRETARIAT_ONLY,
+    # Ban hành / kết thúc (a draft plan without tasks: refused with a message, not a 403)
+    "POST /plans/<int:plan_id>/activate": SECRETARIAT_ONLY,
+    "POST /plans/<int:plan_id>/document": SECRETARIAT_ONLY,
+    "POST /plans/<int:plan_id>/close": SECRETARIAT_ONLY,
     "GET /plans/<int:plan_id>/export.pdf": ANY_USER,
     "GET /plans/<int:plan_id>/export.xlsx": ANY_USER,
     "GET /plans/<int:plan_id>/tasks/new": SECRETARIAT_ONLY,
@@ -277,6 +280,8 @@ DEFAULT_ARGUMENTS = {
 ARGUMENTS = {
     "offices.download": {"attachment_id": "task_file"},
     "plans.delete_task": {"task_id": "spare_task"},
+    "plans.activate": {"plan_id": "draft_plan"},
+    "plans.close": {"plan_id": "draft_plan"},
     "reports.save_text": {"report_id": "kt_report_draft"},
     "initiatives.download": {"attachment_id": "initiative_file"},
     "initiatives.edit": {"initiative_id": "qs_draft"},
@@ -337,6 +342,7 @@ class World:
     spare_user: int
     spare_office: int
     plan: int
+    draft_plan: int
     kt_task: int
     spare_task: int
     kt_objective: int
@@ -423,6 +429,7 @@ def demo_world(app, tmp_path_factory) -> World:
     user = org.user_by_username
     kt = org.office_by_code("KT")
     plan = db.session.scalars(select(Plan)).one()
+    assert plan.status == "active"
     kt_task = next(t for t in plan.tasks if t.code == "6.1")
     objective = plans.create_objective(
         plan,
@@ -434,11 +441,12 @@ def demo_world(app, tmp_path_factory) -> World:
     db.session.add(
         TaskUpdateAttachment(update_id=kt_task.latest_update.id, attachment_id=task_file.id)
     )
-    # KT's reports: one submitted for the secretariat to decide, one draft to write.
-    submitted = reports.start_report(kt, periods.month_period(2026, 9), user("kt.canbo"))
+    # KT's reports (periods of the demo plan that the demo left without a KT report): one
+    # submitted for the secretariat to decide, one draft to write.
+    submitted = reports.start_report(kt, periods.month_period(2025, 9), user("kt.canbo"))
     submitted.direction = "Phòng Kinh tế quán triệt Kế hoạch CCHC."
     reports.submit_report(submitted, user("kt.lanhdao"))
-    draft = reports.start_report(kt, periods.month_period(2026, 10), user("kt.canbo"))
+    draft = reports.start_report(kt, periods.month_period(2025, 10), user("kt.canbo"))
     initiatives = {i.office.code: i for i in db.session.scalars(select(Initiative))}
     assert initiatives["QS"].state == InitiativeState.DRAFT
     assert initiatives["VHTT"].state == InitiativeState.SUBMITTED
@@ -467,6 +475,7 @@ def demo_world(app, tmp_path_factory) -> World:
         spare_user=factories.make_user(office="KT", username="tam.thoi").id,
         spare_office=org.create_office("TT", "Tổ thử nghiệm", False).id,
         plan=plan.id,
+        draft_plan=factories.make_plan("Dự thảo kế hoạch chuyên đề", status="draft").id,
         kt_task=kt_task.id,
         spare_task=factories.make_task(plan, code="9.9", lead="KT").id,
         kt_objective=objective.id,

@@ -1,5 +1,7 @@
 """The dashboard cache: keyed by the data version that every writing commit replaces."""
 
+from datetime import date
+
 from flask import g
 
 from cchc_web import cache
@@ -74,6 +76,7 @@ def test_the_dashboard_shows_a_new_update_at_once(client, login_as, commune):
             catchup_responsible="Trưởng phòng Kinh tế",
         ),
         author,
+        today=date(2025, 11, 20),
     )
     db.session.commit()
     second = client.get(f"/dashboard/?plan={plan.id}").get_data(as_text=True)

@@ -140,11 +140,12 @@ def test_two_saves_of_one_task_based_on_the_same_update_never_both_pass(
     assert [u.based_on_id for u in history] == [None] + [u.id for u in history[:-1]]
 
 
-def test_two_first_entries_of_one_monthly_value_are_one_row_and_one_correction(
+def test_two_first_entries_of_one_monthly_value_are_one_row_and_one_refusal(
     app, task_setup, monkeypatch
 ):
-    """A month's value is entered once and later entries correct it (audited): two people
-    entering the first value at once must give one row and a correction, not a 500."""
+    """A month's value is entered once; a later entry corrects it and must say why. Two people
+    entering the first value at once must give one row, one entry in its history, and the
+    second person told the month now has a value (asked for a reason), not a 500."""
     _task_id, user_ids = task_setup
     plan = db.session.get(Task, _task_id).plan
     objective = plans.create_objective(
@@ -166,18 +167,17 @@ def test_two_first_entries_of_one_monthly_value_are_one_row_and_one_correction(
             db.session.commit()
 
         outcomes = race(app, 2, enter)
-        assert outcomes == [None, None], outcomes
+        refused = [o for o in outcomes if isinstance(o, DomainError)]
+        assert outcomes.count(None) == 1 and len(refused) == 1, outcomes
+        assert "hãy ghi lý do sửa" in refused[0].message
     rows = db.session.scalars(select(ObjectiveValue).order_by(ObjectiveValue.month)).all()
     assert [r.month for r in rows] == months
+    assert [len(r.revisions) for r in rows] == [1] * len(months)
+    assert all(r.revisions[0].value == r.value for r in rows)
     entries = db.session.scalars(
         select(AuditLog).where(AuditLog.action == "objective.value").order_by(AuditLog.id)
     ).all()
-    assert len(entries) == 2 * len(months)
-    for first, second, row in zip(entries[::2], entries[1::2], rows, strict=True):
-        # The second entry knowingly corrected the first, and it is the one kept.
-        assert first.before is None and second.before["note"] == first.after["note"]
-        assert Decimal(second.before["value"]) == Decimal(first.after["value"])
-        assert Decimal(second.after["value"]) == row.value
+    assert len(entries) == len(months) and all(e.before is None for e in entries)
 
 
 # -- council score sheets ----------------------------------------------------------------------

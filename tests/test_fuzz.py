@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -504,6 +504,17 @@ def objective_value(ctx):
 
 
 # offices: task updates -------------------------------------------------------------------------
+def _during_the_plan(monkeypatch) -> None:
+    """The demo plan runs 01/07–31/12/2025: a catch-up deadline must lie after "today" and
+    within the plan, and a report needs a period of the plan. Move the app's clock there."""
+    from datetime import datetime, time
+
+    from cchc_web import timeutil
+
+    today = datetime.combine(date(2025, 11, 20), time(9), timeutil.LOCAL_TZ)
+    monkeypatch.setattr(timeutil, "local_now", lambda: today)
+
+
 LATE = {
     "status": "late",
     "progress": "30",
@@ -524,6 +535,7 @@ LATE = {
 def task_update(ctx):
     from cchc_web.models.plans import TaskUpdate
 
+    _during_the_plan(ctx.monkeypatch)
     plan = factories.import_demo_plan()
     task = next(t for t in plan.tasks if t.code == "2.1")
     ctx.login("staff", office="VP")
@@ -566,6 +578,7 @@ def _report(head):
     ("direction", "strengths_limits", "next_tasks"),
 )
 def report_text(ctx):
+    _during_the_plan(ctx.monkeypatch)
     factories.import_demo_plan()
     report = _report(ctx.login("staff", office="VP"))
     data = {"direction": "UBND xã ban hành kế hoạch.", "strengths_limits": "", "next_tasks": ""}
@@ -576,6 +589,7 @@ def report_text(ctx):
 def report_decide(ctx):
     from cchc_web.reports import services as reports
 
+    _during_the_plan(ctx.monkeypatch)
     factories.import_demo_plan()
     head = factories.make_user(roles=("head",), office="VP")
     report = _report(head)
@@ -1115,9 +1129,10 @@ def test_lone_surrogates_and_invalid_utf8(client, login_as):
 SHOWN = "\x1b[31m\x07\x0b\x0c\x7f\u200b" + SCRIPT + IMG + unicodedata.normalize("NFD", " Hằng 😀")
 
 
-def test_stored_hostile_text_renders_everywhere(client, login_as):
+def test_stored_hostile_text_renders_everywhere(client, login_as, monkeypatch):
     """Control characters (refused by openpyxl), HTML and combining marks, typed into forms
     and then shown: pages escape them and the PDF/XLSX exports never fail on them."""
+    _during_the_plan(monkeypatch)
     plan = factories.import_demo_plan()
     _secretariat(Ctx(client, login_as, None, None))
     assert client.post(f"/plans/{plan.id}/tasks/new", data={

@@ -129,7 +129,8 @@ def test_late_status_needs_cause_and_catchup_plan(client, login_as, plan, missin
     assert updates_of(t) == []
 
 
-def test_late_status_with_catchup_plan_is_saved(client, login_as, plan):
+def test_late_status_with_catchup_plan_is_saved(client, login_as, plan, set_today):
+    set_today(date(2025, 11, 20))
     login_as("staff", office="VP")
     t = task(plan, "3.1")
     assert client.post(f"/offices/vp/tasks/{t.id}/update", data=LATE).status_code == 303
@@ -225,7 +226,8 @@ def test_second_concurrent_save_is_told_and_loses_nothing(client, login_as, plan
     assert [u.result for u in updates_of(t)] == ["Bản của lãnh đạo.", "Bản của tôi, gõ rất lâu."]
 
 
-def test_filters_return_the_fragment_to_htmx(client, login_as, plan):
+def test_filters_return_the_fragment_to_htmx(client, login_as, plan, set_today):
+    set_today(date(2025, 11, 20))
     login_as("staff", office="VP")
     headers = {"HX-Request": "true"}
     response = client.get("/offices/vp/?field=tai_chinh_cong&role=coordinating", headers=headers)

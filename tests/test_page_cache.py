@@ -89,7 +89,7 @@ def test_the_forms_of_a_cached_page_carry_this_sessions_token(app, login_as, pla
     """The same user in two browsers: each page's forms must post from its own session."""
     user = make_user(roles=("staff",), office="VP", username="vp.haitrinhduyet")
     clients = [app.test_client(), app.test_client()]
-    urls = [f"/offices/vp/tasks/{task(plan, code).id}" for code in ("3.1", "1.4")]
+    urls = [f"/offices/vp/tasks/{task(plan, code).id}" for code in ("3.1", "2.1")]
     for c in clients:
         with c.session_transaction() as sess:
             sess["_user_id"] = str(user.id)

@@ -45,7 +45,7 @@ def test_create_edit_and_issue_a_plan_with_tasks(client, login_as):
     assert client.post("/plans/new", data=plan_form()).status_code == 303
     plan = db.session.scalar(select(Plan))
     assert plan.status == "draft"
-    issue = client.post(f"/plans/{plan.id}/issue", data={})
+    issue = client.post(f"/plans/{plan.id}/activate", data={})
     assert issue.status_code == 303
     db.session.refresh(plan)
     assert plan.status == "draft"  # no task yet: refused
@@ -61,11 +61,12 @@ def test_create_edit_and_issue_a_plan_with_tasks(client, login_as):
     assert edit.status_code == 303
     db.session.refresh(task)
     assert (task.timing, task.due_month) == ("ongoing", None)
-    assert client.post(f"/plans/{plan.id}/issue", data={}).status_code == 303
+    assert client.post(f"/plans/{plan.id}/activate", data={}).status_code == 303
     db.session.refresh(plan)
-    assert plan.status == "issued"
+    assert plan.status == "active"
     page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "Rà soát thủ tục hành chính" in page and "Đã ban hành" in page
+    assert "Kết thúc kế hoạch" in page and "Ban hành kế hoạch" not in page
 
 
 @pytest.mark.parametrize(
@@ -74,6 +75,7 @@ def test_create_edit_and_issue_a_plan_with_tasks(client, login_as):
         ({"title": ""}, "Hãy nhập tên kế hoạch."),
         ({"period_end": "2025-01-01"}, "Ngày kết thúc phải sau ngày bắt đầu."),
         ({"period_start": "31/02/2026"}, "Ngày không hợp lệ."),
+        ({"period_start": " "}, "Hãy nhập từ ngày."),
     ],
 )
 def test_bad_plan_input_is_refused_and_kept(client, login_as, overrides, message):
@@ -195,7 +197,9 @@ def test_plan_update_cannot_leave_tasks_outside(commune):
 def test_pages_render_for_everyone_with_empty_states(client, login_as):
     login_as("staff", office="CA")
     assert "Chưa có kế hoạch nào." in client.get("/plans/").get_data(as_text=True)
-    assert "Chưa có kế hoạch CCHC nào." in client.get("/offices/ca/").get_data(as_text=True)
+    assert "Chưa có kế hoạch CCHC nào được ban hành." in client.get("/offices/ca/").get_data(
+        as_text=True
+    )
     assert client.get("/reports/").status_code == 302
     assert "Đơn vị chưa có báo cáo nào." in client.get("/reports/office/ca/").get_data(as_text=True)
 
@@ -227,3 +231,16 @@ def test_plan_page_lists_its_tasks_a_page_at_a_time(client, login_as, commune):
     assert 'aria-label="Phân trang"' in first
     # A field keeps its number from the plan on every page.
     assert "7. " in second
+
+
+def test_plan_dates_are_typed_and_shown_as_dd_mm_yyyy(client, login_as):
+    login_as("secretariat", office="VHXH")
+    data = plan_form(period_start="01/01/2026", period_end="31-12-2026", doc_date="05.01.2026")
+    assert client.post("/plans/new", data=data).status_code == 303
+    plan = db.session.scalar(select(Plan))
+    assert (plan.period_start, plan.period_end, plan.doc_date) == (
+        date(2026, 1, 1), date(2026, 12, 31), date(2026, 1, 5),
+    )  # fmt: skip
+    page = client.get(f"/plans/{plan.id}/edit").get_data(as_text=True)
+    assert 'value="01/01/2026"' in page and 'value="31/12/2026"' in page
+    assert 'placeholder="dd/mm/yyyy"' in page and "2026-01-01" not in page

@@ -328,7 +328,7 @@ def test_nominating_before_recognition_offers_nothing(client, secretariat):
 
 # -- plan approval --------------------------------------------------------------------------------
 def test_the_plan_is_issued_by_its_signed_document(secretariat, vice, tmp_path):
-    plan = factories.make_plan()
+    plan = factories.make_plan(status="draft")
     factories.make_task(plan, code="1.1", lead="VP")
     factories.make_task(plan, code="3.2", lead="HCC", coordinating=("VP",))
     db.session.commit()
@@ -339,7 +339,7 @@ def test_the_plan_is_issued_by_its_signed_document(secretariat, vice, tmp_path):
     decisions.submit(draft, secretariat)
     approve(draft, vice)
     plan = db.session.get(Plan, plan.id)
-    assert plan.status != "draft" and plan.decision_id == draft.id
+    assert plan.status == "active" and plan.decision_id == draft.id
     assert plan.doc_number == "01/KH-UBND" and plan.doc_date == draft.issued_on
     text = " ".join(run_tool("pdftotext", draft.pdf, tmp_path).split())
     assert "KẾ HOẠCH" in text and "TM. ỦY BAN NHÂN DÂN" in text and "KT. CHỦ TỊCH" in text

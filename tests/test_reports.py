@@ -3,7 +3,7 @@
 import io
 import shutil
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -57,12 +57,14 @@ def test_start_day_is_configurable(commune):
 
 
 def _update(t, user, status, progress, when, **extra):
+    """An update made at `when` (its catch-up deadline is checked against that day)."""
     update = plans.record_task_update(
         t,
         plans.UpdateData(
             status, progress, based_on_id=t.latest_update.id if t.latest_update else None, **extra
         ),
         user,
+        today=(when + timedelta(hours=7)).date(),
     )
     update.created_at = when
     db.session.commit()
@@ -327,7 +329,13 @@ def test_quarterly_half_year_and_yearly_reports_work_the_same_way(plan):
     assert {r["code"]: r["progress"] for r in report.compiled["tasks"]}["3.5"] == 75
     year = reports.start_report(head.office, periods.year_period(2025), head)
     assert year.name == "Báo cáo năm 2025"
-    half = reports.start_report(head.office, periods.half_year_period(2025), head)
-    assert half.name == "Báo cáo 6 tháng đầu năm 2025"
+    # The first half of 2025 (15/12/2024 – 14/06/2025) is before the plan: nothing to report.
+    with pytest.raises(DomainError, match="không thuộc kế hoạch CCHC nào"):
+        reports.start_report(head.office, periods.half_year_period(2025), head)
+    # The first half of 2026 begins on 15/12/2025, within the plan's last fortnight.
+    half = reports.start_report(
+        head.office, periods.half_year_period(2026), head, today=date(2026, 6, 1)
+    )
+    assert half.name == "Báo cáo 6 tháng đầu năm 2026"
     with pytest.raises(DomainError, match="đã có"):
         reports.start_report(head.office, q3, head)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..extensions import db
@@ -55,11 +56,18 @@ def _in(column: str, values) -> str:
 
 
 class PlanStatus(enum.StrEnum):
-    DRAFT = "draft"  # Dự thảo
-    ISSUED = "issued"  # Đã ban hành
+    DRAFT = "draft"  # Dự thảo: seen and edited by the secretariat only
+    ACTIVE = "active"  # Đã ban hành, đang thực hiện: offices report on it
+    CLOSED = "closed"  # Đã kết thúc: its history still feeds the reports of its periods
 
 
-PLAN_STATUS_LABELS = {PlanStatus.DRAFT: "Dự thảo", PlanStatus.ISSUED: "Đã ban hành"}
+PLAN_STATUS_LABELS = {
+    PlanStatus.DRAFT: "Dự thảo",
+    PlanStatus.ACTIVE: "Đã ban hành",
+    PlanStatus.CLOSED: "Đã kết thúc",
+}
+# Only these plans feed reports, dashboards and office workspaces; a draft feeds nothing.
+REPORTABLE_PLAN_STATUSES = (PlanStatus.ACTIVE.value, PlanStatus.CLOSED.value)
 
 
 class TaskStatus(enum.StrEnum):
@@ -97,7 +105,7 @@ COMPARISON_LABELS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 
 class Plan(db.Model):
-    """Kế hoạch CCHC: a period, a theme, the issuing document; draft → issued."""
+    """Kế hoạch CCHC: a period, a theme, the issuing document; draft → active → closed."""
 
     __tablename__ = "plans"
     __table_args__ = (
@@ -131,24 +139,61 @@ class Plan(db.Model):
     def status_label(self) -> str:
         return PLAN_STATUS_LABELS[PlanStatus(self.status)]
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == PlanStatus.DRAFT
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PlanStatus.ACTIVE
+
+    @property
+    def is_reportable(self) -> bool:
+        """Active or closed: its tasks and objectives feed reports, dashboards, workspaces."""
+        return self.status in REPORTABLE_PLAN_STATUSES
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period_start:%d/%m/%Y} – {self.period_end:%d/%m/%Y}"
+
+    @classmethod
+    def reportable(cls):
+        """The SQL condition of `is_reportable`, for queries over plans."""
+        return cls.status.in_(REPORTABLE_PLAN_STATUSES)
+
+    @classmethod
+    def visible_to(cls, user: User):
+        """The plans `user` may list: a draft is the secretariat's alone."""
+        return sa_true() if user.is_secretariat else cls.reportable()
+
     def can_view(self, user: User) -> bool:
-        return user.is_authenticated
+        return user.is_authenticated and (self.is_reportable or user.is_secretariat)
 
     def can_edit(self, user: User) -> bool:
         return user.is_secretariat
 
     @classmethod
-    def current(cls) -> Plan | None:
-        """The plan whose period includes today, else the latest one."""
+    def reportable_plans(cls) -> list[Plan]:
+        """Every active or closed plan, newest first (a commune has a few per year)."""
+        return list(
+            db.session.scalars(
+                select(cls).where(cls.reportable()).order_by(cls.period_start.desc(), cls.id.desc())
+            )
+        )
+
+    @classmethod
+    def current(cls, plans: list[Plan] | None = None) -> Plan | None:
+        """The active plan whose period includes today (the latest starting one when several
+        overlap), else the reportable plan that ended last; never a draft."""
         from ..timeutil import local_today
 
         today = local_today()
-        found = db.session.scalars(
-            select(cls)
-            .where(cls.period_start <= today, cls.period_end >= today)
-            .order_by(cls.period_start.desc())
-        ).first()
-        return found or db.session.scalars(select(cls).order_by(cls.period_end.desc())).first()
+        plans = cls.reportable_plans() if plans is None else plans
+        running = [p for p in plans if p.is_active and p.period_start <= today <= p.period_end]
+        if running:
+            return max(running, key=lambda p: (p.period_start, p.id))
+        started = [p for p in plans if p.period_start <= today] or plans
+        return max(started, key=lambda p: (p.period_end, p.id), default=None)
 
 
 class Objective(db.Model):
@@ -186,15 +231,20 @@ class Objective(db.Model):
         return f"{COMPARISON_LABELS.get(self.comparison, self.comparison)} {target}{unit}"
 
     def can_view(self, user: User) -> bool:
-        return user.is_authenticated
+        return self.plan.can_view(user)
 
     def can_enter_values(self, user: User) -> bool:
-        """The owner office reports the monthly values; the secretariat may correct them."""
-        return user.belongs_to(self.owner_office_id) or user.is_secretariat
+        """The owner office reports the monthly values of an active plan; the secretariat may
+        correct them."""
+        return self.plan.is_active and (
+            user.belongs_to(self.owner_office_id) or user.is_secretariat
+        )
 
 
 class ObjectiveValue(db.Model):
-    """The value of an objective for one month (first day of the month), one row per month."""
+    """The current value of an objective for one month (first day of the month), one row per
+    month; what reports and dashboards read. Every entry, the first and each correction, is
+    kept in its `revisions` (who entered what, when, and why it was corrected)."""
 
     __tablename__ = "objective_values"
     __table_args__ = (UniqueConstraint("objective_id", "month", name="uq_objective_values_month"),)
@@ -211,6 +261,39 @@ class ObjectiveValue(db.Model):
 
     objective: Mapped[Objective] = relationship(back_populates="values")
     entered_by: Mapped[User | None] = relationship()
+    # Newest first; loaded only where the history is shown (the objective's page).
+    revisions: Mapped[list[ObjectiveValueRevision]] = relationship(
+        back_populates="objective_value",
+        cascade="all, delete-orphan",
+        order_by="ObjectiveValueRevision.id.desc()",
+    )
+
+    @property
+    def corrections(self) -> list[ObjectiveValueRevision]:
+        """The entries the current value replaced, newest first (the first entry last)."""
+        return self.revisions[1:]
+
+
+class ObjectiveValueRevision(db.Model):
+    """One entry of a month's value: appended, never changed. The first has no reason; a
+    correction must say why (like a task update, history is never overwritten)."""
+
+    __tablename__ = "objective_value_revisions"
+    __table_args__ = (CheckConstraint("is_first OR reason <> ''", name="correction_has_reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objective_value_id: Mapped[int] = mapped_column(
+        ForeignKey("objective_values.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # lý do sửa
+    is_first: Mapped[bool] = mapped_column(default=False)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    objective_value: Mapped[ObjectiveValue] = relationship(back_populates="revisions")
+    entered_by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class OfficeRole(enum.StrEnum):
@@ -269,8 +352,9 @@ class Task(db.Model):
         cascade="all, delete-orphan",
         order_by="TaskUpdate.id.desc()",
     )
-    # Only the newest update: task lists show status and progress without loading every
-    # task's whole history (one query for the whole list, whatever the history's length).
+    # Only the newest progress update (a lead office's: it alone sets the status): task lists
+    # show status and progress without loading every task's whole history (one query for the
+    # whole list, whatever the history's length).
     newest_update: Mapped[TaskUpdate | None] = relationship(
         primaryjoin=lambda: _newest_update_join(),
         viewonly=True,
@@ -316,6 +400,7 @@ class Task(db.Model):
 
     @property
     def latest_update(self) -> TaskUpdate | None:
+        """The newest progress update, posted by a lead office: it alone sets the status."""
         return self.newest_update
 
     @property
@@ -332,22 +417,69 @@ class Task(db.Model):
         latest = self.latest_update
         return latest.progress if latest else 0
 
+    def catchup_overdue(self, today: date) -> bool:
+        """Quá hạn khắc phục: the lead reported the task late and the new deadline of its
+        catch-up plan has passed without a newer report (done or otherwise)."""
+        latest = self.latest_update
+        return latest is not None and latest.catchup_overdue(today)
+
+    def is_lead(self, office: Office | int | None) -> bool:
+        office_id = office.id if isinstance(office, Office) else office
+        return any(
+            link.office_id == office_id and link.role == OfficeRole.LEAD
+            for link in self.office_links
+        )
+
+    def is_coordinating(self, office: Office | int | None) -> bool:
+        office_id = office.id if isinstance(office, Office) else office
+        return any(
+            link.office_id == office_id and link.role == OfficeRole.COORDINATING
+            for link in self.office_links
+        )
+
     # -- permissions -------------------------------------------------------------------------
     def can_view(self, user: User) -> bool:
+        if not self.plan.can_view(user):
+            return False
         return user.sees_all_offices or user.office_id in self.office_ids
 
+    def _may_report(self, user: User) -> bool:
+        return self.plan.is_active and (user.has_role(*_REPORTING_ROLES) or user.is_secretariat)
+
+    def can_report_progress(self, user: User) -> bool:
+        """The lead office owns the status and percent: its staff and heads report them."""
+        return self.is_lead(user.office_id) and self._may_report(user)
+
+    def can_contribute(self, user: User) -> bool:
+        """A coordinating office adds what it did (and evidence), never the status."""
+        return self.is_coordinating(user.office_id) and self._may_report(user)
+
     def can_update(self, user: User) -> bool:
-        """Staff and heads of a lead or coordinating office report on the task."""
-        return user.office_id in self.office_ids and (
-            user.has_role(*_REPORTING_ROLES) or user.is_secretariat
-        )
+        """Staff and heads of a lead or coordinating office post to the task's history, while
+        its plan is active."""
+        return self.can_report_progress(user) or self.can_contribute(user)
+
+
+class UpdateKind(enum.StrEnum):
+    PROGRESS = "progress"  # a lead office's status and percent
+    CONTRIBUTION = "contribution"  # a coordinating office's part: what it did, evidence
 
 
 class TaskUpdate(db.Model):
-    """One progress report on a task: appended, never overwritten (the task's history)."""
+    """One entry of a task's history: appended, never overwritten. A lead office's progress
+    update sets the task's status; a coordinating office's contribution does not."""
 
     __tablename__ = "task_updates"
     __table_args__ = (
+        CheckConstraint(_in("kind", [k.value for k in UpdateKind]), name="kind_known"),
+        # A progress update states status and percent. A contribution states neither, except
+        # the status updates coordinating offices posted before contributions existed
+        # (migration 0010 turned them into contributions and kept what they said).
+        CheckConstraint(
+            "kind <> 'progress' OR (status IS NOT NULL AND progress IS NOT NULL)",
+            name="progress_has_status",
+        ),
+        # (NULL, a contribution's status, passes a CHECK.)
         CheckConstraint(_in("status", [s.value for s in TaskStatus]), name="status_known"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_percent"),
         CheckConstraint("status <> 'done' OR progress = 100", name="done_is_complete"),
@@ -362,8 +494,9 @@ class TaskUpdate(db.Model):
             "AND catchup_responsible <> '')",
             name="late_needs_catchup_plan",
         ),
-        # Task lists read each task's newest update: max(id) per task from the index alone.
-        Index("ix_task_updates_task_id_id", "task_id", "id"),
+        # Task lists read each task's newest progress update: max(id) per task and kind from
+        # the index alone.
+        Index("ix_task_updates_task_id_kind_id", "task_id", "kind", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -373,10 +506,13 @@ class TaskUpdate(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+    kind: Mapped[str] = mapped_column(
+        String(16), default=UpdateKind.PROGRESS.value, server_default=UpdateKind.PROGRESS.value
+    )
     # The update the author saw when writing this one: optimistic concurrency.
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("task_updates.id"))
-    status: Mapped[str] = mapped_column(String(16))
-    progress: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str | None] = mapped_column(String(16))
+    progress: Mapped[int | None] = mapped_column()
     result: Mapped[str] = mapped_column(Text, default="")
     cause_type: Mapped[str | None] = mapped_column(String(16))
     cause: Mapped[str] = mapped_column(Text, default="")
@@ -392,20 +528,44 @@ class TaskUpdate(db.Model):
     )
 
     @property
+    def is_contribution(self) -> bool:
+        return self.kind == UpdateKind.CONTRIBUTION
+
+    @property
     def status_label(self) -> str:
+        if self.status is None:
+            return "Phối hợp"
         return TASK_STATUS_LABELS[TaskStatus(self.status)]
 
     @property
     def cause_label(self) -> str:
         return CAUSE_LABELS[CauseType(self.cause_type)] if self.cause_type else ""
 
+    def catchup_overdue(self, today: date) -> bool:
+        """A late progress update whose catch-up deadline is before `today`."""
+        return (
+            self.kind == UpdateKind.PROGRESS
+            and self.status == TaskStatus.LATE
+            and self.catchup_deadline is not None
+            and self.catchup_deadline < today
+        )
+
+
+def newest_progress_id(task_id):
+    """The id of the newest progress update of the task `task_id` (a column or a value):
+    the one update that gives a task its status, everywhere it is shown."""
+    newer = aliased(TaskUpdate)
+    return (
+        select(func.max(newer.id))
+        .where(newer.task_id == task_id, newer.kind == UpdateKind.PROGRESS.value)
+        .scalar_subquery()
+    )
+
 
 def _newest_update_join():
-    newer = aliased(TaskUpdate)
-    newest_id = (
-        select(func.max(newer.id)).where(newer.task_id == TaskUpdate.task_id).scalar_subquery()
+    return and_(
+        TaskUpdate.task_id == Task.id, TaskUpdate.id == newest_progress_id(TaskUpdate.task_id)
     )
-    return and_(TaskUpdate.task_id == Task.id, TaskUpdate.id == newest_id)
 
 
 class TaskUpdateAttachment(db.Model):

@@ -6,7 +6,7 @@ from .. import attachments as attachment_service
 from .. import storage
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import add_field_errors, apply_domain_error
 from ..inputs import optional_db_int
 from ..models import Attachment, Office
 from ..models.plans import (
@@ -20,9 +20,16 @@ from ..models.plans import (
 )
 from ..page_cache import cached_page
 from ..plans import queries, services
-from ..plans.forms import TaskUpdateForm
+from ..plans.forms import ContributionForm, TaskUpdateForm
 from ..security import get_or_404, require
-from ..views import paginate, query_args, redirect_after_post, render_page_or_fragment
+from ..timeutil import local_today
+from ..views import (
+    paginate,
+    plan_from_args,
+    query_args,
+    redirect_after_post,
+    render_page_or_fragment,
+)
 from . import bp
 
 ROLE_FILTERS = {"": "Tất cả", "lead": "Chủ trì", "coordinating": "Phối hợp"}
@@ -44,11 +51,6 @@ def _task_of_office(office: Office, task_id: int) -> Task:
     return task
 
 
-def _plan_from_args() -> Plan | None:
-    plan_id = request.args.get("plan", type=int)
-    return db.session.get(Plan, plan_id) if plan_id else Plan.current()
-
-
 @bp.get("/")
 @login_required
 @cached_page
@@ -68,7 +70,9 @@ def index():
 @cached_page
 def workspace(code: str):
     office = _office_or_404(code)
-    plan = _plan_from_args()
+    plans = Plan.reportable_plans()
+    plan = plan_from_args(plans)
+    today = local_today()
     filters = {
         "role": request.args.get("role", "") if request.args.get("role") in ROLE_FILTERS else "",
         "field": request.args.get("field", "") if request.args.get("field") in FIELDS else "",
@@ -77,7 +81,26 @@ def workspace(code: str):
         else "",
         "period": request.args.get("period", "")[:10],
     }
-    page = paginate(queries.tasks_query(plan.id if plan else -1, office_id=office.id, **filters))
+    overdue_only = request.args.get("overdue") == "1"
+    page = paginate(
+        queries.tasks_query(
+            plan.id if plan else -1,
+            office_id=office.id,
+            overdue_on=today if overdue_only else None,
+            **filters,
+        )
+    )
+    overdue_count = (
+        db.session.scalar(
+            select(func.count()).select_from(
+                queries.tasks_query(
+                    plan.id, office_id=office.id, role=OfficeRole.LEAD.value, overdue_on=today
+                ).subquery()
+            )
+        )
+        if plan
+        else 0
+    )
     months = (
         db.session.scalars(
             select(Task.due_month)
@@ -99,12 +122,17 @@ def workspace(code: str):
     )
     from ..reports import services as report_services
 
-    reminder = report_services.reminder_for(office)
+    reminder = report_services.reminder_for(office, today, plans)
     return render_page_or_fragment(
         "offices/workspace.html",
         "offices/_task_list.html",
         office=office,
         plan=plan,
+        plans=plans,
+        today=today,
+        overdue_only=overdue_only,
+        overdue_count=overdue_count,
+        contributions=services.recent_contributions(office, plan),
         page=page,
         filters=filters,
         args=query_args(),
@@ -133,7 +161,20 @@ def _update_form(task: Task, formdata=None) -> TaskUpdateForm:
     return form
 
 
-def _render_task(office: Office, task: Task, form: TaskUpdateForm, conflict=None):
+def _contribution_form(formdata=None, result: str | None = None) -> ContributionForm:
+    form = ContributionForm(formdata=formdata)
+    form.evidence.render_kw = {"accept": storage.ACCEPT_ATTRIBUTE}
+    if result is not None:
+        form.result.data = result
+    return form
+
+
+def _form_for(task: Task):
+    """The lead office reports progress; a coordinating office its contribution."""
+    return _update_form(task) if task.can_report_progress(current_user) else _contribution_form()
+
+
+def _render_task(office: Office, task: Task, form, conflict=None, notice: str = ""):
     page = paginate(
         select(TaskUpdate).where(TaskUpdate.task_id == task.id).order_by(TaskUpdate.id.desc()),
         per_page=20,
@@ -144,9 +185,12 @@ def _render_task(office: Office, task: Task, form: TaskUpdateForm, conflict=None
         office=office,
         task=task,
         form=form,
+        contribution=isinstance(form, ContributionForm),
         history=page,
         conflict=conflict,
+        notice=notice,
         can_update=task.can_update(current_user),
+        today=local_today(),
         upload_help=storage.UPLOAD_HELP_TEXT,
         accept=storage.ACCEPT_ATTRIBUTE,
     )
@@ -158,31 +202,59 @@ def _render_task(office: Office, task: Task, form: TaskUpdateForm, conflict=None
 def task(code: str, task_id: int):
     office = _office_or_404(code)
     task = _task_of_office(office, task_id)
-    return _render_task(office, task, _update_form(task))
+    form = _form_for(task) if task.can_update(current_user) else _update_form(task)
+    return _render_task(office, task, form)
+
+
+def _files_not_kept(form) -> None:
+    if any(f.filename for f in request.files.getlist("evidence")):
+        # Browsers cannot refill a file input: say so rather than silently dropping the files.
+        form.evidence.errors = [
+            *form.evidence.errors,
+            "Trình duyệt không giữ lại tệp đã chọn khi trang tải lại: hãy chọn lại tệp minh chứng.",
+        ]
+
+
+def _saved(code: str, task: Task, message: str):
+    flash(message, "success")
+    return redirect_after_post(url_for("offices.task", code=code, task_id=task.id))
 
 
 @bp.route("/<code>/tasks/<int:task_id>/update", methods=["GET", "POST"])
 @login_required
 def update_task(code: str, task_id: int):
+    """A lead office's progress update, or a coordinating office's contribution (the form
+    says which); the services refuse a status from an office that does not lead the task."""
     office = _office_or_404(code)
     task = _task_of_office(office, task_id)
     require(task.can_update(current_user))
     if request.method == "GET":
-        return _render_task(office, task, _update_form(task))
+        return _render_task(office, task, _form_for(task))
+    if request.form.get("kind") == "contribution":
+        return _save_contribution(code, office, task)
     form = _update_form(task, formdata=request.form)
-    conflict = None
-    if form.validate_on_submit():
-        data = services.UpdateData(
-            status=form.status.data,
-            progress=form.progress.data,
-            result=form.result.data or "",
-            cause_type=form.cause_type.data or None,
-            cause=form.cause.data or "",
-            catchup_action=form.catchup_action.data or "",
-            catchup_deadline=form.catchup_deadline.data,
-            catchup_responsible=form.catchup_responsible.data or "",
-            based_on_id=optional_db_int(form.based_on.data),
+    try:
+        services.ensure_may_report_progress(task, current_user)
+    except DomainError as err:
+        # A coordinating office sent a status: refused, nothing stored; what it wrote is
+        # kept in the form it may use, its contribution (told in the form itself, which
+        # htmx swaps in without the page's flash messages).
+        return _render_task(
+            office, task, _contribution_form(result=form.result.data or ""), notice=err.message
         )
+    conflict = None
+    data = services.UpdateData(
+        status=form.status.data,
+        progress=form.progress.data,
+        result=form.result.data or "",
+        cause_type=form.cause_type.data or None,
+        cause=form.cause.data or "",
+        catchup_action=form.catchup_action.data or "",
+        catchup_deadline=form.catchup_deadline.data,
+        catchup_responsible=form.catchup_responsible.data or "",
+        based_on_id=optional_db_int(form.based_on.data),
+    )
+    if form.validate_on_submit():
         try:
             services.record_task_update(task, data, current_user, request.files.getlist("evidence"))
             db.session.commit()
@@ -195,15 +267,31 @@ def update_task(code: str, task_id: int):
             db.session.rollback()
             apply_domain_error(form, err)
         else:
-            flash(f"Đã lưu cập nhật nhiệm vụ {task.code}.", "success")
-            return redirect_after_post(url_for("offices.task", code=code, task_id=task.id))
-    if any(f.filename for f in request.files.getlist("evidence")):
-        # Browsers cannot refill a file input: say so rather than silently dropping the files.
-        form.evidence.errors = [
-            *form.evidence.errors,
-            "Trình duyệt không giữ lại tệp đã chọn khi trang tải lại: hãy chọn lại tệp minh chứng.",
-        ]
+            return _saved(code, task, f"Đã lưu cập nhật nhiệm vụ {task.code}.")
+    else:
+        # Every problem at once: the fields the form could not read, and the rules of the
+        # fields it could.
+        problems = services.update_problems(task, data)
+        add_field_errors(form, {k: v for k, v in problems.items() if not getattr(form, k).errors})
+    _files_not_kept(form)
     return _render_task(office, task, form, conflict)
+
+
+def _save_contribution(code: str, office: Office, task: Task):
+    form = _contribution_form(formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            services.record_contribution(
+                task, form.result.data or "", current_user, request.files.getlist("evidence")
+            )
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            return _saved(code, task, f"Đã gửi phần việc phối hợp của nhiệm vụ {task.code}.")
+    _files_not_kept(form)
+    return _render_task(office, task, form)
 
 
 @bp.get("/<code>/files/<int:attachment_id>")

@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..cache import fragments
-from ..extensions import db
 from ..models.plans import FIELDS, TASK_STATUS_LABELS, Plan, TaskStatus
 from ..page_cache import cached_page
 from ..plans import queries
@@ -13,7 +12,7 @@ from ..plans import services as plan_services
 from ..plans.charts import Bar, bar_chart
 from ..security import require
 from ..timeutil import local_today
-from ..views import paginate, query_args
+from ..views import paginate, plan_from_args, query_args
 from . import bp, can_see_dashboard, services
 
 TONES = {"met": "ok", "at_risk": "warn", "missed": "bad", "no_data": ""}
@@ -27,34 +26,30 @@ def _tone(group: services.Group) -> str:
     return "bad" if group.late else "ok" if group.average >= 100 else ""
 
 
-def _plan() -> Plan | None:
-    plan_id = request.args.get("plan", type=int)
-    return db.session.get(Plan, plan_id) if plan_id else Plan.current()
-
-
 @bp.get("/")
 @login_required
 @cached_page
 def index():
     require(can_see_dashboard(current_user))
-    plan = _plan()
+    plans = Plan.reportable_plans()
+    plan = plan_from_args(plans)
     today = local_today()
     # The figures are the same for every viewer: rendered once per plan, day and data version.
     body = fragments.get_or_build(
         ("dashboard", plan.id if plan else None, today),
         lambda: Markup(  # noqa: S704 - the output of an autoescaped template
-            render_template("overview/_dashboard.html", **_figures(plan, today))
+            render_template("overview/_dashboard.html", **_figures(plan, plans, today))
         ),
     )
     return render_template("overview/index.html", body=body)
 
 
-def _figures(plan: Plan | None, today) -> dict:
+def _figures(plan: Plan | None, plans: list[Plan], today) -> dict:
     if plan is None:
         return {"plan": None}
     today = services.reference_date(plan, today)
     offices = plan_services.active_offices()
-    figures = services.task_figures(plan, offices)
+    figures = services.task_figures(plan, offices, today)
     fields, office_groups = figures.fields, figures.offices
     objectives = services.objective_states(plan, today.replace(day=1))
     period, compliance = services.compliance(today)
@@ -76,7 +71,10 @@ def _figures(plan: Plan | None, today) -> dict:
     state_counts = Counter(state for _, _, state in objectives)
     return dict(
         plan=plan,
+        plans=plans,
         today=today,
+        overdue_count=figures.overdue,
+        period_has_plan=services.period_has_plan(period, plans),
         fields=fields,
         office_groups=office_groups,
         field_chart=field_chart,
@@ -90,7 +88,13 @@ def _figures(plan: Plan | None, today) -> dict:
         period=period,
         compliance=compliance,
         submitted=sum(1 for c in compliance if c.submitted),
-        missing=[c.office for c in compliance if not c.submitted and today >= period.deadline],
+        missing=[
+            c.office
+            for c in compliance
+            if not c.submitted
+            and today >= period.deadline
+            and services.period_has_plan(period, plans)
+        ],
         late_reports=[c for c in compliance if c.late],
         status_counts=figures.status_counts,
         status_labels=TASK_STATUS_LABELS,
@@ -105,7 +109,7 @@ def _figures(plan: Plan | None, today) -> dict:
 def tasks():
     """The list behind every task figure of the dashboard."""
     require(can_see_dashboard(current_user))
-    plan = _plan()
+    plan = plan_from_args(Plan.reportable_plans())
     office_code = request.args.get("office", "").upper()
     office = next((o for o in plan_services.active_offices() if o.code == office_code), None)
     filters = {
@@ -117,13 +121,20 @@ def tasks():
         if request.args.get("role") in ("lead", "coordinating")
         else "",
     }
+    today = services.reference_date(plan, local_today()) if plan else local_today()
+    overdue = request.args.get("overdue") == "1"
     stmt = queries.tasks_query(
-        plan.id if plan else -1, office_id=office.id if office else None, **filters
+        plan.id if plan else -1,
+        office_id=office.id if office else None,
+        overdue_on=today if overdue else None,
+        **filters,
     )
     page = paginate(stmt)
     return render_template(
         "overview/tasks.html",
         plan=plan,
+        today=today,
+        overdue=overdue,
         page=page,
         office=office,
         filters=filters,
@@ -138,7 +149,7 @@ def tasks():
 @cached_page
 def objectives():
     require(can_see_dashboard(current_user))
-    plan = _plan()
+    plan = plan_from_args(Plan.reportable_plans())
     state = request.args.get("state", "")
     rows = []
     if plan is not None:

@@ -36,12 +36,14 @@ class Group:
 
 @dataclass
 class TaskFigures:
-    """A plan's task counts: by status, by field and by lead office."""
+    """A plan's task counts: by status, by field and by lead office, and how many catch-up
+    plans are overdue."""
 
     total: int
     status_counts: Counter
     fields: list[Group]
     offices: list[Group]
+    overdue: int = 0
 
 
 LATE_SHOWN = 10  # late tasks listed on the dashboard; the rest are one click away
@@ -57,25 +59,35 @@ def reference_date(plan: Plan, today: date) -> date:
     return min(today, plan.period_end)
 
 
-def task_figures(plan: Plan, offices: list[Office]) -> TaskFigures:
-    """Two queries whatever the plan's size: each task's newest status and progress, and the
-    lead offices. A CQCM task (several leads) counts for each of its lead offices."""
+def task_figures(plan: Plan, offices: list[Office], today: date | None = None) -> TaskFigures:
+    """Two queries whatever the plan's size: each task's newest status and progress (its lead
+    office's), and the lead offices. A CQCM task (several leads) counts for each of its lead
+    offices. A late task whose catch-up deadline is before `today` counts as overdue."""
     tasks = (
         select(Task.id, Task.field, queries.newest_update_id().label("update_id"))
         .where(Task.plan_id == plan.id)
         .subquery()
     )
     rows = db.session.execute(
-        select(tasks.c.id, tasks.c.field, TaskUpdate.status, TaskUpdate.progress).outerjoin(
-            TaskUpdate, TaskUpdate.id == tasks.c.update_id
-        )
+        select(
+            tasks.c.id,
+            tasks.c.field,
+            TaskUpdate.status,
+            TaskUpdate.progress,
+            TaskUpdate.catchup_deadline,
+        ).outerjoin(TaskUpdate, TaskUpdate.id == tasks.c.update_id)
     ).all()
     state = {
         task_id: (status or TaskStatus.NOT_STARTED.value, progress or 0)
-        for task_id, _, status, progress in rows
+        for task_id, _, status, progress, _ in rows
     }
+    overdue = sum(
+        1
+        for _, _, status, _, deadline in rows
+        if today and status == TaskStatus.LATE and deadline and deadline < today
+    )
     by_field: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for task_id, field, _, _ in rows:
+    for task_id, field, *_ in rows:
         by_field[field].append(state[task_id])
     by_office: dict[int, list[tuple[str, int]]] = defaultdict(list)
     leads = db.session.execute(
@@ -92,6 +104,7 @@ def task_figures(plan: Plan, offices: list[Office]) -> TaskFigures:
             _group(code, label, by_field[code]) for code, label in FIELDS.items() if by_field[code]
         ],
         offices=[_group(o.code, o.name, by_office[o.id]) for o in offices if by_office[o.id]],
+        overdue=overdue,
     )
 
 
@@ -114,3 +127,7 @@ def objective_states(plan: Plan, until: date) -> list[tuple]:
 def compliance(today: date) -> tuple[periods.Period, list]:
     period = periods.last_due_month_period(today)
     return period, report_services.compliance(period)
+
+
+def period_has_plan(period: periods.Period, plans: list[Plan]) -> bool:
+    return report_services.has_plan(period, plans)

@@ -88,15 +88,20 @@ def _validate(decision: Decision) -> None:
 
 
 def _issue(decision: Decision, signer: User) -> None:
+    """Signing the Kế hoạch makes the plan active, with the document's number and date."""
     plan = _plan(decision.plan_id)
+    services.activate_plan(plan, signer, decision=decision)
     before = audit.snapshot(plan, ("doc_number", "doc_date"))
     plan.decision = decision
     plan.doc_number = decision.number_symbol or ""
     plan.doc_date = decision.issued_on
     audit.record(
-        "plan.document", plan, before=before, after=audit.snapshot(plan, ("doc_number", "doc_date"))
+        "plan.document",
+        plan,
+        before=before,
+        after=audit.snapshot(plan, ("doc_number", "doc_date")),
+        actor=signer,
     )
-    services.issue_plan(plan, signer)
 
 
 register_draft_provider(

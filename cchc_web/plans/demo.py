@@ -84,6 +84,22 @@ _MONTHS: list[tuple[date, list[tuple[str, str, str, int, str]]]] = [
         ],
     ),
 ]
+# What coordinating offices did for tasks they do not lead (no status: the lead's stays).
+_CONTRIBUTIONS = [
+    (
+        date(2025, 11, 6),
+        "6.1",
+        "VP",
+        "Đăng tải công khai dự toán ngân sách năm 2025 lên Cổng "
+        "thông tin điện tử xã theo đề nghị của Phòng Kinh tế.",
+    ),  # fmt: skip
+    (
+        date(2025, 12, 3),
+        "3.5",
+        "VHXH",
+        "Phối hợp khảo sát mức độ hài lòng tại bộ phận một cửa: 120 phiếu, tổng hợp gửi Trung tâm.",
+    ),  # fmt: skip
+]
 # Objective values per month (October → December 2025).
 _VALUES = {
     "MT1": ("VP", ["100", "100", "100"]),
@@ -103,7 +119,7 @@ def seed_plan_progress() -> None:
     plans), objective values, and monthly reports in every state including a returned one."""
     from ..admin.services import user_by_username
     from ..extensions import db
-    from ..models.plans import PlanStatus, TaskUpdate
+    from ..models.plans import TaskUpdate
     from ..models.reports import Report
     from ..reports import periods
     from ..reports import services as reports
@@ -114,7 +130,8 @@ def seed_plan_progress() -> None:
     plan = demo_plan()
     if plan is None:
         plan = import_shipped_plan(secretary)
-        plan.status = PlanStatus.ISSUED.value
+        # Active, so that it feeds the workspaces, the dashboard and the reports.
+        services.activate_plan(plan, secretary)
         db.session.flush()
     has_updates = db.session.scalar(
         select(TaskUpdate.id).join(TaskUpdate.task).where(Task.plan_id == plan.id).limit(1)
@@ -138,10 +155,15 @@ def seed_plan_progress() -> None:
                         **(_LATE if late else {}),
                     ),
                     author,
+                    today=when,  # the catch-up deadline is checked against that day
                 )
                 update.created_at = datetime.combine(when, time(9), UTC)
                 db.session.flush()
                 db.session.refresh(task)
+        for when, code, office_code, text in _CONTRIBUTIONS:
+            author = user_by_username(f"{office_code.lower()}.canbo")
+            contribution = services.record_contribution(tasks[code], text, author)
+            contribution.created_at = datetime.combine(when, time(9), UTC)
         objectives = {o.code: o for o in plan.objectives}
         for code, (office_code, values) in _VALUES.items():
             author = user_by_username(f"{office_code.lower()}.canbo")

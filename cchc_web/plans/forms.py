@@ -3,7 +3,6 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -19,10 +18,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
-from ..forms import MultiCheckboxField
+from ..forms import DayMonthYearField, MultiCheckboxField
 from ..inputs import db_int
 from ..models.plans import (
     CAUSE_LABELS,
@@ -84,9 +84,20 @@ class VNDecimalField(DecimalField):
             raise ValueError("Hãy nhập một số nhỏ hơn 10 tỷ (ví dụ 95 hoặc 95,5).")
 
 
-def _date(label: str, required: bool = True, **kwargs) -> DateField:
-    validators = [DataRequired(f"Hãy chọn {label.lower()}.")] if required else [Optional()]
-    return DateField(label, validators=validators, **kwargs)
+def _date_required(message: str):
+    """Required, without hiding why a typed date was refused (DataRequired would)."""
+
+    def check(form, field) -> None:
+        if field.data is None and not field.process_errors:
+            raise StopValidation(message)
+
+    check.field_flags = {"required": True}
+    return check
+
+
+def _date(label: str, required: bool = True, **kwargs) -> DayMonthYearField:
+    validators = [_date_required(f"Hãy nhập {label.lower()}.")] if required else [Optional()]
+    return DayMonthYearField(label, validators=validators, **kwargs)
 
 
 class PlanForm(VNForm):
@@ -147,7 +158,7 @@ class TaskForm(VNForm):
         default=Timing.ONGOING.value,
         validators=[InputRequired("Hãy chọn thời gian.")],
     )
-    due_month = StringField("Tháng hoàn thành (ví dụ 2025-07)", validators=[Optional()])
+    due_month = StringField("Tháng hoàn thành (ví dụ 07/2025)", validators=[Optional()])
 
     def validate_lead_office_ids(self, field) -> None:
         _only_listed(field)
@@ -178,11 +189,19 @@ class ObjectiveForm(VNForm):
 
 
 class ObjectiveValueForm(VNForm):
-    month = StringField("Tháng (ví dụ 2025-09)", validators=[DataRequired("Hãy nhập tháng.")])
+    # Chosen among the plan's months (the route fills the choices); any other value is
+    # refused by the service with its own message, not by the list.
+    month = SelectField(
+        "Tháng", validators=[DataRequired("Hãy chọn tháng.")], validate_choice=False
+    )
     value = VNDecimalField(
         "Giá trị", places=None, validators=[InputRequired("Hãy nhập giá trị là một số.")]
     )
     note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        "Lý do sửa",
+        validators=[Optional(), Length(max=2000, message="Tối đa 2000 ký tự.")],
+    )
 
 
 class TaskUpdateForm(VNForm):
@@ -208,8 +227,22 @@ class TaskUpdateForm(VNForm):
     )
     cause = TextAreaField("Nguyên nhân", validators=[Optional(), Length(max=3000)])
     catchup_action = TextAreaField("Giải pháp khắc phục", validators=[Optional(), Length(max=3000)])
-    catchup_deadline = DateField("Thời hạn hoàn thành mới", validators=[Optional()])
+    catchup_deadline = DayMonthYearField("Thời hạn hoàn thành mới", validators=[Optional()])
     catchup_responsible = StringField(
         "Người chịu trách nhiệm", validators=[Optional(), Length(max=200)]
+    )
+    evidence = MultipleFileField("Minh chứng")
+
+
+class ContributionForm(VNForm):
+    """What a coordinating office did for a task it does not lead: no status, no percent."""
+
+    kind = HiddenField(default="contribution")
+    result = TextAreaField(
+        "Phần việc đơn vị đã thực hiện",
+        validators=[
+            DataRequired("Hãy nêu phần việc đơn vị đã thực hiện."),
+            Length(max=5000, message="Tối đa 5000 ký tự."),
+        ],
     )
     evidence = MultipleFileField("Minh chứng")

@@ -6,23 +6,39 @@ from datetime import date
 
 from sqlalchemy import Select, exists, func, select
 
-from ..models.plans import OfficeRole, Task, TaskOffice, TaskStatus, TaskUpdate, Timing
+from ..models.plans import (
+    OfficeRole,
+    Task,
+    TaskOffice,
+    TaskStatus,
+    TaskUpdate,
+    Timing,
+    newest_progress_id,
+)
 
 
 def newest_update_id():
-    """The id of a task's newest update (NULL when it has none), for queries over tasks."""
-    return (
-        select(func.max(TaskUpdate.id))
-        .where(TaskUpdate.task_id == Task.id)
-        .correlate(Task)
-        .scalar_subquery()
-    )
+    """The id of a task's newest progress update, the lead office's (NULL when it has none),
+    for queries over tasks: contributions of coordinating offices never set the status."""
+    return newest_progress_id(Task.id).correlate(Task)
 
 
 def latest_status():
     """The status of a task's newest update; "not started" when it has none."""
     newest = select(TaskUpdate.status).where(TaskUpdate.id == newest_update_id()).scalar_subquery()
     return func.coalesce(newest, TaskStatus.NOT_STARTED.value)
+
+
+def catchup_overdue(today: date):
+    """Quá hạn khắc phục: the newest progress update says late and its catch-up deadline is
+    before `today` (the task was not reported done or otherwise since)."""
+    return exists(
+        select(TaskUpdate.id).where(
+            TaskUpdate.id == newest_update_id(),
+            TaskUpdate.status == TaskStatus.LATE.value,
+            TaskUpdate.catchup_deadline < today,
+        )
+    )
 
 
 def tasks_query(
@@ -33,8 +49,10 @@ def tasks_query(
     field: str = "",
     status: str = "",
     period: str = "",
+    overdue_on: date | None = None,
 ) -> Select:
-    """Tasks of a plan, filtered; `period` is "2025-07" (due that month), "ongoing" or "none"."""
+    """Tasks of a plan, filtered; `period` is "2025-07" (due that month), "ongoing" or "none";
+    `overdue_on` keeps the tasks whose catch-up plan is overdue on that day."""
     stmt = select(Task).order_by(Task.sort_order, Task.id)
     if plan_id is not None:
         stmt = stmt.where(Task.plan_id == plan_id)
@@ -49,6 +67,8 @@ def tasks_query(
         stmt = stmt.where(Task.field == field)
     if status:
         stmt = stmt.where(latest_status() == status)
+    if overdue_on is not None:
+        stmt = stmt.where(catchup_overdue(overdue_on))
     if period in (Timing.ONGOING, Timing.NONE):
         stmt = stmt.where(Task.timing == period)
     elif period:

@@ -5,12 +5,14 @@ from datetime import date
 from flask import flash, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from ..decisions import services as decision_ops
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
-from ..models import Role
-from ..models.plans import FIELDS, Objective, Plan, Task
+from ..models import DecisionKind, Role
+from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..views import paginate, redirect_after_post
@@ -42,7 +44,11 @@ def _plan_data(form: PlanForm) -> services.PlanData:
 @login_required
 @cached_page
 def index():
-    page = paginate(select(Plan).order_by(Plan.period_start.desc(), Plan.id.desc()))
+    page = paginate(
+        select(Plan)
+        .where(Plan.visible_to(current_user))
+        .order_by(Plan.period_start.desc(), Plan.id.desc())
+    )
     task_counts = services.task_counts([plan.id for plan in page.items])
     return render_template("plans/index.html", page=page, task_counts=task_counts)
 
@@ -89,6 +95,9 @@ def show(plan_id: int):
         states=states,
         state_labels=services.OBJECTIVE_STATE_LABELS,
         latest_value=services.latest_value,
+        document_draft=decision_ops.open_draft(DecisionKind.PLAN_APPROVAL, "plan_id", plan.id)
+        if plan.is_draft and plan.can_edit(current_user)
+        else None,
     )
 
 
@@ -110,19 +119,56 @@ def edit_plan(plan_id: int):
     return render_template("plans/plan_form.html", form=form, plan=plan)
 
 
-@bp.post("/<int:plan_id>/issue")
-@secretariat_only
-def issue(plan_id: int):
+def _lifecycle(plan_id: int, operation, done: str):
     plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
     try:
-        services.issue_plan(plan, current_user)
+        operation(plan, current_user)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
     else:
         db.session.commit()
-        flash("Đã ban hành kế hoạch.", "success")
+        flash(done, "success")
     return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+
+
+@bp.post("/<int:plan_id>/document")
+@secretariat_only
+def draft_document(plan_id: int):
+    """The plan's issuing document (Kế hoạch, seed 001) drafted from it, to be signed: the
+    signature is what makes the plan active."""
+    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
+    try:
+        decision = decision_ops.create_draft(DecisionKind.PLAN_APPROVAL, plan.id, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    db.session.commit()
+    flash("Đã soạn văn bản ban hành kế hoạch: rà soát rồi trình lãnh đạo ký.", "success")
+    return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+
+
+@bp.post("/<int:plan_id>/activate")
+@secretariat_only
+def activate(plan_id: int):
+    """A plan signed on paper, outside the system, is recorded as issued by the secretariat
+    (with its number and date); otherwise the signed Kế hoạch document issues it."""
+    return _lifecycle(
+        plan_id,
+        services.activate_plan,
+        "Đã ghi nhận kế hoạch đã ban hành: các đơn vị cập nhật nhiệm vụ và báo cáo theo kế hoạch.",
+    )
+
+
+@bp.post("/<int:plan_id>/close")
+@secretariat_only
+def close(plan_id: int):
+    return _lifecycle(
+        plan_id,
+        services.close_plan,
+        "Đã kết thúc kế hoạch: nhiệm vụ không nhận cập nhật mới; số liệu vẫn có trong báo cáo.",
+    )
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -199,7 +245,7 @@ def _task_form_choices(form: TaskForm) -> None:
 def _task_data(form: TaskForm) -> services.TaskData:
     due = parse_month(form.due_month.data)
     if form.timing.data == "month" and form.due_month.data and due is None:
-        raise DomainError("Tháng không hợp lệ; ghi dạng 2025-07.", field="due_month")
+        raise DomainError("Tháng không hợp lệ; ghi dạng 07/2025.", field="due_month")
     return services.TaskData(
         code=form.code.data or "",
         field=form.field.data or "",
@@ -240,7 +286,7 @@ def edit_task(task_id: int):
     if request.method == "GET":
         form.lead_office_ids.data = [o.id for o in task.lead_offices]
         form.coordinating_office_ids.data = [o.id for o in task.coordinating_offices]
-        form.due_month.data = task.due_month.strftime("%Y-%m") if task.due_month else ""
+        form.due_month.data = task.due_month.strftime("%m/%Y") if task.due_month else ""
     if form.validate_on_submit():
         try:
             services.update_task(task, _task_data(form), current_user)
@@ -328,20 +374,43 @@ def edit_objective(objective_id: int):
     return render_template("plans/objective_form.html", form=form, plan=obj.plan, objective=obj)
 
 
+def plan_months(plan: Plan) -> list[date]:
+    """The first day of each month of the plan, newest first."""
+    months, month = [], plan.period_start.replace(day=1)
+    while month <= plan.period_end:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months[::-1]
+
+
 @bp.route("/objectives/<int:objective_id>", methods=["GET", "POST"])
 @login_required
 def objective(objective_id: int):
     obj = get_or_404_for(current_user, Objective, objective_id)
     form = ObjectiveValueForm()
+    entered = {v.month: v for v in obj.values}
+    form.month.choices = [
+        (
+            f"{m:%Y-%m}",
+            f"Tháng {m.month}/{m.year}"
+            + (f" (đã có: {vn_number(entered[m].value)})" if m in entered else ""),
+        )
+        for m in plan_months(obj.plan)
+    ]
     if request.method == "POST":
         require(obj.can_enter_values(current_user))
         if form.validate_on_submit():
             month = parse_month(form.month.data)
             try:
                 if month is None:
-                    raise DomainError("Tháng không hợp lệ; ghi dạng 2025-09.", field="month")
+                    raise DomainError("Hãy chọn tháng trong danh sách.", field="month")
                 services.record_objective_value(
-                    obj, month, form.value.data, form.note.data or "", current_user
+                    obj,
+                    month,
+                    form.value.data,
+                    form.note.data or "",
+                    current_user,
+                    reason=form.reason.data or "",
                 )
             except DomainError as err:
                 db.session.rollback()
@@ -350,7 +419,13 @@ def objective(objective_id: int):
                 db.session.commit()
                 flash("Đã lưu số liệu.", "success")
                 return redirect_after_post(url_for("plans.objective", objective_id=obj.id))
-    rows = [(v, services.objective_state(obj, v.value)) for v in obj.values]
+    values = db.session.scalars(
+        select(ObjectiveValue)
+        .where(ObjectiveValue.objective_id == obj.id)
+        .options(selectinload(ObjectiveValue.revisions))
+        .order_by(ObjectiveValue.month.desc())
+    ).all()
+    rows = [(v, services.objective_state(obj, v.value)) for v in values]
     return render_template(
         "plans/objective.html",
         objective=obj,

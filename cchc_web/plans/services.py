@@ -9,11 +9,12 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import attachments as attachment_service
-from .. import audit
-from ..errors import DomainError
+from .. import audit, timeutil
+from ..errors import DomainError, FieldErrors
 from ..extensions import db
 from ..locking import lock_row
 from ..models import Attachment, Office, User
@@ -22,6 +23,7 @@ from ..models.plans import (
     CauseType,
     Objective,
     ObjectiveValue,
+    ObjectiveValueRevision,
     OfficeRole,
     Plan,
     PlanStatus,
@@ -31,13 +33,17 @@ from ..models.plans import (
     TaskUpdate,
     TaskUpdateAttachment,
     Timing,
+    UpdateKind,
+    newest_progress_id,
 )
+from ..timeutil import local_today
 from . import importer
 
 PLAN_FIELDS = ("title", "theme", "period_start", "period_end", "doc_number", "doc_date", "status")
 TASK_FIELDS = ("code", "field", "content", "timing", "due_month")
 UPDATE_FIELDS = (
     "task_id",
+    "kind",
     "status",
     "progress",
     "result",
@@ -137,6 +143,10 @@ def update_plan(plan: Plan, data: PlanData, actor: User | None = None) -> Plan:
             "Thời gian mới không bao gồm tháng hoàn thành của nhiệm vụ " + ", ".join(outside) + ".",
             field="period_end",
         )
+    if plan.is_active:
+        _check_no_duplicate(
+            data.period_start, data.period_end, [t.code for t in plan.tasks], plan.id
+        )
     before = audit.snapshot(plan, PLAN_FIELDS)
     plan.title = data.title.strip()
     plan.theme = data.theme.strip()
@@ -146,14 +156,105 @@ def update_plan(plan: Plan, data: PlanData, actor: User | None = None) -> Plan:
     return plan
 
 
-def issue_plan(plan: Plan, actor: User | None = None) -> None:
-    """A plan is issued once it has tasks; an issued plan is what offices report on."""
-    if plan.status != PlanStatus.DRAFT:
+def duplicate_codes_in_active_plans(
+    period_start: date, period_end: date, codes: Iterable[str], exclude_plan_id: int | None = None
+) -> list[tuple[Plan, list[str]]]:
+    """Active plans whose period overlaps [period_start, period_end] and that already have
+    some of these task codes, with the shared codes: such a plan beside another would make
+    reports count the same work twice."""
+    codes = sorted(set(codes), key=_code_key)
+    if not codes:
+        return []
+    stmt = (
+        select(Plan, Task.code)
+        .join(Task, Task.plan_id == Plan.id)
+        .where(
+            Plan.status == PlanStatus.ACTIVE.value,
+            Plan.period_start <= period_end,
+            Plan.period_end >= period_start,
+            Task.code.in_(codes),
+        )
+        .order_by(Plan.period_start, Plan.id)
+    )
+    if exclude_plan_id is not None:
+        stmt = stmt.where(Plan.id != exclude_plan_id)
+    found: dict[int, tuple[Plan, list[str]]] = {}
+    for plan, code in db.session.execute(stmt):
+        found.setdefault(plan.id, (plan, []))[1].append(code)
+    return [(plan, sorted(shared, key=_code_key)) for plan, shared in found.values()]
+
+
+def _code_key(code: str) -> list[tuple[int, int, str]]:
+    """ "3.10" after "3.9"; a part that is not a number sorts after the numbers."""
+    return [(0, int(p), "") if p.isdecimal() else (1, 0, p) for p in code.split(".")]
+
+
+def duplicate_message(duplicates: list[tuple[Plan, list[str]]]) -> str:
+    plan, shared = duplicates[0]
+    shown = ", ".join(shared[:8]) + (f" … ({len(shared)} mã)" if len(shared) > 8 else "")
+    return (
+        f"Trùng với “{plan.title}” ({plan.period_label}), kế hoạch đang thực hiện trong cùng "
+        f"thời gian và đã có nhiệm vụ mã {shown}: báo cáo sẽ tính các nhiệm vụ này hai lần, "
+        "nên chưa lưu gì. Nếu đây là bản sửa của kế hoạch đó, hãy sửa ngay trên kế hoạch "
+        "đang thực hiện; nếu là một kế hoạch khác, hãy đặt mã nhiệm vụ khác."
+    )
+
+
+def _check_no_duplicate(
+    period_start: date, period_end: date, codes: Iterable[str], exclude_plan_id: int | None
+) -> None:
+    duplicates = duplicate_codes_in_active_plans(period_start, period_end, codes, exclude_plan_id)
+    if duplicates:
+        raise DomainError(duplicate_message(duplicates))
+
+
+def activate_plan(plan: Plan, actor: User, *, decision=None) -> None:
+    """Ban hành: a draft plan with tasks becomes active, and from then on feeds reports,
+    dashboards and office workspaces. The secretariat issues it by hand; when its approval
+    Decision is signed, the leader who signed it issues it through `decision`. Refused when
+    an active plan of the same period already has the same task codes."""
+    if decision is None:
+        if not actor.is_secretariat:
+            raise DomainError("Chỉ Thường trực CCHC ban hành kế hoạch.")
+    else:
+        signer_id = getattr(decision, "approved_by_id", None)
+        if not actor.is_leader or (signer_id is not None and signer_id != actor.id):
+            raise DomainError("Chỉ lãnh đạo đã ký Quyết định mới ban hành kế hoạch theo đó.")
+    lock_row(Plan, plan.id)
+    db.session.refresh(plan, ["status"])
+    if plan.status == PlanStatus.ACTIVE:
         raise DomainError("Kế hoạch đã được ban hành.")
-    if not plan.tasks:
+    if plan.status == PlanStatus.CLOSED:
+        raise DomainError("Kế hoạch đã kết thúc, không ban hành lại được.")
+    # From the database, not `plan.tasks`: tasks added in this session may not be in it.
+    codes = db.session.scalars(select(Task.code).where(Task.plan_id == plan.id)).all()
+    if not codes:
         raise DomainError("Kế hoạch chưa có nhiệm vụ nào, chưa thể ban hành.")
-    plan.status = PlanStatus.ISSUED.value
-    audit.record("plan.issue", plan, before={"status": "draft"}, after={"status": "issued"})
+    _check_no_duplicate(plan.period_start, plan.period_end, codes, exclude_plan_id=plan.id)
+    plan.status = PlanStatus.ACTIVE.value
+    after: dict = {"status": plan.status}
+    if decision is not None:
+        after["decision_id"] = getattr(decision, "id", None)
+    audit.record("plan.activate", plan, before={"status": "draft"}, after=after, actor=actor)
+
+
+def close_plan(plan: Plan, actor: User) -> None:
+    """Kết thúc: an active plan is closed by the secretariat. Its tasks take no more updates
+    and its objectives no more values, but its history still feeds the reports, dashboards
+    and workspaces of its periods."""
+    if not actor.is_secretariat:
+        raise DomainError("Chỉ Thường trực CCHC kết thúc kế hoạch.")
+    lock_row(Plan, plan.id)
+    db.session.refresh(plan, ["status"])
+    if plan.status != PlanStatus.ACTIVE:
+        raise DomainError(
+            "Kế hoạch đã kết thúc." if plan.status == PlanStatus.CLOSED else
+            "Kế hoạch chưa ban hành nên chưa thể kết thúc."
+        )  # fmt: skip
+    plan.status = PlanStatus.CLOSED.value
+    audit.record(
+        "plan.close", plan, before={"status": "active"}, after={"status": "closed"}, actor=actor
+    )
 
 
 # -- tasks -------------------------------------------------------------------------------------
@@ -184,6 +285,12 @@ def _apply_task(plan: Plan, task: Task, data: TaskData) -> None:
     )
     if clash:
         raise DomainError(f"Kế hoạch đã có nhiệm vụ mã “{code}”.", field="code")
+    if plan.is_active:
+        duplicates = duplicate_codes_in_active_plans(
+            plan.period_start, plan.period_end, [code], exclude_plan_id=plan.id
+        )
+        if duplicates:
+            raise DomainError(duplicate_message(duplicates), field="code")
     if data.field not in FIELDS:
         raise DomainError("Hãy chọn lĩnh vực.", field="field")
     if not data.content.strip():
@@ -261,13 +368,23 @@ def parse_plan_files(
             ]
         except importer.ImportFileError as err:
             result.issues.append(importer.ImportIssue(0, "objectives_file", str(err)))
+    if period is not None and all(period) and result.tasks:
+        duplicates = duplicate_codes_in_active_plans(*period, [t.code for t in result.tasks])
+        if duplicates:
+            result.issues.insert(
+                0, importer.ImportIssue(0, "tasks_file", duplicate_message(duplicates))
+            )
     return result
 
 
 def import_plan(data: PlanData, parsed: importer.ParseResult, actor: User | None = None) -> Plan:
-    """Create a plan with every parsed task and objective, or refuse if any row has a problem."""
+    """Create a draft plan with every parsed task and objective, or refuse if any row has a
+    problem or if an active plan of the same period already has the same task codes."""
     if not parsed.ok:
         raise DomainError(f"Tệp còn {len(parsed.issues)} lỗi; chưa lưu gì.")
+    _check_no_duplicate(
+        data.period_start, data.period_end, [t.code for t in parsed.tasks], exclude_plan_id=None
+    )
     plan = create_plan(data, actor)
     for order, row in enumerate(parsed.tasks, start=1):
         leads = expand_office_codes(row.lead_codes)
@@ -403,34 +520,69 @@ class UpdateConflict(DomainError):
         self.latest = latest
 
 
-def _check_update(task: Task, data: UpdateData) -> None:
+def update_problems(task: Task, data: UpdateData, today: date | None = None) -> dict[str, str]:
+    """Every problem of a progress update at once, field by field (empty when it may be
+    saved). Seed 004 §6: a late task states its cause and a catch-up plan whose new deadline
+    lies after `today` and within the plan."""
+    today = today or local_today()
+    problems: dict[str, str] = {}
     if data.status not in {s.value for s in TaskStatus}:
-        raise DomainError("Hãy chọn tình trạng thực hiện.", field="status")
+        problems["status"] = "Hãy chọn tình trạng thực hiện."
     if data.progress is None or not 0 <= data.progress <= 100:
-        raise DomainError("Tiến độ là một số phần trăm từ 0 đến 100.", field="progress")
-    if data.status == TaskStatus.DONE and data.progress != 100:
-        raise DomainError("Nhiệm vụ hoàn thành thì tiến độ phải là 100%.", field="progress")
-    if data.status == TaskStatus.NOT_STARTED and data.progress != 0:
-        raise DomainError("Nhiệm vụ chưa thực hiện thì tiến độ là 0%.", field="progress")
-    if data.status == TaskStatus.LATE:
-        # Seed 004 §6: each late task states its cause and how it will catch up.
-        if data.cause_type not in {c.value for c in CauseType}:
+        problems["progress"] = "Tiến độ là một số phần trăm từ 0 đến 100."
+    elif data.status == TaskStatus.DONE and data.progress != 100:
+        problems["progress"] = "Nhiệm vụ hoàn thành thì tiến độ phải là 100%."
+    elif data.status == TaskStatus.NOT_STARTED and data.progress != 0:
+        problems["progress"] = "Nhiệm vụ chưa thực hiện thì tiến độ là 0%."
+    if data.status != TaskStatus.LATE:
+        return problems
+    if data.cause_type not in {c.value for c in CauseType}:
+        problems["cause_type"] = (
+            "Nhiệm vụ chậm tiến độ phải nêu nguyên nhân chủ quan hay khách quan."
+        )
+    if not data.cause.strip():
+        problems["cause"] = "Hãy nêu nguyên nhân chậm tiến độ."
+    if not data.catchup_action.strip():
+        problems["catchup_action"] = "Hãy nêu giải pháp khắc phục."
+    end = task.plan.period_end
+    if data.catchup_deadline is None:
+        problems["catchup_deadline"] = "Hãy chọn thời hạn hoàn thành mới."
+    elif data.catchup_deadline <= today:
+        problems["catchup_deadline"] = (
+            f"Thời hạn hoàn thành mới phải sau hôm nay ({today:%d/%m/%Y})."
+        )
+    elif data.catchup_deadline > end:
+        problems["catchup_deadline"] = (
+            f"Thời hạn hoàn thành mới không được sau ngày kết thúc kế hoạch ({end:%d/%m/%Y})."
+        )
+    if not data.catchup_responsible.strip():
+        problems["catchup_responsible"] = "Hãy ghi người chịu trách nhiệm."
+    return problems
+
+
+def _check_open(task: Task) -> None:
+    if task.plan.is_draft:
+        raise DomainError("Kế hoạch chưa được ban hành: chưa cập nhật được nhiệm vụ.")
+    if not task.plan.is_active:
+        raise DomainError("Kế hoạch đã kết thúc: không cập nhật nhiệm vụ được nữa.")
+
+
+def _lead_codes(task: Task) -> str:
+    return ", ".join(o.code for o in task.lead_offices)
+
+
+def ensure_may_report_progress(task: Task, author: User) -> None:
+    """The task's status and percent are its lead office's: anyone else is refused, and a
+    coordinating office is told to post its contribution instead."""
+    _check_open(task)
+    if not task.can_report_progress(author):
+        if task.can_contribute(author):
             raise DomainError(
-                "Nhiệm vụ chậm tiến độ phải nêu nguyên nhân chủ quan hay khách quan.",
-                field="cause_type",
+                "Đơn vị của bạn phối hợp thực hiện nhiệm vụ này: tình trạng và tiến độ do đơn vị "
+                f"chủ trì ({_lead_codes(task)}) cập nhật. Hãy gửi phần việc đơn vị đã làm; "
+                "nội dung bạn viết vẫn còn trong ô bên dưới."
             )
-        if not data.cause.strip():
-            raise DomainError("Hãy nêu nguyên nhân chậm tiến độ.", field="cause")
-        if not data.catchup_action.strip():
-            raise DomainError("Hãy nêu giải pháp khắc phục.", field="catchup_action")
-        if data.catchup_deadline is None:
-            raise DomainError("Hãy chọn thời hạn hoàn thành mới.", field="catchup_deadline")
-        if data.catchup_deadline < task.plan.period_start:
-            raise DomainError(
-                "Thời hạn mới không thể trước khi kế hoạch bắt đầu.", field="catchup_deadline"
-            )
-        if not data.catchup_responsible.strip():
-            raise DomainError("Hãy ghi người chịu trách nhiệm.", field="catchup_responsible")
+        raise DomainError("Bạn không thuộc đơn vị chủ trì nhiệm vụ này.")
 
 
 def record_task_update(
@@ -438,27 +590,32 @@ def record_task_update(
     data: UpdateData,
     author: User,
     files: Sequence | None = None,
+    *,
+    today: date | None = None,
 ) -> TaskUpdate:
-    """Append an update to the task's history (never overwrite one).
+    """Append a progress update (status and percent) to the task's history; never overwrite.
 
-    Refused when the author may not report on the task, when a late status lacks its cause
-    or catch-up plan, when a file is refused, or when another update was saved after the one
-    the author's form was based on (`UpdateConflict`, so the second writer loses nothing).
+    Only a lead office reports the status: a coordinating office is refused and told to post
+    its contribution instead. Refused too when the plan is not active, when any field has a
+    problem (all are reported together, see `update_problems`; `today` is the day the update
+    is made), when a file is refused, or when another progress update was saved after the
+    one the author's form was based on (`UpdateConflict`, so the second writer loses
+    nothing).
     """
-    if not task.can_update(author):
-        raise DomainError("Bạn không thuộc đơn vị được giao nhiệm vụ này.")
-    _check_update(task, data)
+    ensure_may_report_progress(task, author)
+    problems = update_problems(task, data, today)
+    if problems:
+        raise FieldErrors(problems)
     # Two saves based on the same update must not both pass the check below: the second
     # waits here until the first is committed, then sees it and is told.
     lock_row(Task, task.id)
-    latest_id = db.session.scalar(
-        select(func.max(TaskUpdate.id)).where(TaskUpdate.task_id == task.id)
-    )
+    latest_id = db.session.scalar(select(newest_progress_id(task.id)))
     if latest_id is not None and latest_id != data.based_on_id:
         raise UpdateConflict(db.session.get(TaskUpdate, latest_id))
     late = data.status == TaskStatus.LATE
     update = TaskUpdate(
         task=task,
+        kind=UpdateKind.PROGRESS.value,
         office_id=author.office_id,
         author=author,
         based_on_id=latest_id,
@@ -473,17 +630,77 @@ def record_task_update(
     )
     db.session.add(update)
     set_committed_value(task, "newest_update", update)
+    _attach_and_audit("task.progress", update, files, author)
+    return update
+
+
+def record_contribution(
+    task: Task, result: str, author: User, files: Sequence | None = None
+) -> TaskUpdate:
+    """A coordinating office's part in a task (what it did, evidence): appended to the
+    task's history and shown to the lead office and in reports under the coordinating
+    office's name, without touching the task's status or percent."""
+    _check_open(task)
+    if not task.can_contribute(author):
+        if task.can_report_progress(author):
+            raise DomainError(
+                "Đơn vị của bạn chủ trì nhiệm vụ này: hãy cập nhật tình trạng và tiến độ."
+            )
+        raise DomainError("Bạn không thuộc đơn vị phối hợp thực hiện nhiệm vụ này.")
+    if not result.strip():
+        raise DomainError("Hãy nêu phần việc đơn vị đã thực hiện.", field="result")
+    update = TaskUpdate(
+        task=task,
+        kind=UpdateKind.CONTRIBUTION.value,
+        office_id=author.office_id,
+        author=author,
+        status=None,
+        progress=None,
+        result=result.strip(),
+    )
+    db.session.add(update)
+    _attach_and_audit("task.contribution", update, files, author)
+    return update
+
+
+def _attach_and_audit(action: str, update: TaskUpdate, files: Sequence | None, author: User):
     stored = attachment_service.store_uploads(files or [], author, field="evidence")
     db.session.flush()
     for attachment in stored:
         db.session.add(TaskUpdateAttachment(update_id=update.id, attachment_id=attachment.id))
     audit.record(
-        "task.progress",
+        action,
         update,
         after={**audit.snapshot(update, UPDATE_FIELDS), "files": [a.id for a in stored]},
         actor=author,
     )
-    return update
+
+
+def recent_contributions(
+    office: Office, plan: Plan | None, limit: int = 10
+) -> list[tuple[TaskUpdate, str]]:
+    """The newest contributions coordinating offices posted to tasks `office` leads in `plan`,
+    each with its task's code: what the lead office reads before reporting the status."""
+    if plan is None:
+        return []
+    led = select(TaskOffice.task_id).where(
+        TaskOffice.office_id == office.id, TaskOffice.role == OfficeRole.LEAD.value
+    )
+    return [
+        (update, code)
+        for update, code in db.session.execute(
+            select(TaskUpdate, Task.code)
+            .join(Task, Task.id == TaskUpdate.task_id)
+            .where(
+                Task.plan_id == plan.id,
+                TaskUpdate.task_id.in_(led),
+                TaskUpdate.kind == UpdateKind.CONTRIBUTION.value,
+            )
+            .options(lazyload(TaskUpdate.attachments), lazyload(TaskUpdate.author))
+            .order_by(TaskUpdate.id.desc())
+            .limit(limit)
+        )
+    ]
 
 
 def task_of_attachment(attachment: Attachment) -> Task | None:
@@ -592,43 +809,85 @@ def latest_value(objective: Objective, until: date | None = None) -> ObjectiveVa
 
 
 def record_objective_value(
-    objective: Objective, month: date, value: Decimal | None, note: str, actor: User
+    objective: Objective,
+    month: date,
+    value: Decimal | None,
+    note: str,
+    actor: User,
+    *,
+    reason: str = "",
 ) -> ObjectiveValue:
-    """The owner office reports one value per month; a second entry for a month corrects it."""
+    """The owner office reports one value per month of an active plan. A second entry for a
+    month corrects it and must say why; the earlier value, who entered it and when stay in
+    the month's history (`ObjectiveValue.revisions`). Every problem is reported at once."""
     if not objective.can_enter_values(actor):
+        if not objective.plan.is_active:
+            raise DomainError(
+                "Kế hoạch chưa ban hành hoặc đã kết thúc: không nhập số liệu chỉ tiêu được."
+            )
         raise DomainError("Chỉ đơn vị phụ trách chỉ tiêu mới nhập được số liệu.")
+    problems: dict[str, str] = {}
     if value is None:
-        raise DomainError("Hãy nhập giá trị là một số.", field="value")
-    if value < 0 or value > Decimal("1e9"):
-        raise DomainError("Giá trị không hợp lệ (từ 0 trở lên).", field="value")
-    if objective.unit.strip() == "%" and value > 100:
-        raise DomainError("Tỷ lệ phần trăm không thể vượt 100.", field="value")
+        problems["value"] = "Hãy nhập giá trị là một số."
+    elif value < 0 or value > Decimal("1e9"):
+        problems["value"] = "Giá trị không hợp lệ (từ 0 trở lên)."
+    elif objective.unit.strip() == "%" and value > 100:
+        problems["value"] = "Tỷ lệ phần trăm không thể vượt 100."
     month = month.replace(day=1)
     plan = objective.plan
     if not plan.period_start.replace(day=1) <= month <= plan.period_end:
-        raise DomainError("Tháng này nằm ngoài thời gian của kế hoạch.", field="month")
-    # Two first entries for a month at once: the second waits, then corrects the first
-    # (audited as a correction) instead of inserting a duplicate month.
+        problems["month"] = (
+            f"Tháng {month.month}/{month.year} nằm ngoài thời gian của kế hoạch "
+            f"({plan.period_label})."
+        )
+    # Two first entries for a month at once: the second waits here, then finds the first
+    # and is asked why it corrects it, instead of inserting a duplicate month.
     lock_row(Objective, objective.id)
     row = db.session.scalar(
         select(ObjectiveValue)
         .where(ObjectiveValue.objective_id == objective.id, ObjectiveValue.month == month)
         .execution_options(populate_existing=True)
     )
+    if row is not None and not reason.strip():
+        who = f" do {row.entered_by.full_name} nhập" if row.entered_by else ""
+        problems["reason"] = (
+            f"Tháng {month.month}/{month.year} đã có số liệu {_number(row.value)}{who}: "
+            "hãy ghi lý do sửa."
+        )
+    if problems:
+        raise FieldErrors(problems)
     before = audit.snapshot(row, ("month", "value", "note")) if row else None
+    first = row is None
     if row is None:
         row = ObjectiveValue(objective=objective, month=month)
         db.session.add(row)
-    row.value, row.note, row.entered_by = value, note.strip(), actor
-    from ..timeutil import utcnow
-
-    row.entered_at = utcnow()
+    now = timeutil.utcnow()
+    row.value, row.note, row.entered_by, row.entered_at = value, note.strip(), actor, now
+    db.session.add(
+        ObjectiveValueRevision(
+            objective_value=row,
+            value=value,
+            note=note.strip(),
+            reason="" if first else reason.strip(),
+            is_first=first,
+            entered_by=actor,
+            entered_at=now,
+        )
+    )
     db.session.flush()
     audit.record(
         "objective.value",
         row,
         before=before,
-        after=audit.snapshot(row, ("month", "value", "note")),
+        after={**audit.snapshot(row, ("month", "value", "note")), "reason": reason.strip()},
         actor=actor,
     )
     return row
+
+
+def _number(value: Decimal) -> str:
+    """95.50 → "95,5"."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")

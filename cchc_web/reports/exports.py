@@ -5,13 +5,12 @@ III. strengths and limits; IV. tasks for the next period; a numeric appendix."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from .. import documents as doc
 from ..models import Commune
 from ..models.plans import Plan
 from ..models.reports import Report
-from ..timeutil import to_local
+from ..timeutil import format_date, to_local
 from . import services
 
 UNKNOWN = "—"
@@ -31,14 +30,76 @@ def _paragraphs(text: str, empty: str) -> list[doc.Block]:
     return [doc.Paragraph(line) for line in lines] or [doc.Paragraph(empty)]
 
 
+def _row_paragraphs(row: dict) -> list[doc.Block]:
+    """A task of the report in running text: the lead's status and result, its catch-up plan
+    (flagged when overdue), then each coordinating office's contribution under its name."""
+    blocks: list[doc.Block] = []
+    if row["role"] == "lead" and row["status"] is not None:
+        progress = f" ({row['progress']}%)" if row["progress"] is not None else ""
+        text = f"Nhiệm vụ {row['code']}: {row['content']} — {row['status_label']}{progress}."
+        if row["result"]:
+            text += f" Kết quả: {row['result']}"
+        blocks.append(doc.Paragraph(text))
+        if row["status"] == "late":
+            blocks.append(
+                doc.Paragraph(
+                    f"Nguyên nhân ({row['cause_type'].lower()}): {row['cause']}. "
+                    f"Giải pháp khắc phục: {row['catchup_action']}; thời hạn "
+                    f"{format_date(row['catchup_deadline'])}; "
+                    f"người chịu trách nhiệm: {row['catchup_responsible']}."
+                )
+            )
+    elif row["role"] == "lead":
+        blocks.append(
+            doc.Paragraph(f"Nhiệm vụ {row['code']}: {row['content']} — chưa cập nhật trong kỳ.")
+        )
+    else:
+        leads = ", ".join(row.get("leads", []))
+        blocks.append(
+            doc.Paragraph(
+                f"Nhiệm vụ {row['code']} (phối hợp"
+                + (f" với {leads}" if leads else "")
+                + f"): {row['content']}."
+            )
+        )
+    if row.get("overdue_catchup"):
+        blocks.append(
+            doc.Paragraph(
+                f"Nhiệm vụ {row['code']} quá hạn khắc phục: thời hạn "
+                f"{format_date(row.get('overdue_deadline'))} đã qua mà chưa hoàn thành."
+            )
+        )
+    for entry in row.get("contributions", []):
+        files = f" ({entry['files']} minh chứng)" if entry.get("files") else ""
+        blocks.append(
+            doc.Paragraph(
+                f"Phối hợp — {entry['office_name'] or entry['office']} "
+                f"({format_date(entry['date'])}): {entry['result']}{files}"
+            )
+        )
+    return blocks
+
+
+def _quiet(row: dict) -> bool:
+    """Nothing to tell of the task in this period."""
+    if row["role"] == "lead":
+        return (
+            row["status"] is None
+            and not row.get("contributions")
+            and not row.get("overdue_catchup")
+        )
+    return not row.get("contributions")
+
+
 def report_document(report: Report) -> doc.OfficialDocument:
     commune = Commune.current()
     data = services.report_data(report)
     issuer, parent = _issuer_lines(report, commune)
     when = to_local(report.submitted_at).date() if report.submitted_at else None
+    plans = [services.plan_title(p) for p in data["plans"]]
     body: list[doc.Block] = [
         doc.Paragraph(
-            f"Thực hiện Kế hoạch cải cách hành chính ({'; '.join(data['plans']) or UNKNOWN}), "
+            f"Thực hiện {'; '.join(plans) or 'Kế hoạch cải cách hành chính'}, "
             f"{report.office.name if report.office else 'Ủy ban nhân dân xã'} báo cáo kết quả "
             f"thực hiện công tác cải cách hành chính kỳ từ "
             f"{doc.format_date_short(report.period_start)} đến "
@@ -48,33 +109,28 @@ def report_document(report: Report) -> doc.OfficialDocument:
         *_paragraphs(report.direction, "Không có nội dung."),
         doc.Heading("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH"),
     ]
-    groups = services.rows_by_field(data)
-    if not groups:
+    groups = services.groups_by_plan(data)
+    if not any(group.fields for group in groups):
         body.append(doc.Paragraph("Đơn vị không có nhiệm vụ trong kỳ."))
-    for number, (_code, label, rows) in enumerate(groups, start=1):
-        body.append(doc.Heading(f"{number}. {label}", level=2))
-        quiet = [row["code"] for row in rows if row["status"] is None]
-        for row in rows:
-            if row["status"] is None:
-                continue
-            progress = f" ({row['progress']}%)" if row["progress"] is not None else ""
-            text = f"Nhiệm vụ {row['code']}: {row['content']} — {row['status_label']}{progress}."
-            if row["result"]:
-                text += f" Kết quả: {row['result']}"
-            body.append(doc.Paragraph(text))
-            if row["status"] == "late":
-                body.append(
-                    doc.Paragraph(
-                        f"Nguyên nhân ({row['cause_type'].lower()}): {row['cause']}. "
-                        f"Giải pháp khắc phục: {row['catchup_action']}; thời hạn "
-                        f"{doc.format_date_short(date.fromisoformat(row['catchup_deadline']))}; "
-                        f"người chịu trách nhiệm: {row['catchup_responsible']}."
-                    )
-                )
-        if quiet:
-            body.append(
-                doc.Paragraph("Nhiệm vụ chưa có cập nhật trong kỳ: " + ", ".join(quiet) + ".")
-            )
+    for group in groups:
+        if len(groups) > 1:
+            body.append(doc.Heading(f"Kế hoạch: {group.title}", level=2))
+        for number, (_code, label, rows) in enumerate(group.fields, start=1):
+            body.append(doc.Heading(f"{number}. {label}", level=2))
+            for row in rows:
+                if not _quiet(row):
+                    body += _row_paragraphs(row)
+            for role, sentence in (
+                ("lead", "Nhiệm vụ chưa có cập nhật trong kỳ: "),
+                ("coordinating", "Nhiệm vụ phối hợp chưa gửi phần việc trong kỳ: "),
+            ):
+                quiet = [
+                    r["code"]
+                    for r in rows
+                    if _quiet(r) and (r["role"] == "lead") == (role == "lead")
+                ]
+                if quiet:
+                    body.append(doc.Paragraph(sentence + ", ".join(quiet) + "."))
     body += [
         doc.Heading("III. ĐÁNH GIÁ CHUNG"),
         *_paragraphs(report.strengths_limits, "Không có nội dung."),
@@ -91,7 +147,9 @@ def report_document(report: Report) -> doc.OfficialDocument:
                     o["code"],
                     o["indicator"],
                     o["target"],
-                    f"{o['value']} {o['unit']}".strip() if o["value"] is not None else UNKNOWN,
+                    f"{o['value'].replace('.', ',')} {o['unit']}".strip()
+                    if o["value"] is not None
+                    else UNKNOWN,
                     o["state_label"],
                 ]
                 for o in data["objectives"]
@@ -99,13 +157,14 @@ def report_document(report: Report) -> doc.OfficialDocument:
             or [["", "Đơn vị không phụ trách chỉ tiêu nào.", "", "", ""]],
             col_widths=[1, 5, 1.6, 1.6, 1.8],
         ),
-        doc.Heading("2. Số lượng nhiệm vụ", level=2),
+        doc.Heading("2. Số lượng nhiệm vụ chủ trì", level=2),
         doc.Table(
             columns=[
                 "Tổng số",
                 "Hoàn thành",
                 "Đang thực hiện",
                 "Chậm tiến độ",
+                "Quá hạn khắc phục",
                 "Chưa thực hiện",
                 "Chưa cập nhật",
             ],
@@ -115,12 +174,20 @@ def report_document(report: Report) -> doc.OfficialDocument:
                     counts["done"],
                     counts["in_progress"],
                     counts["late"],
+                    counts.get("overdue_catchup", 0),
                     counts["not_started"],
                     counts["no_update"],
                 ]
             ],
         ),
     ]
+    if counts.get("coordinating"):
+        appendix_blocks.append(
+            doc.Paragraph(
+                f"Nhiệm vụ phối hợp: {counts['coordinating']}; đã gửi phần việc phối hợp: "
+                f"{counts.get('contributed', 0)}."
+            )
+        )
     signer = report.submitted_by.full_name if report.submitted_by else ""
     return doc.OfficialDocument(
         issuer_lines=issuer,
@@ -173,6 +240,7 @@ def report_xlsx(report: Report) -> bytes:
     )
     sheet.append([])
     header = [
+        "Kế hoạch",
         "Mã",
         "Lĩnh vực",
         "Nội dung",
@@ -185,15 +253,20 @@ def report_xlsx(report: Report) -> bytes:
         "Giải pháp khắc phục",
         "Thời hạn mới",
         "Người chịu trách nhiệm",
+        "Quá hạn khắc phục",
+        "Phần việc phối hợp",
         "Số minh chứng",
     ]
     sheet.append(header)
     for cell in sheet[4]:
         cell.font = Font(bold=True)
-    for _code, label, rows in services.rows_by_field(data):
-        for row in rows:
+    for group in services.groups_by_plan(data):
+        for _code, label, row in (
+            (code, label, row) for code, label, rows in group.fields for row in rows
+        ):
             sheet.append(
                 [
+                    group.title,
                     row["code"],
                     label,
                     row["content"],
@@ -204,25 +277,36 @@ def report_xlsx(report: Report) -> bytes:
                     row["cause_type"],
                     row["cause"],
                     row["catchup_action"],
-                    doc.format_date_short(date.fromisoformat(row["catchup_deadline"]))
-                    if row["catchup_deadline"]
-                    else "",
+                    format_date(row["catchup_deadline"]),
                     row["catchup_responsible"],
+                    f"Quá hạn (hạn {format_date(row.get('overdue_deadline'))})"
+                    if row.get("overdue_catchup")
+                    else "",
+                    "\n".join(
+                        f"{c['office']} ({format_date(c['date'])}): {c['result']}"
+                        for c in row.get("contributions", [])
+                    ),
                     row["files"],
                 ]
             )
     for letter, width in zip(
-        "ABCDEFGHIJKLM", (6, 24, 60, 10, 16, 10, 40, 14, 30, 30, 12, 20, 10), strict=True
+        "ABCDEFGHIJKLMNOP",
+        (30, 6, 24, 60, 10, 16, 10, 40, 14, 30, 30, 12, 20, 16, 40, 10),
+        strict=True,
     ):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     objectives = workbook.create_sheet("Chỉ tiêu")
-    objectives.append(["Mã", "Chỉ tiêu", "Mục tiêu", "Kết quả", "Đơn vị tính", "Đánh giá"])
+    objectives.append(
+        ["Kế hoạch", "Mã", "Chỉ tiêu", "Mục tiêu", "Kết quả", "Đơn vị tính", "Đánh giá"]
+    )
+    titles = {p["id"]: services.plan_title(p) for p in data["plans"] if isinstance(p, dict)}
     for o in data["objectives"]:
         objectives.append(
             [
+                titles.get(o.get("plan_id"), ""),
                 o["code"],
                 o["indicator"],
                 o["target"],
@@ -233,14 +317,17 @@ def report_xlsx(report: Report) -> bytes:
         )
     counts = workbook.create_sheet("Tổng hợp")
     for label, key in (
-        ("Tổng số nhiệm vụ", "total"),
+        ("Tổng số nhiệm vụ chủ trì", "total"),
         ("Hoàn thành", "done"),
         ("Đang thực hiện", "in_progress"),
         ("Chậm tiến độ", "late"),
+        ("Quá hạn khắc phục", "overdue_catchup"),
         ("Chưa thực hiện", "not_started"),
         ("Chưa cập nhật", "no_update"),
+        ("Nhiệm vụ phối hợp", "coordinating"),
+        ("Đã gửi phần việc phối hợp", "contributed"),
     ):
-        counts.append([label, data["counts"][key]])
+        counts.append([label, data["counts"].get(key, 0)])
     for ws in (objectives, counts):
         for cell in ws[1]:
             cell.font = Font(bold=True)

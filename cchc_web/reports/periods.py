@@ -122,6 +122,73 @@ def last_due_month_period(today: date) -> Period:
     return month_period(*_previous_month(today.year, today.month))
 
 
+KIND_ORDER = [k.value for k in ReportKind]
+KIND_GROUP_LABELS = {
+    ReportKind.MONTH.value: "Báo cáo tháng",
+    ReportKind.QUARTER.value: "Báo cáo quý (quý I, quý III)",
+    ReportKind.HALF_YEAR.value: "Báo cáo 6 tháng (thay báo cáo quý II)",
+    ReportKind.YEAR.value: "Báo cáo năm (thay báo cáo quý IV)",
+}
+
+
+def parse_key(key: str) -> Period | None:
+    """ "month:2025-11-14" → that period; None for anything that is not exactly the end of a
+    period of that kind (a report cannot be opened for a made-up period)."""
+    try:
+        kind, end_text = key.split(":", 1)
+        if kind not in KIND_ORDER:
+            return None
+        end = date.fromisoformat(end_text)
+        period = period_for(kind, end)
+    except ValueError:
+        return None
+    return period if period.end == end else None
+
+
+def periods_overlapping(start: date, end: date) -> list[Period]:
+    """Every reporting period, of every kind, that shares at least one day with
+    [start, end]."""
+    found: list[Period] = []
+    year, month = start.year, start.month
+    while True:
+        period = month_period(year, month)
+        if period.start > end:
+            break
+        if period.end >= start:
+            found.append(period)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for year in range(start.year, end.year + 2):
+        for period in (
+            quarter_period(year, 1),
+            half_year_period(year),
+            quarter_period(year, 3),
+            year_period(year),
+        ):
+            if period.start <= end and period.end >= start:
+                found.append(period)
+    return found
+
+
+def reportable_periods(plans, today: date) -> list[Period]:
+    """The periods a report may be made for: every period of every kind that shares a day
+    with one of `plans` (active or closed ones) and has begun by `today`; newest first."""
+    found: dict[str, Period] = {}
+    for plan in plans:
+        for period in periods_overlapping(plan.period_start, plan.period_end):
+            if period.start <= today:
+                found[period.key] = period
+    return sorted(found.values(), key=lambda p: (p.end, -KIND_ORDER.index(p.kind)), reverse=True)
+
+
+def grouped_by_kind(periods: list[Period]) -> list[tuple[str, list[Period]]]:
+    """(group label, periods newest first) for each kind that has any, months first."""
+    return [
+        (KIND_GROUP_LABELS[kind], [p for p in periods if p.kind == kind])
+        for kind in KIND_ORDER
+        if any(p.kind == kind for p in periods)
+    ]
+
+
 def recent_month_periods(today: date, count: int = 6) -> list[Period]:
     period = current_month_period(today)
     result = [period]

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
-from ..models import Office
+from ..models import Office, Plan
 from ..models.reports import Report, ReportKind, ReportStatus
 from ..page_cache import cached_page
 from ..security import get_or_404_for, require
@@ -27,14 +27,14 @@ def _office_or_404(code: str) -> Office:
     return office
 
 
-def _period_from_key(key: str) -> periods.Period | None:
-    try:
-        kind, end = key.split(":", 1)
-        if kind not in {k.value for k in ReportKind}:
-            return None
-        return periods.period_for(kind, date.fromisoformat(end))
-    except ValueError:
-        return None
+def _default_period(choices: list[periods.Period], today: date) -> periods.Period:
+    """The monthly period whose deadline came last, if it has a plan; else the newest one
+    that can be reported on."""
+    due = periods.last_due_month_period(today)
+    if any(p.key == due.key for p in choices):
+        return due
+    months = [p for p in choices if p.kind == ReportKind.MONTH]
+    return (months or choices or [due])[0]
 
 
 @bp.get("/")
@@ -47,30 +47,33 @@ def index():
             abort(403)
         return redirect(url_for("reports.office_reports", code=current_user.office.code.lower()))
     today = local_today()
-    choices = periods.recent_month_periods(today, 8)
-    period = _period_from_key(request.args.get("period", "")) or periods.last_due_month_period(
-        today
-    )
+    plans = Plan.reportable_plans()
+    offer = services.periods_to_offer(today, plans)
+    choices = list(offer)
+    period = periods.parse_key(request.args.get("period", "")) or _default_period(choices, today)
     if period.key not in {p.key for p in choices}:
         choices.insert(0, period)
     rows = services.compliance(period)
-    missing = services.missing_offices(period, today)
+    missing = services.missing_offices(period, today, plans)
     waiting = paginate(
         select(Report).where(Report.status == ReportStatus.SUBMITTED).order_by(Report.submitted_at)
     )
     commune_reports = db.session.scalars(
         select(Report).where(Report.office_id.is_(None)).order_by(Report.period_end.desc())
     ).all()
+    done = {(r.kind, r.period_end) for r in commune_reports}
     return render_template(
         "reports/index.html",
         period=period,
-        choices=choices,
+        period_has_plan=services.has_plan(period, plans),
+        no_plan_message=services.no_plan_message(period),
+        choices=periods.grouped_by_kind(choices),
         rows=rows,
         missing=missing,
         waiting=waiting,
         today=today,
         commune_reports=commune_reports,
-        offer=services.periods_to_offer(today),
+        offer=periods.grouped_by_kind([p for p in offer if (p.kind, p.end) not in done]),
         new_form=NewReportForm(),
     )
 
@@ -89,15 +92,17 @@ def office_reports(code: str):
         (r.kind, r.period_end)
         for r in db.session.scalars(select(Report).where(Report.office_id == office.id))
     }
-    offer = [p for p in services.periods_to_offer() if (p.kind, p.end) not in existing]
+    plans = Plan.reportable_plans()
+    offer = [p for p in services.periods_to_offer(plans=plans) if (p.kind, p.end) not in existing]
     return render_template(
         "reports/office.html",
         office=office,
         page=page,
-        offer=offer,
+        offer=periods.grouped_by_kind(offer),
+        has_plans=bool(plans),
         new_form=NewReportForm(),
         can_start=current_user.belongs_to(office) and not current_user.is_leader,
-        reminder=services.reminder_for(office),
+        reminder=services.reminder_for(office, plans=plans),
     )
 
 
@@ -109,7 +114,7 @@ def new_report(code: str):
     if not form.validate_on_submit():
         flash("Hãy chọn kỳ báo cáo.", "error")
         return redirect_after_post(url_for("reports.office_reports", code=code))
-    period = _period_from_key(form.period.data)
+    period = periods.parse_key(form.period.data)
     try:
         if period is None:
             raise DomainError("Kỳ báo cáo không hợp lệ.")
@@ -132,7 +137,7 @@ def new_report(code: str):
 def new_commune_report():
     require(current_user.is_secretariat)
     form = NewReportForm()
-    period = _period_from_key(form.period.data or "") if form.validate_on_submit() else None
+    period = periods.parse_key(form.period.data or "") if form.validate_on_submit() else None
     try:
         if period is None:
             raise DomainError("Kỳ báo cáo không hợp lệ.")
@@ -151,7 +156,9 @@ def _render_report(report: Report, text_form=None, decision_form=None):
         "reports/show.html",
         report=report,
         data=data,
-        groups=services.rows_by_field(data),
+        plan_groups=services.groups_by_plan(data),
+        split_rows=services.split_rows,
+        plan_titles=[services.plan_title(p) for p in data.get("plans", [])],
         text_form=text_form or ReportTextForm(obj=report),
         decision_form=decision_form or DecisionForm(),
         can_edit=report.can_edit(current_user),

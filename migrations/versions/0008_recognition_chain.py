@@ -340,13 +340,35 @@ def downgrade():
             sa.Column("decision_number", sa.String(length=40), nullable=False, server_default="")
         )
         batch.add_column(sa.Column("decision_date", sa.Date(), nullable=True))
+    conn = op.get_bind()
+    linked = conn.execute(
+        sa.text(
+            "SELECT c.id, d.number, d.symbol, d.issued_on, c.legacy_decision_ref, c.created_at "
+            "FROM councils c LEFT JOIN decisions d ON d.id = c.decision_id"
+        )
+    ).all()
+    for council_id, number, symbol, issued_on, legacy, created in linked:
+        if number is not None:
+            values = {"n": f"{number:02d}/{symbol}", "d": issued_on}
+        elif legacy:
+            values = {
+                "n": legacy.split(" ngày ")[0][:40],
+                "d": date.fromisoformat(str(created)[:10]),
+            }
+        else:
+            continue
+        conn.execute(
+            sa.text("UPDATE councils SET decision_number = :n, decision_date = :d WHERE id = :i"),
+            {**values, "i": council_id},
+        )
+    # The revision before knew no "established": back to composing, Decision or not.
     op.execute("UPDATE councils SET state = 'composing' WHERE state = 'established'")
-    op.execute(
-        "UPDATE councils SET decision_number = legacy_decision_ref, decision_date = created_at "
-        "WHERE legacy_decision_ref <> ''"
-    )
     with op.batch_alter_table("councils") as batch:
         batch.create_check_constraint("state_known", "state IN ('composing', 'scoring', 'closed')")
+        batch.create_check_constraint(
+            "scoring_needs_decision",
+            "state = 'composing' OR (decision_number <> '' AND decision_date IS NOT NULL)",
+        )
         batch.drop_column("minutes_chair_signed_at")
         batch.drop_column("legacy_decision_ref")
     op.drop_table("signing_certificates")
