@@ -56,7 +56,15 @@ def non_demo_data() -> str | None:
 
 @demo.demo_seeder(order=0)
 def seed_organisation() -> None:
-    """The commune, its offices and the demo accounts of the Foundation issue."""
+    """The commune, its offices and the demo accounts of the Foundation issue, set up before
+    the demo's story begins (June 2025)."""
+    from .timeutil import story_time
+
+    with story_time(demo.STORY_START):
+        _seed_organisation()
+
+
+def _seed_organisation() -> None:
     org.ensure_commune(
         current_app.config["COMMUNE_NAME"],
         current_app.config["COMMUNE_PROVINCE"],

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 DEMO_PASSWORD = "Demo@2025"  # noqa: S105 - published in the README for the demo accounts
+# The demo's story begins here (local time): the accounts and the certificates exist from
+# then on, before the 2025 plan (seed 001) and the 2025 round of initiatives (seed 000).
+STORY_START = datetime(2025, 6, 16, 8, 0)
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,12 @@ def import_demo_plan(*, active: bool = True, **overrides):
     issued (active) through the service unless `active=False`; `overrides` change the
     PlanData (title, period)."""
     from dataclasses import replace
+    from datetime import date
 
     from cchc_web.plans import demo, services
 
+    # As the commune signed it on paper (the demo issues it through the system instead).
+    overrides = {"doc_number": "125/KH-UBND", "doc_date": date(2025, 7, 8), **overrides}
     data = replace(demo.DEMO_PLAN, **overrides)
     parsed = services.parse_plan_files(
         (demo.TASKS_CSV.name, demo.TASKS_CSV.read_bytes()),

@@ -38,6 +38,7 @@ from cchc_web.models import (
     IndexSet,
     Initiative,
     InitiativeState,
+    Round,
     Score,
 )
 from cchc_web.models.initiatives import InitiativeAttachment
@@ -428,8 +429,7 @@ def demo_world(app, tmp_path_factory) -> World:
         _restore_snapshot(app)
     user = org.user_by_username
     kt = org.office_by_code("KT")
-    plan = db.session.scalars(select(Plan)).one()
-    assert plan.status == "active"
+    plan = db.session.scalars(select(Plan).where(Plan.status == "active")).one()
     kt_task = next(t for t in plan.tasks if t.code == "6.1")
     objective = plans.create_objective(
         plan,
@@ -441,20 +441,26 @@ def demo_world(app, tmp_path_factory) -> World:
     db.session.add(
         TaskUpdateAttachment(update_id=kt_task.latest_update.id, attachment_id=task_file.id)
     )
-    # KT's reports (periods of the demo plan that the demo left without a KT report): one
-    # submitted for the secretariat to decide, one draft to write.
-    submitted = reports.start_report(kt, periods.month_period(2025, 9), user("kt.canbo"))
+    # KT's reports (the current plan's first months, which the demo left without reports):
+    # one submitted for the secretariat to decide, one draft to write.
+    start = plan.period_start
+    second, third = ((start.year + (start.month + k - 1) // 12, (start.month + k - 1) % 12 + 1)
+                     for k in (1, 2))  # fmt: skip
+    submitted = reports.start_report(kt, periods.month_period(*second), user("kt.canbo"))
     submitted.direction = "Phòng Kinh tế quán triệt Kế hoạch CCHC."
     reports.submit_report(submitted, user("kt.lanhdao"))
-    draft = reports.start_report(kt, periods.month_period(2025, 10), user("kt.canbo"))
-    initiatives = {i.office.code: i for i in db.session.scalars(select(Initiative))}
+    draft = reports.start_report(kt, periods.month_period(*third), user("kt.canbo"))
+    initiatives = {  # the 2025 round's, told from application to nomination
+        i.office.code: i
+        for i in db.session.scalars(select(Initiative).join(Round).where(Round.year == 2025))
+    }
     assert initiatives["QS"].state == InitiativeState.DRAFT
     assert initiatives["VHTT"].state == InitiativeState.SUBMITTED
     initiative_file = _store(user("kt.canbo"), "minh-chung-sang-kien.pdf")
     db.session.add(
         InitiativeAttachment(initiative_id=initiatives["KT"].id, attachment_id=initiative_file.id)
     )
-    council = db.session.scalars(select(Council)).one()
+    council = db.session.scalars(select(Council).join(Round).where(Round.year == 2025)).one()
     members = {m.user.username: m for m in council.members}
     council_score = db.session.scalars(
         select(Score).where(Score.member_id == members["kt.lanhdao"].id)
@@ -463,9 +469,7 @@ def demo_world(app, tmp_path_factory) -> World:
     par_item = next(
         i for i in par_set.leaves if i.office_id == kt.id and i.self_score and i.self_score.evidence
     )
-    issued = db.session.scalars(
-        select(Decision).where(Decision.kind == "council_establishment")
-    ).one()
+    issued = council.decision  # signed; this year's council waits for its signature
     nomination = db.session.scalars(
         select(Decision).where(Decision.kind == "nomination_dossier")
     ).one()

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 
 from flask import current_app
 
-from ..demo import demo_seeder
+from ..demo import STORY_START, demo_seeder
 from ..models import Commune, User
+from ..timeutil import story_time
 from . import certificates, signing
 
 
@@ -25,7 +26,13 @@ def ensure_demo_signers(users: Iterable[User]) -> None:
 
 @demo_seeder(order=25)
 def seed_signing() -> None:
-    """The demo PKI, and certificates for the Chairman and the Vice-Chairman."""
+    """The demo PKI, and certificates for the Chairman and the Vice-Chairman (registered at
+    the start of the demo's story)."""
+    with story_time(STORY_START):
+        _seed_signing()
+
+
+def _seed_signing() -> None:
     app = current_app._get_current_object()
     commune = Commune.current()
     if commune is None:

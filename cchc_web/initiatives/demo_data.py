@@ -6,7 +6,7 @@ Decision, and one initiative nominated to the city."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -134,6 +134,128 @@ def _evidence(initiative_title: str, office_name: str, uploader) -> list:
         content_type="application/pdf",
     )
     return attachments.store_uploads([upload], uploader)
+
+
+# The round open today: (office, title, field, author, state, days before today it was
+# handed in, evidence?).
+OPEN_ROUND = [
+    (
+        "HCC",
+        "Tra cứu tình trạng hồ sơ bằng mã QR in trên phiếu hẹn trả kết quả",
+        "tthc",
+        "hcc.canbo",
+        "accepted",
+        9,
+        True,
+    ),
+    (
+        "VP",
+        "Theo dõi văn bản đến, đi và hạn xử lý trên phần mềm HP-eOffice thay sổ giấy",
+        "chinh_quyen_so",
+        "vp.canbo",
+        "accepted",
+        7,
+        True,
+    ),
+    (
+        "VHTT",
+        "Hướng dẫn nộp hồ sơ trực tuyến bằng video ngắn trên trang Zalo của xã",
+        "chinh_quyen_so",
+        "vhtt.canbo",
+        "submitted",
+        3,
+        False,
+    ),
+    (
+        "QS",
+        "Quản lý hồ sơ đăng ký nghĩa vụ quân sự trên bảng tính dùng chung",
+        "to_chuc_bo_may",
+        "qs.canbo",
+        "draft",
+        0,
+        False,
+    ),
+]
+
+
+@demo.demo_seeder(order=45)
+def seed_open_round() -> None:
+    """This year's round, open on the day the demo is built: applications in each state, a
+    council composed and its establishment Decision waiting for the Chairman's signature."""
+    from ..council import services as council_ops
+    from ..decisions import services as decision_ops
+    from ..decisions.demo_data import ensure_demo_signers
+    from ..models import DecisionKind
+    from ..timeutil import local_now
+
+    now = local_now().replace(tzinfo=None)
+    today = now.date()
+    if today.year <= 2025 or db.session.scalar(select(Round).where(Round.year == today.year)):
+        return
+
+    def at(days_before: int, hour: int) -> datetime:
+        moment = datetime.combine(today - timedelta(days=days_before), time(hour))
+        return max(min(moment, now - timedelta(minutes=30)), demo.STORY_START)
+
+    secretariat = _user("vhxh.lanhdao")
+    with story_time(at(20, 8)):
+        rnd = services.create_round(
+            services.RoundData(
+                year=today.year,
+                title=f"Sáng kiến cải cách hành chính năm {today.year}",
+                submission_deadline=today + timedelta(days=12),
+                decision_deadline=today + timedelta(days=25),
+            ),
+            secretariat,
+        )
+    for code, title, field, author, state, handed_in, with_evidence in OPEN_ROUND:
+        office = office_by_code(code)
+        drafter = _user(author)
+        with story_time(at(handed_in + 4, 9)):
+            evidence = _evidence(title, office.name, drafter) if with_evidence else []
+            initiative = services.create_initiative(
+                rnd,
+                office,
+                services.InitiativeData(
+                    title=title,
+                    field=field,
+                    current_situation="Việc này đang làm thủ công, người dân phải đến hỏi trực "
+                    "tiếp hoặc gọi điện.",
+                    solution=title + ": quy trình, phân công và công cụ được mô tả chi tiết.",
+                    novelty="Lần đầu áp dụng tại xã.",
+                    first_applied_on=today - timedelta(days=60) if with_evidence else None,
+                    applied_where=office.name if with_evidence else "",
+                    effectiveness="Giảm thời gian chờ của người dân; có số liệu 2 tháng.",
+                    authors=[services.AuthorData(user_id=drafter.id, share=100)],
+                ),
+                drafter,
+                evidence,
+            )
+        if state == "draft":
+            continue
+        with story_time(at(handed_in, 10)):
+            services.submit_initiative(initiative, _user(f"{code.lower()}.lanhdao"))
+        if state == "accepted":
+            with story_time(at(handed_in - 1, 14)):
+                services.accept_initiative(initiative, secretariat)
+    with story_time(at(4, 14)):
+        council = council_ops.create_council(rnd, secretariat)
+        for username, position in (
+            ("phochutich", "chair"),
+            ("vhxh.lanhdao", "secretary"),
+            ("kt.lanhdao", "member"),
+            ("ca.lanhdao", "member"),
+            ("vhtt.lanhdao", "member"),
+        ):
+            council_ops.add_member(council, _user(username), position, secretariat)
+        db.session.flush()
+        ensure_demo_signers([m.user for m in council.members])
+    with story_time(at(2, 9)):
+        establishment = decision_ops.create_draft(
+            DecisionKind.COUNCIL_ESTABLISHMENT, council.id, secretariat
+        )
+        decision_ops.submit(establishment, secretariat)
+    db.session.flush()
 
 
 @demo.demo_seeder(order=40)

@@ -1,17 +1,31 @@
-"""Demo data of the plans domain: the real plan of Xã Chí Minh (seed 001) shipped as CSV in
-`cchc_web/plans/data/`, objective values and three months of progress updates, and reports
-in each state including a returned one."""
+"""Demo data of the plans domain, told at the moments it happened and relative to the day the
+demo is built (SPEC §7):
+
+- the real plan of Xã Chí Minh for the second half of 2025 (seed 001, shipped as CSV in
+  `cchc_web/plans/data/`), issued by its signed Kế hoạch and closed in January 2026, with its
+  history: monthly updates (late tasks with catch-up plans), objective values, accepted
+  monthly reports;
+- a current plan around today (from eight months back to three ahead) with the same tasks,
+  issued by its signed Kế hoạch: tasks done, in progress and late (one catch-up plan already
+  overdue), contributions of coordinating offices, objective values (one corrected, with its
+  reason), and monthly reports: accepted, one late, one returned, one office missing for the
+  latest due month, and the running month's report in preparation, not yet due.
+
+Nothing is dated after the moment the demo is built.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import dataclasses
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
 from ..demo import demo_seeder
-from ..models.plans import Plan, Task
+from ..models.plans import Plan
+from ..timeutil import LOCAL_TZ, local_now, story_time
 from . import services
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -21,21 +35,25 @@ DEMO_PLAN = services.PlanData(
     title="Kế hoạch cải cách hành chính 6 tháng cuối năm 2025",
     period_start=date(2025, 7, 1),
     period_end=date(2025, 12, 31),
-    theme="Đẩy mạnh cải cách thủ tục hành chính, chuyển đổi số, nâng cao sự hài lòng "
-    "của người dân và doanh nghiệp",
-    doc_number="125/KH-UBND",
-    doc_date=date(2025, 7, 8),
+    theme="Lấy sự hài lòng của người dân, doanh nghiệp làm thước đo cải cách hành chính",
 )
+OFFICES = ("VP", "KT", "VHXH", "HCC", "VHTT", "CA", "QS")
 
 
-def import_shipped_plan(actor=None) -> Plan:
-    """Import the shipped CSVs; the files are part of the package, checked like any upload."""
+def import_shipped_plan(actor=None, data: services.PlanData = DEMO_PLAN, month_of=None) -> Plan:
+    """Import the shipped CSVs; the files are part of the package, checked like any upload.
+    ``month_of`` moves each dated task's month (the current plan reuses the seed's tasks)."""
     parsed = services.parse_plan_files(
         (TASKS_CSV.name, TASKS_CSV.read_bytes()),
         (OBJECTIVES_CSV.name, OBJECTIVES_CSV.read_bytes()),
         (DEMO_PLAN.period_start, DEMO_PLAN.period_end),
     )
-    return services.import_plan(DEMO_PLAN, parsed, actor)
+    if month_of is not None:
+        parsed.tasks = [
+            dataclasses.replace(t, due_month=month_of(t.code)) if t.due_month else t
+            for t in parsed.tasks
+        ]
+    return services.import_plan(data, parsed, actor)
 
 
 def demo_plan() -> Plan | None:
@@ -44,14 +62,77 @@ def demo_plan() -> Plan | None:
     return db.session.scalar(select(Plan).where(Plan.title == DEMO_PLAN.title))
 
 
-# (task code, office code, status, progress, result, late?) per demo month: the
-# monthly updates that offices post between the 15th and the 14th.
-_LATE = {
-    "cause_type": "subjective",
-    "cause": "Cán bộ phụ trách kiêm nhiệm nhiều việc sau sắp xếp bộ máy.",
-    "catchup_action": "Phân công lại cán bộ, họp rà soát hằng tuần đến khi hoàn thành.",
-}
-_MONTHS: list[tuple[date, list[tuple[str, str, str, int, str]]]] = [
+# -- the story's clock -------------------------------------------------------------------------
+def _month(first: date, shift: int) -> date:
+    """The first day of the month ``shift`` months after ``first``'s."""
+    index = first.year * 12 + first.month - 1 + shift
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class _Clock:
+    """Moments of the story, never later than when the demo is built."""
+
+    def __init__(self) -> None:
+        self.now = local_now()
+        self.today = self.now.date()
+
+    def at(self, day: date, hour: int = 9, minute: int = 0) -> datetime:
+        moment = datetime.combine(day, time(hour, minute), LOCAL_TZ)
+        return min(moment, self.now - timedelta(minutes=10))
+
+    def happened(self, day: date, hour: int = 9) -> bool:
+        return datetime.combine(day, time(hour), LOCAL_TZ) < self.now - timedelta(minutes=10)
+
+
+def _user(username: str):
+    from ..admin.services import user_by_username
+
+    user = user_by_username(username)
+    assert user is not None, f"demo account {username} missing: seed_organisation runs first"
+    return user
+
+
+def _issue(plan: Plan, drafted: datetime, signed: datetime, signer: str) -> None:
+    """The plan's Kế hoạch drafted by the secretariat and signed by a leader: the plan is
+    active from the signature (SPEC §3, seed 001 is signed "KT. CHỦ TỊCH")."""
+    from ..decisions import services as decisions
+    from ..models import DecisionKind
+
+    secretary = _user("vhxh.canbo")
+    with story_time(drafted):
+        document = decisions.create_draft(DecisionKind.PLAN_APPROVAL, plan.id, secretary)
+        decisions.submit(document, secretary)
+    with story_time(signed):
+        decisions.approve(document, _user(signer))
+
+
+def _update(task, office: str, status: str, progress: int, result: str, **late) -> None:
+    author = _user(f"{office.lower()}.canbo")
+    services.record_task_update(
+        task,
+        services.UpdateData(
+            status,
+            progress,
+            result,
+            based_on_id=task.latest_update.id if task.latest_update else None,
+            catchup_responsible=author.full_name if late else "",
+            **late,
+        ),
+        author,
+    )
+
+
+def _late(deadline: date, cause: str) -> dict:
+    return {
+        "cause_type": "subjective",
+        "cause": cause,
+        "catchup_action": "Phân công lại cán bộ, họp rà soát hằng tuần đến khi hoàn thành.",
+        "catchup_deadline": deadline,
+    }
+
+
+# -- the 2025 plan (seed 001): closed, with its history ----------------------------------------
+_MONTHS_2025: list[tuple[date, list[tuple[str, str, str, int, str]]]] = [
     (
         date(2025, 10, 6),
         [
@@ -79,29 +160,12 @@ _MONTHS: list[tuple[date, list[tuple[str, str, str, int, str]]]] = [
             ("3.1", "VP", "done", 100, "Đã ban hành Kế hoạch kiểm soát TTHC (muộn 4 tháng)."),
             ("2.1", "VP", "in_progress", 70, "Tham mưu thêm 02 văn bản QPPL."),
             ("3.5", "HCC", "in_progress", 85, "Tiếp nhận 1.402 hồ sơ, 96% đúng hạn."),
-            ("1.2", "VHXH", "late", 30, "Chưa có hướng dẫn chấm điểm của Thành phố."),
+            ("5.4", "VHXH", "done", 100, "Đã cập nhật đủ dữ liệu cán bộ, công chức."),
             ("7.3", "KT", "in_progress", 50, "Kết nối phần mềm chuyên ngành nông nghiệp."),
         ],
     ),
 ]
-# What coordinating offices did for tasks they do not lead (no status: the lead's stays).
-_CONTRIBUTIONS = [
-    (
-        date(2025, 11, 6),
-        "6.1",
-        "VP",
-        "Đăng tải công khai dự toán ngân sách năm 2025 lên Cổng "
-        "thông tin điện tử xã theo đề nghị của Phòng Kinh tế.",
-    ),  # fmt: skip
-    (
-        date(2025, 12, 3),
-        "3.5",
-        "VHXH",
-        "Phối hợp khảo sát mức độ hài lòng tại bộ phận một cửa: 120 phiếu, tổng hợp gửi Trung tâm.",
-    ),  # fmt: skip
-]
-# Objective values per month (October → December 2025).
-_VALUES = {
+_VALUES_2025 = {
     "MT1": ("VP", ["100", "100", "100"]),
     "MT2": ("HCC", ["98", "97", "94"]),
     "MT2b": ("HCC", ["0", "2", "6"]),
@@ -113,104 +177,296 @@ _VALUES = {
 }
 
 
-@demo_seeder(order=30)
-def seed_plan_progress() -> None:
-    """The plan of Xã Chí Minh, three months of updates (with late tasks and their catch-up
-    plans), objective values, and monthly reports in every state including a returned one."""
-    from ..admin.services import user_by_username
+def _seed_2025(clock: _Clock) -> None:
     from ..extensions import db
-    from ..models.plans import TaskUpdate
-    from ..models.reports import Report
+
+    secretary = _user("vhxh.canbo")
+    with story_time(datetime(2025, 7, 2, 9, 0)):
+        plan = import_shipped_plan(secretary)
+    _issue(plan, datetime(2025, 7, 3, 10, 0), datetime(2025, 7, 8, 8, 30), "phochutich")
+    db.session.flush()
+    tasks = {t.code: t for t in plan.tasks}
+    for when, rows in _MONTHS_2025:
+        for code, office, status, progress, result in rows:
+            late = (
+                _late(date(2025, 12, 26), "Cán bộ phụ trách kiêm nhiệm nhiều việc sau sắp xếp.")
+                if status == "late"
+                else {}
+            )
+            with story_time(datetime.combine(when, time(9))):
+                _update(tasks[code], office, status, progress, result, **late)
+            db.session.flush()
+            db.session.refresh(tasks[code])
+    objectives = {o.code: o for o in plan.objectives}
+    for code, (office, values) in _VALUES_2025.items():
+        for month, value in zip((10, 11, 12), values, strict=True):
+            with story_time(datetime(2025, month, 28, 15, 0)):
+                services.record_objective_value(
+                    objectives[code],
+                    date(2025, month, 1),
+                    Decimal(value),
+                    "",
+                    _user(f"{office.lower()}.canbo"),
+                )
+    for month in (11, 12):
+        for n, code in enumerate(OFFICES):
+            _report(code, 2025, month, clock, submitted=17 + n % 2, decided=21)
+    closing = datetime(2026, 1, 12, 9, 0)
+    if clock.happened(closing.date()):
+        with story_time(closing):
+            services.close_plan(plan, secretary)
+
+
+# -- the current plan, around today -------------------------------------------------------------
+# The seed's dated tasks move to months around today (months from the current one).
+_DUE = {"1.1": -7, "3.1": -5, "7.1": -3, "1.2": -2, "1.4": 3}
+_ONGOING_LEADS = {"2.1": "VP", "3.5": "HCC", "6.1": "KT", "6.2": "KT", "1.3": "VHXH"}
+
+
+def _window(today: date) -> tuple[date, date, date]:
+    """(first day, last day, first day of today's month) of the current plan."""
+    current = date(today.year, today.month, 1)
+    first = max(_month(current, -8), DEMO_PLAN.period_end + timedelta(days=1))
+    return first, _month(current, 4) - timedelta(days=1), current
+
+
+def _current_title(first: date, last: date) -> str:
+    return (
+        f"Kế hoạch cải cách hành chính từ tháng {first.month}/{first.year} "
+        f"đến tháng {last.month}/{last.year}"
+    )
+
+
+def _seed_current(clock: _Clock) -> None:
+    from ..extensions import db
+
+    first, last, current = _window(clock.today)
+    if first > clock.today:
+        return  # the 2025 plan is still running: it is the current plan
+    secretary = _user("vhxh.canbo")
+
+    def due(code: str) -> date:
+        return min(max(_month(current, _DUE.get(code, 0)), first), _month(last, 0))
+
+    data = services.PlanData(
+        title=_current_title(first, last),
+        period_start=first,
+        period_end=last,
+        theme="Chính quyền số phục vụ người dân: hồ sơ trực tuyến, kết quả đúng hẹn",
+    )
+    with story_time(clock.at(first - timedelta(days=12))):
+        plan = import_shipped_plan(secretary, data, month_of=due)
+    _issue(
+        plan,
+        clock.at(first - timedelta(days=11), 10),
+        clock.at(first - timedelta(days=6), 8),
+        "chutich",
+    )
+    db.session.flush()
+    tasks = {t.code: t for t in plan.tasks}
+
+    def post(
+        month: date, day: int, code: str, office: str, status: str, progress: int, text: str, **late
+    ) -> None:
+        moment = datetime.combine(month.replace(day=day), time(9), LOCAL_TZ)
+        if month < first or not clock.happened(moment.date()):
+            return
+        with story_time(moment):
+            _update(tasks[code], office, status, progress, text, **late)
+        db.session.flush()
+        db.session.refresh(tasks[code])
+
+    # Dated tasks: done in their month; 3.1 late then caught up; 7.1 late with a catch-up
+    # plan whose deadline has passed; 1.2 late with a catch-up plan still running.
+    post(due("1.1"), 8, "1.1", "VHXH", "done", 100, "Đã ban hành kế hoạch CCHC của kỳ.")
+    d31 = due("3.1")
+    post(
+        d31,
+        8,
+        "3.1",
+        "VP",
+        "late",
+        60,
+        "Dự thảo Kế hoạch kiểm soát TTHC chưa trình ký.",
+        **_late(d31 + timedelta(days=40), "Chờ ý kiến góp ý của các cơ quan chuyên môn."),
+    )
+    post(_month(d31, 1), 20, "3.1", "VP", "done", 100, "Đã ban hành Kế hoạch kiểm soát TTHC.")
+    d71 = due("7.1")
+    post(
+        d71,
+        10,
+        "7.1",
+        "VHXH",
+        "late",
+        40,
+        "Chưa hoàn thành rà soát hạ tầng số.",
+        **_late(d71 + timedelta(days=30), "Thiếu kinh phí mua sắm thiết bị."),
+    )
+    d12 = due("1.2")
+    post(d12, 10, "1.2", "VHXH", "in_progress", 50, "Đang tự chấm điểm các tiêu chí.")
+    catchup = min(clock.today + timedelta(days=20), last)
+    if clock.happened(_month(current, -1).replace(day=12)):
+        post(
+            _month(current, -1),
+            12,
+            "1.2",
+            "VHXH",
+            "late",
+            70,
+            "Chưa có hướng dẫn chấm điểm của Thành phố.",
+            **_late(catchup, "Chờ hướng dẫn của Sở Nội vụ."),
+        )
+    post(_month(current, -1), 15, "1.4", "VHXH", "in_progress", 20, "Đã xây dựng phiếu khảo sát.")
+    # Ongoing tasks: a result each month.
+    for back in range(-6, 1):
+        month = _month(current, back)
+        for n, (code, office) in enumerate(_ONGOING_LEADS.items()):
+            progress = min(30 + 10 * (back + 6) + n, 95)
+            post(
+                month,
+                6 + n,
+                code,
+                office,
+                "in_progress",
+                progress,
+                f"Kết quả tháng {month.month}/{month.year}: thực hiện theo kế hoạch.",
+            )
+    # What coordinating offices did: under their name, the lead's status unchanged.
+    for month, code, office, text in (
+        (
+            _month(current, -2),
+            "6.1",
+            "VP",
+            "Đăng tải công khai dự toán ngân sách lên Cổng thông "
+            "tin điện tử xã theo đề nghị của Phòng Kinh tế.",
+        ),
+        (
+            _month(current, -1),
+            "3.5",
+            "VHXH",
+            "Phối hợp khảo sát mức độ hài lòng tại bộ phận một "
+            "cửa: 120 phiếu, tổng hợp gửi Trung tâm.",
+        ),
+    ):
+        if month >= first and clock.happened(month.replace(day=16)):
+            with story_time(clock.at(month.replace(day=16), 14)):
+                services.record_contribution(tasks[code], text, _user(f"{office.lower()}.canbo"))
+    _values(plan, clock, first, current)
+    for back in range(-4, 1):
+        month = _month(current, back)
+        if month < first:
+            continue
+        latest_due = back == (0 if clock.today.day > 20 else -1)
+        due_passed = clock.today > month.replace(day=20)
+        for n, code in enumerate(OFFICES):
+            if not due_passed:
+                if code == "VHXH" and clock.happened(month.replace(day=16)):
+                    _report(code, month.year, month.month, clock, draft_on=16)
+                continue
+            if latest_due and code == "QS":
+                continue  # not reported: flagged after the 20th
+            late = back == -2 and code == "KT"
+            _report(
+                code,
+                month.year,
+                month.month,
+                clock,
+                submitted=22 if late else 17 + n % 2,
+                decided=23,
+                returned=latest_due and code == "VP",
+            )
+
+
+def _values(plan: Plan, clock: _Clock, first: date, current: date) -> None:
+    objectives = {o.code: o for o in plan.objectives}
+    # (owner, the latest month's value): satisfaction (MT3) misses its target, MT6 is at risk.
+    figures = {"MT2": ("HCC", 97), "MT3": ("HCC", 84), "MT6": ("VP", 96), "MT7": ("HCC", 100)}
+    for back in range(-7, 0):
+        month = _month(current, back)
+        if month < first:
+            continue
+        entered = _month(month, 1).replace(day=3)
+        if not clock.happened(entered):
+            continue
+        for code, (office, base) in figures.items():
+            value = min(Decimal(base + (0 if back == -1 else (back % 3) - 1)), Decimal(100))
+            with story_time(clock.at(entered, 15)):
+                services.record_objective_value(
+                    objectives[code], month, value, "", _user(f"{office.lower()}.canbo")
+                )
+    # One value corrected afterwards: the earlier figure stays in the history.
+    month = _month(current, -2)
+    corrected = _month(current, -1).replace(day=9)
+    if month >= first and clock.happened(corrected):
+        with story_time(clock.at(corrected, 10)):
+            services.record_objective_value(
+                objectives["MT2"],
+                month,
+                Decimal("93.5"),
+                "",
+                _user("hcc.lanhdao"),
+                reason="Số liệu tháng trước tính cả hồ sơ đã rút; tính lại theo phần mềm một cửa.",
+            )
+
+
+def _report(
+    code: str,
+    year: int,
+    month: int,
+    clock: _Clock | None = None,
+    *,
+    submitted: int | None = None,
+    decided: int | None = None,
+    returned: bool = False,
+    draft_on: int | None = None,
+) -> None:
+    """An office's monthly report: written on the 16th, submitted, then accepted or
+    returned by the secretariat."""
+    from ..admin.services import office_by_code
     from ..reports import periods
     from ..reports import services as reports
 
-    secretary = user_by_username("vhxh.canbo")
-    if secretary is None:
-        return
-    plan = demo_plan()
-    if plan is None:
-        plan = import_shipped_plan(secretary)
-        # Active, so that it feeds the workspaces, the dashboard and the reports.
-        services.activate_plan(plan, secretary)
-        db.session.flush()
-    has_updates = db.session.scalar(
-        select(TaskUpdate.id).join(TaskUpdate.task).where(Task.plan_id == plan.id).limit(1)
-    )
-    if has_updates is None:
-        tasks = {t.code: t for t in plan.tasks}
-        for when, rows in _MONTHS:
-            for code, office_code, status, progress, result in rows:
-                author = user_by_username(f"{office_code.lower()}.canbo")
-                task = tasks[code]
-                late = status == "late"
-                update = services.record_task_update(
-                    task,
-                    services.UpdateData(
-                        status,
-                        progress,
-                        result,
-                        based_on_id=task.latest_update.id if task.latest_update else None,
-                        catchup_deadline=date(2025, 12, 26) if late else None,
-                        catchup_responsible=author.full_name if late else "",
-                        **(_LATE if late else {}),
-                    ),
-                    author,
-                    today=when,  # the catch-up deadline is checked against that day
-                )
-                update.created_at = datetime.combine(when, time(9), UTC)
-                db.session.flush()
-                db.session.refresh(task)
-        for when, code, office_code, text in _CONTRIBUTIONS:
-            author = user_by_username(f"{office_code.lower()}.canbo")
-            contribution = services.record_contribution(tasks[code], text, author)
-            contribution.created_at = datetime.combine(when, time(9), UTC)
-        objectives = {o.code: o for o in plan.objectives}
-        for code, (office_code, values) in _VALUES.items():
-            author = user_by_username(f"{office_code.lower()}.canbo")
-            for month, value in zip((10, 11, 12), values, strict=True):
-                services.record_objective_value(
-                    objectives[code], date(2025, month, 1), Decimal(value), "", author
-                )
-    if db.session.scalar(select(Report.id).limit(1)) is None:
-        _seed_reports(reports, periods)
-
-
-def _seed_reports(reports, periods) -> None:
-    from ..admin.services import office_by_code, user_by_username
-
-    def submit(code: str, month: int, day: int, hour: int = 10):
-        head = user_by_username(f"{code.lower()}.lanhdao")
-        report = reports.start_report(
-            office_by_code(code),
-            periods.month_period(2025, month),
-            user_by_username(f"{code.lower()}.canbo"),
-        )
+    period = periods.month_period(year, month)
+    office = office_by_code(code)
+    staff = _user(f"{code.lower()}.canbo")
+    head = _user(f"{code.lower()}.lanhdao")
+    clock = clock or _Clock()
+    with story_time(clock.at(date(year, month, draft_on or 16), 8, 30)):
+        report = reports.start_report(office, period, staff)
         report.direction = (
-            f"{head.office.name} quán triệt Kế hoạch CCHC của UBND xã, phân công cán bộ "
-            "theo dõi từng nhiệm vụ và báo cáo tiến độ hằng tháng."
+            f"{office.name} quán triệt Kế hoạch CCHC của UBND xã, phân công cán bộ theo dõi "
+            "từng nhiệm vụ và báo cáo tiến độ hằng tháng."
         )
-        report.strengths_limits = "Ưu điểm: nhiệm vụ trọng tâm được triển khai đúng kế hoạch.\n"
-        report.strengths_limits += "Hạn chế: một số nhiệm vụ còn chậm do thiếu nhân lực."
+        report.strengths_limits = (
+            "Ưu điểm: nhiệm vụ trọng tâm được triển khai đúng kế hoạch.\n"
+            "Hạn chế: một số nhiệm vụ còn chậm do thiếu nhân lực."
+        )
         report.next_tasks = "Tiếp tục thực hiện các nhiệm vụ thường xuyên; khắc phục nhiệm vụ chậm."
-        reports.submit_report(
-            report, head, now=datetime.combine(date(2025, month, day), time(hour - 7), UTC)
-        )
-        return report
-
-    secretariat = user_by_username("vhxh.lanhdao")
-    for code in ("VP", "KT", "VHXH", "HCC", "VHTT", "CA", "QS"):
-        # November: everyone reported, KT after the deadline.
-        report = submit(code, 11, 22 if code == "KT" else 17)
-        reports.accept_report(report, secretariat, "Tiếp nhận.")
-    for code in ("VP", "KT", "VHXH", "HCC"):
-        report = submit(code, 12, 18)
-        if code == "VP":
+    if submitted is None:
+        return
+    with story_time(clock.at(date(year, month, submitted), 10)):
+        reports.submit_report(report, head)
+    secretariat = _user("vhxh.lanhdao")
+    with story_time(clock.at(date(year, month, decided or 21), 9)):
+        if returned:
             reports.return_report(
                 report,
                 secretariat,
-                "Đề nghị bổ sung nguyên nhân và giải pháp khắc phục của nhiệm vụ 3.1, "
+                "Đề nghị bổ sung nguyên nhân và giải pháp khắc phục của nhiệm vụ chậm, "
                 "kèm minh chứng.",
             )
         else:
-            reports.accept_report(report, secretariat)
-    # VHTT, CA and QS have not reported December: flagged from the 20th.
+            reports.accept_report(report, secretariat, "Tiếp nhận.")
+
+
+@demo_seeder(order=30)
+def seed_plan_progress() -> None:
+    """The 2025 plan with its history, closed; the current plan around today with tasks in
+    every state and reports in every state (see the module's docstring)."""
+    from ..admin.services import user_by_username
+
+    if user_by_username("vhxh.canbo") is None or demo_plan() is not None:
+        return
+    clock = _Clock()
+    _seed_2025(clock)
+    _seed_current(clock)

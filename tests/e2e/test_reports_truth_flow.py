@@ -134,7 +134,7 @@ def test_reports_tell_the_truth(live_server, page: Page):
     page.get_by_role("button", name=re.compile("Xác nhận nhập 29 nhiệm vụ")).click()
     expect(page.locator("#flashes")).to_contain_text("Đã nhập kế hoạch: 29 nhiệm vụ, 13 mục tiêu.")
     expect(page.locator("main")).to_contain_text("Kế hoạch đang là dự thảo")
-    expect(page.get_by_role("button", name="Ban hành kế hoạch")).to_be_visible()
+    expect(page.get_by_role("button", name="Soạn văn bản ban hành")).to_be_visible()
     no_iso_dates(page)
     # ... and is refused a copy over the active plan: a clear message, the form kept.
     page.goto(f"{live_server}/plans/import")
