@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..models import Competence
-from .providers import DraftContent
+from .content import DraftContent
 
 BASIS_LOCAL_GOVERNMENT = "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;"
 BASIS_DECREE_13 = (
