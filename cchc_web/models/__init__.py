@@ -1,7 +1,7 @@
 """All models, one module per aggregate; importing this package registers every table."""
 
 from ..cache import DataVersion
-from .audit import AuditLog, LoginAttempt
+from .audit import AuditLog, LoginThrottle
 from .council import Council, CouncilMember, CouncilState, Position, Score
 from .decisions import Competence, Decision, DecisionCounter, DecisionKind, DecisionState
 from .files import Attachment
@@ -39,7 +39,7 @@ __all__ = [
     "ROLE_LABELS",
     "AuditLog",
     "Commune",
-    "LoginAttempt",
+    "LoginThrottle",
     "Office",
     "Role",
     "User",
