@@ -22,7 +22,6 @@ from .errors import DomainError
 from .extensions import db
 from .models import Attachment, User
 
-
 _PENDING = "cchc_pending_uploads"
 
 
