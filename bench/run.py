@@ -261,6 +261,7 @@ def load_test(url: str, uploads: Path, accounts: dict, seconds: int) -> dict:
         "SESSION_COOKIE_SECURE": "0",
         "DATABASE_URL": url,
         "UPLOAD_DIR": str(uploads),
+        "REQUIRE_SIGNING_CERTIFICATE": "0",  # the demo certificate, explicitly (issue 15)
     }
     server = subprocess.Popen(
         [
