@@ -1427,8 +1427,8 @@ def test_fuzzed_uploads_everywhere(app, name, content):
 
 
 def test_import_and_verify_size_limits(client, login_as, app, monkeypatch):
-    """The plan import takes 2 MB, /verify 20 MB; past MAX_CONTENT_LENGTH the whole request
-    is refused with the Vietnamese 413 page."""
+    """The plan import takes 2 MB, /verify 4 MB (VERIFY_MAX_BYTES); past MAX_CONTENT_LENGTH the
+    whole request is refused with the Vietnamese 413 page."""
     from cchc_web.plans.routes import MAX_IMPORT_BYTES
 
     _secretariat(Ctx(client, login_as, app, monkeypatch))
@@ -1436,11 +1436,11 @@ def test_import_and_verify_size_limits(client, login_as, app, monkeypatch):
     data = {**PLAN_FORM, "tasks_file": (Sized(b"ma,", MAX_IMPORT_BYTES + 1), "nv.csv")}
     response = client.post("/plans/import", data=data, content_type="multipart/form-data")
     assert "Tệp nhập lớn hơn 2 MB." in check_page(response)
-    big = Sized(PDF, app.config["UPLOAD_MAX_BYTES"] + 1)
+    big = Sized(PDF, app.config["VERIFY_MAX_BYTES"] + 1)
     response = client.post(
         "/verify", data={"file": (big, "qd.pdf")}, content_type="multipart/form-data"
     )
-    assert "Tệp lớn hơn 20 MB" in check_page(response)
+    assert "Tệp lớn hơn 4 MB" in check_page(response)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
     for url in ("/plans/import", "/par-index/new", "/verify"):
         data = {"file": (Sized(PDF, 65 * 1024), "lon.pdf"), "tasks_file": (Sized(b"", 10), "a.csv")}
