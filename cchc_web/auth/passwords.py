@@ -3,8 +3,8 @@ create or reset, and `flask create-user` (the demo seeder alone keeps its publis
 
 At least PASSWORD_MIN_LENGTH (12) characters, at most 128; not containing the username; not one
 of the common passwords shipped in `data/` (20,000 from Django's list and Vietnamese office
-stems), also when only digits and punctuation were added around one (`matkhau@2025!!`); at least
-five different characters.
+stems), also when only digits and punctuation were added around one (`matkhau@2025!!`); not a
+run like 123456789012; at least five different characters.
 """
 
 from __future__ import annotations
@@ -55,6 +55,17 @@ def password_problem(password: str, username: str = "") -> str | None:
             "Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác, ví dụ một câu ngắn "
             "dễ nhớ gồm vài từ."
         )
+    if _is_sequence(lowered):
+        return "Mật khẩu là một dãy liên tiếp (như 123456789012), rất dễ đoán."
     if len(set(lowered)) < MIN_DISTINCT:
         return f"Mật khẩu cần ít nhất {MIN_DISTINCT} ký tự khác nhau."
     return None
+
+
+def _is_sequence(text: str) -> bool:
+    """1234567890123, 987654321098, abcdefghijklm: every step the same +1 or -1."""
+    if text.isdigit():
+        steps = {(int(b) - int(a)) % 10 for a, b in zip(text, text[1:], strict=False)}
+        return steps in ({1}, {9})
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    return steps in ({1}, {-1})
