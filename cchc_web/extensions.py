@@ -36,5 +36,4 @@ limiter = Limiter(
     key_func=get_remote_address,
     swallow_errors=True,
     in_memory_fallback_enabled=True,
-    key_prefix="cchc",
 )
