@@ -254,6 +254,7 @@ class Load:
     answers: list[tuple[str, str, Answer]] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)
     kept_on_503: list[bool] = field(default_factory=list)
+    forms: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def user(self, n: int, pages: list[str], saves: bool = True) -> None:
@@ -282,19 +283,25 @@ class Load:
             time.sleep(0.2)
 
     def save(self, browser: Browser, username: str, office: str, i: int) -> None:
+        """Open a task's update form and post it, as a person does. When the form cannot be
+        opened (the database is down or the table locked), the one opened earlier is posted:
+        that is the plain form POST that must fail cleanly and keep its text."""
         listing = browser.request(f"/offices/{office}/")
+        self.note(username, f"GET /offices/{office}/", listing)
         tasks = sorted(set(re.findall(rf'href="(/offices/{office}/tasks/\d+)"', listing.body)))
-        if not tasks:
-            self.note(username, "GET office", listing)
+        if tasks:
+            path = f"{tasks[i % len(tasks)]}/update"
+            page = browser.request(path)
+            self.note(username, f"GET /offices/{office}/tasks/…/update", page)
+            form = form_with(page.body, "based_on")
+            if form is not None:
+                self.forms[username] = (form["attrs"].get("action") or path, form)
+        if username not in self.forms:
             return
+        action, form = self.forms[username]
         text = f"faults {username} lần {i} {time.monotonic():.3f}"
-        page = browser.request(f"{tasks[i % len(tasks)]}/update")
-        form = form_with(page.body, "based_on")
-        if form is None:
-            self.note(username, "GET update form", page)
-            return
         answer = browser.request(
-            form["attrs"].get("action") or f"{tasks[i % len(tasks)]}/update",
+            action,
             fill(
                 form,
                 status="in_progress",
@@ -321,7 +328,25 @@ class Load:
 
 def summarise(answers: list[tuple[str, str, Answer]], start: float, end: float) -> dict:
     window = [a for _u, _w, a in answers if start <= a.started < end]
+    failed = Counter(
+        f"{w} ({a.headers.get('X-CCHC-Error', '?')})"
+        for _u, w, a in answers
+        if start <= a.started < end and a.status >= 500
+    )
+    refused = Counter(
+        f"{w} {a.status}: "
+        + " ".join(re.findall(r"<h1>([^<]+)</h1>", a.body)[:1])
+        + " ".join(
+            re.findall(
+                r'class="error-page">\s*<p[^>]*>[^<]*</p>\s*<h1>[^<]*</h1>\s*<p>([^<]+)', a.body
+            )[:1]
+        )
+        for _u, w, a in answers
+        if start <= a.started < end and 400 <= a.status < 500 and a.status != 429
+    )
     return {
+        "5xx_by_request": dict(failed),
+        "4xx_by_request": dict(refused),
         "answers": len(window),
         "statuses": dict(Counter(a.status for a in window)),
         "english": sum(a.english for a in window),
@@ -395,7 +420,7 @@ def table_lock(base: str, cluster: Cluster, seconds: int = 40) -> dict:
     for t in threads:
         t.join(timeout=120)
     during = [(w, a) for _u, w, a in load.answers if locked_at <= a.started < released]
-    reads = [a for w, a in during if w.startswith("GET") and "/offices/" not in w]
+    reads = [a for w, a in during if w.startswith("GET /") and "/offices/" not in w]
     saves = [a for w, a in during if w == "POST update"]
     return {
         "lock_s": seconds,
@@ -610,6 +635,7 @@ HEADER = (
 
 def xlsx_bombs() -> dict[str, bytes]:
     dense = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(2, 1_048_577))
+    empty = "".join(f'<row r="{n}"/>' for n in range(2, 600_002))
     far = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     strings = (
         '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -620,6 +646,7 @@ def xlsx_bombs() -> dict[str, bytes]:
         "dimension_A1_XFD10000": _xlsx(_sheet(HEADER, "A1:XFD10000")),
         "row_1048576_sparse": _xlsx(_sheet(HEADER + far, "A1:XFD1048576")),
         "rows_1048576_dense": _xlsx(_sheet(HEADER + dense, "A1:A1048576")),
+        "empty_rows_600000": _xlsx(_sheet(HEADER + empty, "A1:A600001")),
         "shared_strings": _xlsx(_sheet(HEADER, "A1:F1"), strings),
     }
 
@@ -654,7 +681,11 @@ def import_bombs(base: str, master: int) -> dict:
         )
         done.set()
         sampler.join()
-        errors = re.findall(r'class="(?:error|flash flash-error)"[^>]*>([^<]+)', answer.body)
+        errors = re.findall(
+            r'class="(?:error|flash flash-error)"[^>]*>([^<]+)|<td>Tệp</td><td>[^<]*</td><td>([^<]+)',
+            answer.body,
+        )
+        errors = ["".join(found) for found in errors]
         results[name] = {
             "size_bytes": len(data),
             "status": answer.status,
@@ -830,7 +861,9 @@ def main() -> int:
         env = server_env(cluster, work)
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         for command in (["db", "upgrade"], ["seed-demo"]):
-            subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+            done = subprocess.run(flask + command, cwd=ROOT, env=env, capture_output=True)
+            if done.returncode:
+                raise SystemExit(f"{command}: {done.stderr.decode(errors='replace')[-3000:]}")
         results["rate_limit_storage"] = env.get("RATELIMIT_STORAGE_URI", "memory://")
         with gunicorn(env, port, work) as (master, log):
             base = f"http://127.0.0.1:{port}"
