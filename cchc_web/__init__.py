@@ -90,6 +90,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
 
     _owner_only_sqlite(app)
     db.init_app(app)
+    faults.init_app(app)  # its teardown runs after that of attachments (reverse order)
     attachments.init_app(app)
     page_cache.init_app(app)
     limiter.init_app(app)
@@ -172,9 +173,9 @@ def _register_error_pages(app: Flask) -> None:
                 saved=faults.committed_in_request(),
                 shown=faults.shown_fields() if code == 500 else [],
             )
-        except Exception:  # noqa: BLE001 - e.g. the layout needed the database, which failed
-            app.logger.exception("The error page itself failed; answering the static one")
-            return faults.static_error_response(app, code, "error")
+        except Exception as err:  # noqa: BLE001 - e.g. the layout needed the database
+            app.logger.warning("The error page needed what failed (%s): the static one", err)
+            return faults.static_error_response(app, code, "error", text=(title, detail or message))
         return faults.mark_error(app.make_response((page, code)))
 
     @app.errorhandler(CSRFError)

@@ -119,10 +119,12 @@ def shown_fields() -> list[str]:
     return [value for name, value in posted_fields() if name != "csrf_token" and _is_text(value)]
 
 
-def _render_static(app: Flask, code: int, kind: str, retry_after: int | None) -> str:
+def _render_static(
+    app: Flask, code: int, kind: str, retry_after: int | None, text: tuple[str, str] | None
+) -> str:
     """The error page from the Jinja environment directly: context processors (which read the
     commune and `current_user`) never run, so nothing here can query the database."""
-    title, message = TEXTS[kind]
+    title, message = text or TEXTS[kind]
     saved = committed_in_request()
     fields = [] if saved else posted_fields()
     shown = shown_fields()
@@ -148,9 +150,17 @@ def _is_text(value: str) -> bool:
     return any(ch.isalpha() for ch in value)
 
 
-def static_error_response(app: Flask, code: int, kind: str, retry_after: int | None = None):
+def static_error_response(
+    app: Flask,
+    code: int,
+    kind: str,
+    retry_after: int | None = None,
+    text: tuple[str, str] | None = None,
+):
+    """An error answer that cannot fail for want of the database; `text` (title, message)
+    replaces the one of `kind`."""
     response = app.response_class(
-        _render_static(app, code, kind, retry_after), status=code, mimetype="text/html"
+        _render_static(app, code, kind, retry_after, text), status=code, mimetype="text/html"
     )
     _mark(response, kind)
     if retry_after:
@@ -165,11 +175,36 @@ def _mark(response: Any, kind: str) -> None:
 
 
 def safe_rollback(session: Any) -> None:
-    """Roll back, but never let a dead connection turn the error page into another error."""
+    """Roll back, but never let a dead connection turn the error page into another error:
+    a rollback that fails (the server went away) drops the session's connections instead."""
     try:
         session.rollback()
-    except Exception:  # noqa: BLE001
-        log.warning("Rollback failed while answering an error", exc_info=True)
+    except Exception as err:  # noqa: BLE001
+        log.warning("Rollback failed while answering an error: %s", err)
+        _invalidate(session)
+
+
+def _invalidate(session: Any) -> None:
+    try:
+        session.invalidate()
+    except Exception as err:  # noqa: BLE001 - nothing more can be done with that connection
+        log.warning("Could not invalidate the session: %s", err)
+
+
+def init_app(app: Flask) -> None:
+    """Close the request's session before Flask-SQLAlchemy removes it (teardown functions run
+    in reverse order of registration: call this after db.init_app). Its close rolls back, and a
+    rollback on a connection the server has just terminated raises: outside the request, that
+    reached gunicorn as its English 500 although the 503 was already made."""
+    from .extensions import db
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        try:
+            db.session.close()
+        except Exception as err:  # noqa: BLE001
+            log.warning("Closing the session failed: %s", err)
+            _invalidate(db.session)
 
 
 def database_fault_response(app: Flask, err: BaseException, kind: str):

@@ -148,6 +148,22 @@ def test_busy_database_is_a_hệ_thống_đang_bận_page(client, login_as):
     assert_vietnamese_503(response, "Hệ thống đang bận")
 
 
+def test_a_rollback_that_fails_after_the_answer_stays_inside_the_app(client, login_as):
+    """`make faults` found it: the server shut down mid-request; the 503 was made, then closing
+    the session rolled back on the dead connection and that reached gunicorn (English 500)."""
+    login_as("staff")
+
+    def refuse_rollback(conn):
+        raise sa_exc.OperationalError("ROLLBACK", {}, _dbapi_error("down"))
+
+    event.listen(db.engine, "rollback", refuse_rollback)
+    try:
+        response = client.get("/plans/")
+    finally:
+        event.remove(db.engine, "rollback", refuse_rollback)
+    assert response.status_code == 200
+
+
 def test_classify_database_errors():
     import psycopg
 

@@ -275,19 +275,31 @@ def logout(ctx):
     return Target("/logout", fixed({}))
 
 
-@form_case(["username", "password"], ignore=frozenset({"login_attempts", "users"}))
+@form_case(["username", "password"], ignore=frozenset({"login_throttles", "users", "audit_log"}))
 def login(ctx):
-    ctx.monkeypatch.setitem(ctx.app.config, "LOGIN_MAX_FAILURES", 10_000)
+    for key in (
+        "LOGIN_FREE_FAILURES",
+        "LOGIN_ADDRESS_FREE_FAILURES",
+        "LOGIN_ACCOUNT_FREE_FAILURES",
+    ):
+        ctx.monkeypatch.setitem(ctx.app.config, key, 10_000)
     factories.make_user(username="fuzz.login")
     return Target("/login", fixed({"username": "nobody.here", "password": PASSWORD}))
 
 
-@form_case(["current_password", "new_password", "confirm"])
+# Each wrong current password is counted (the change form is throttled).
+@form_case(["current_password", "new_password", "confirm"], ignore=frozenset({"login_throttles"}))
 def change_password(ctx):
     ctx.login("staff")
     return Target(
         "/account/password",
-        fixed({"current_password": "wrong", "new_password": "Moi@12345", "confirm": "Moi@12345"}),
+        fixed(
+            {
+                "current_password": "wrong",
+                "new_password": "Mật khẩu mới 12345",
+                "confirm": "Mật khẩu mới 12345",
+            }
+        ),
     )
 
 
@@ -312,7 +324,8 @@ def _user_form(**overrides):
 def admin_new_user(ctx):
     ctx.login("admin", office=None)
     return Target(
-        "/admin/users/new", lambda: _user_form(new_password="Start@2025", confirm="Start@2025")
+        "/admin/users/new",
+        lambda: _user_form(new_password="Bắt đầu năm 2025!", confirm="Bắt đầu năm 2025!"),
     )
 
 
@@ -331,7 +344,8 @@ def admin_reset_password(ctx):
     ctx.login("admin", office=None)
     user = factories.make_user(office="KT")
     return Target(
-        f"/admin/users/{user.id}/password", fixed({"new_password": "Moi@12345", "confirm": "x"})
+        f"/admin/users/{user.id}/password",
+        fixed({"new_password": "Mật khẩu mới 12345", "confirm": "x"}),
     )
 
 
