@@ -185,8 +185,11 @@ def safe_rollback(session: Any) -> None:
 
 
 def _invalidate(session: Any) -> None:
+    """Close the session's connections without a rollback (the server ends the transaction
+    when the connection goes), so that nothing stays checked out holding locks."""
+    real = session.registry() if hasattr(session, "registry") else session  # scoped_session
     try:
-        session.invalidate()
+        real.invalidate()
     except Exception as err:  # noqa: BLE001 - nothing more can be done with that connection
         log.warning("Could not invalidate the session: %s", err)
 

@@ -154,6 +154,7 @@ def test_a_rollback_that_fails_after_the_answer_stays_inside_the_app(client, log
     login_as("staff")
 
     def refuse_rollback(conn):
+        conn.connection.dbapi_connection.close()  # the server has terminated it
         raise sa_exc.OperationalError("ROLLBACK", {}, _dbapi_error("down"))
 
     event.listen(db.engine, "rollback", refuse_rollback)
