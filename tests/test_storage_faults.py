@@ -67,6 +67,32 @@ def test_a_disk_that_fails_is_a_clear_refusal_leaving_nothing(tmp_path, monkeypa
     assert files_in(tmp_path) == []
 
 
+def test_a_write_that_hits_a_full_disk_is_refused_too(tmp_path, monkeypatch):
+    """The disk fills while the bytes are written (OSError 28 from write itself)."""
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    monkeypatch.setattr(storage.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    with pytest.raises(StorageFailure, match="đã đầy"):
+        save_upload(io.BytesIO(PDF), "Báo cáo.pdf", tmp_path)
+    assert files_in(tmp_path) == []
+
+
 def test_second_file_on_a_full_disk_removes_the_first(app, login_as, monkeypatch):
     user = login_as("staff")
     fail_fsync_after(monkeypatch, 1)
