@@ -310,8 +310,12 @@ class VirtualUser(threading.Thread):
             self.stats.record(label, time.perf_counter() - started)
             raise Unexpected(f"connection: {label} {path}: {err!r}") from err
         self.stats.record(label, time.perf_counter() - started)
-        ended = status in (302, 303) and urllib.parse.urlsplit(location).path == "/login"
-        if ended and label not in ("logout",) and not path.startswith(("/login", "/logout")):
+        # A page asked after the session ended is sent to /login; a form posted then gets the
+        # sign-in page with its text (401), so nothing typed is lost.
+        ended = status == 401 or (
+            status in (302, 303) and urllib.parse.urlsplit(location).path == "/login"
+        )
+        if ended and label != "logout" and not path.startswith(("/login", "/logout")):
             raise SessionEnded(path)
         if status >= 500:
             raise Unexpected(f"5xx: {label} {path} → {status}")

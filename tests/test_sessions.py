@@ -150,3 +150,13 @@ def test_sign_out_is_audited_and_raises_the_version(client, commune):
     assert db.session.get(User, user.id).session_version == 1
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.object_id == str(user.id)))
     assert {"auth.login", "auth.logout"} <= set(actions)
+
+
+def test_signing_out_of_an_ended_session_just_goes_to_the_sign_in_page(client, app, commune):
+    make_user(username="vp.canbo")
+    other = app.test_client()
+    sign_in(other, "vp.canbo")
+    sign_in(client, "vp.canbo")
+    client.post("/logout", data={})  # ends every session of the account, the other's too
+    response = other.post("/logout", data={})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

@@ -92,7 +92,7 @@ def ended_response(reason: str, public: bool):
         response.headers["X-CCHC-Error"] = "session"
         response.headers["X-CCHC-Saved"] = "0"
         return response
-    if request.method == "POST":
+    if request.method == "POST" and request.endpoint != "auth.logout":
         from .forms import LoginForm
 
         page = render_template(
