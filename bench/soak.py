@@ -122,7 +122,8 @@ def gunicorn(env: dict[str, str], port: int, log: Path, workers: int = 2) -> Ite
         server = subprocess.Popen(
             [
                 sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                # No recycling here: the soak measures memory growth, which recycling hides.
+                "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--max-requests", "0",
                 "--log-level", "warning", "--access-logfile", str(log.with_name("access.log")),
                 "wsgi:app",
             ],
