@@ -261,6 +261,8 @@ def load_test(url: str, uploads: Path, accounts: dict, seconds: int) -> dict:
         "SESSION_COOKIE_SECURE": "0",
         "DATABASE_URL": url,
         "UPLOAD_DIR": str(uploads),
+        "REQUIRE_SIGNING_CERTIFICATE": "0",  # the demo certificate, explicitly (issue 15)
+        "CCHC_PUBLIC_URL": "http://127.0.0.1",  # required in production (issue 13)
     }
     server = subprocess.Popen(
         [

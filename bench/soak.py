@@ -101,6 +101,10 @@ def server_env(database_url: str, work: Path) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "UPLOAD_DIR": str(work / "uploads"),
         "CCHC_INSTANCE_DIR": str(work / "instance"),
+        # A load test signs its Decisions with the demo certificate: say so explicitly, since
+        # production otherwise refuses to start without the commune's own (issue 15).
+        "REQUIRE_SIGNING_CERTIFICATE": "0",
+        "CCHC_PUBLIC_URL": "http://127.0.0.1",  # required in production (issue 13)
     }
 
 
@@ -112,12 +116,17 @@ def prepare(env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], port: int, log: Path, workers: int = 2) -> Iterator[int]:
-    """gunicorn serving wsgi:app on 127.0.0.1:port; yields the master's pid."""
+    """gunicorn serving wsgi:app on 127.0.0.1:port with the project's gunicorn.conf.py
+    (threaded workers, timeouts above the database's); yields the master's pid. The access
+    log goes next to `log`, which keeps only warnings and errors."""
     with log.open("wb") as out:
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "--workers", str(workers),
-                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app",
+                sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                # No recycling here: the soak measures memory growth, which recycling hides.
+                "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--max-requests", "0",
+                "--log-level", "warning", "--access-logfile", str(log.with_name("access.log")),
+                "wsgi:app",
             ],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -246,6 +255,7 @@ class Stats:
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: int = 0
     conflicts: int = 0
+    sessions_ended: int = 0
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     actions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -265,6 +275,11 @@ class Stats:
 
 class Unexpected(Exception):
     """A response a browser user would see as a failure; counted, then the user goes on."""
+
+
+class SessionEnded(Exception):
+    """Another virtual user signed out of the same account, which ends every session of it
+    (issue 15): expected, counted, and this user signs in again."""
 
 
 class VirtualUser(threading.Thread):
@@ -297,6 +312,13 @@ class VirtualUser(threading.Thread):
             self.stats.record(label, time.perf_counter() - started)
             raise Unexpected(f"connection: {label} {path}: {err!r}") from err
         self.stats.record(label, time.perf_counter() - started)
+        # A page asked after the session ended is sent to /login; a form posted then gets the
+        # sign-in page with its text (401), so nothing typed is lost.
+        ended = status == 401 or (
+            status in (302, 303) and urllib.parse.urlsplit(location).path == "/login"
+        )
+        if ended and label != "logout" and not path.startswith(("/login", "/logout")):
+            raise SessionEnded(path)
         if status >= 500:
             raise Unexpected(f"5xx: {label} {path} → {status}")
         if status >= 400:
@@ -430,6 +452,10 @@ class VirtualUser(threading.Thread):
                 logged_in = True
                 with self.stats.lock:
                     self.stats.actions[action.__name__] += 1
+            except SessionEnded:
+                with self.stats.lock:
+                    self.stats.sessions_ended += 1
+                logged_in = False
             except Unexpected as err:
                 self.stats.error(str(err).split(":", 1)[0], f"{self.username}: {err}")
                 # A failed login or logout: start again from the login page, new cookies.
@@ -504,6 +530,7 @@ def soak(base: str, master: int, users: int, seconds: int, warmup: int, think: f
         "errors_by_kind": dict(stats.errors),
         "error_samples": stats.samples,
         "conflicts_told": stats.conflicts,
+        "sessions_ended_by_another_sign_out": stats.sessions_ended,
         "actions": dict(stats.actions),
         "latency_ms": {
             "p50": round(statistics.median(all_latencies) * 1000, 1) if all_latencies else None,

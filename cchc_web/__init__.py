@@ -8,18 +8,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import inputs, page_cache
+from . import attachments, faults, inputs, page_cache
 from .cache import remember_version, version_subquery
-from .config import CONFIGS, INSTANCE_DIR
-from .extensions import csrf, db, htmx, login_manager, migrate
+from .config import CONFIGS, INSTANCE_DIR, engine_options, private_dir
+from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,14 @@ ERROR_TEXTS = {
         "Dữ liệu gửi lên quá lớn",
         "Tổng dung lượng tệp gửi lên vượt quá giới hạn. Mỗi tệp tối đa 20 MB.",
     ),
-    429: ("Quá nhiều yêu cầu", "Vui lòng thử lại sau ít phút."),
+    429: (
+        "Quá nhiều yêu cầu",
+        "Máy của bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
+    ),
+    503: (
+        "Hệ thống tạm thời không phục vụ được",
+        "Thao tác vừa rồi chưa được lưu. Vui lòng thử lại sau ít phút.",
+    ),
     500: (
         "Lỗi hệ thống",
         "Đã có lỗi ngoài ý muốn; dữ liệu bạn đã lưu trước đó không bị ảnh hưởng. "
@@ -66,21 +74,27 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     inputs.init_app(app)
     app.config.from_object(_config_class(config))
     app.config.update(overrides)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # SQLite serialises writers; a writer waits up to 30 s for the lock instead of the
-        # driver's 5 s (20 simultaneous Decision approvals, each signing a PDF, need more).
-        # A file has no server to lose the connection to: no ping before every checkout.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": {"timeout": 30}}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment for production.")
     _check_public_url(app.config.get("CCHC_PUBLIC_URL") or "")
-    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    _refuse_demo_certificate(app)
+    _private_instance_files(app)
+    if app.config["TRUSTED_PROXIES"] > 0:
+        # Behind nginx: the client's address, scheme and host come from X-Forwarded-* set by
+        # that many proxies (and only them); without it every user has the proxy's address.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
+    _owner_only_sqlite(app)
     db.init_app(app)
+    faults.init_app(app)  # its teardown runs after that of attachments (reverse order)
+    attachments.init_app(app)
     page_cache.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -90,10 +104,12 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     login_manager.login_message_category = "info"
 
     from . import models  # noqa: F401 - registers every table with the metadata
+    from .auth import sessions
 
     @login_manager.user_loader
     def load_user(user_id: str):
         # Every request starts here: one statement for the user, their office and roles.
+        # A database fault propagates to faults.py, whose 503 page never asks for the user.
         if not user_id.isdigit() or int(user_id) > 2**62:
             return None
         # The data version comes in the same statement: cached fragments need nothing more.
@@ -106,7 +122,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
             .unique()
             .one_or_none()
         )
-        if row is None:
+        if row is None or not sessions.version_matches(row[0]):
             return None
         remember_version(row[1])
         return row[0]
@@ -162,13 +178,23 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     def render_error(code: int, detail: str | None = None):
         title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-        return render_template(
-            "errors/error.html", code=code, title=title, message=detail or message
-        ), code
+        try:
+            page = render_template(
+                "errors/error.html",
+                code=code,
+                title=title,
+                message=detail or message,
+                saved=faults.committed_in_request(),
+                shown=faults.shown_fields() if code == 500 else [],
+            )
+        except Exception as err:  # noqa: BLE001 - e.g. the layout needed the database
+            app.logger.warning("The error page needed what failed (%s): the static one", err)
+            return faults.static_error_response(app, code, "error", text=(title, detail or message))
+        return faults.mark_error(app.make_response((page, code)))
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
-        db.session.rollback()
+        faults.safe_rollback(db.session)
         return render_error(
             400,
             "Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. "
@@ -179,13 +205,20 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(err: HTTPException):
         if err.code is None or err.code < 400:
             return err
-        db.session.rollback()
-        return render_error(err.code)
+        faults.safe_rollback(db.session)
+        detail = err.description if err.code == 429 and _is_own_text(err.description) else None
+        response = render_error(err.code, detail)
+        if err.code == 429 and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = "60"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(err: Exception):
+        faults.safe_rollback(db.session)
+        kind = faults.classify(err)
+        if kind is not None:
+            return faults.database_fault_response(app, err, kind)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
         return render_error(500)
 
 
@@ -198,11 +231,18 @@ def _number_vn(value: Any, decimals: int = 2, fixed: bool = False) -> str:
     return format_number(value, decimals, fixed)
 
 
+def _is_own_text(text: str | None) -> bool:
+    """A message written for users here (Vietnamese), not werkzeug's English default."""
+    return bool(text) and any(ord(ch) > 127 for ch in text)
+
+
 def _register_template_helpers(app: Flask) -> None:
+    from .auth.forms import PASSWORD_HELP
     from .models import ROLE_LABELS
     from .nav import items_for
     from .timeutil import format_date, format_datetime, localise_dates
 
+    app.jinja_env.globals["password_help"] = PASSWORD_HELP
     app.jinja_env.filters["date_vn"] = format_date
     app.jinja_env.filters["datetime_vn"] = format_datetime
     app.jinja_env.filters["number_vn"] = _number_vn
@@ -232,15 +272,29 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _require_login_everywhere(app: Flask) -> None:
     """Every page except /login, static files and views marked @public needs a login, even
-    if a route forgets its own decorator (unknown URLs too: no probing while anonymous)."""
+    if a route forgets its own decorator (unknown URLs too: no probing while anonymous).
+    A session that was idle too long, or whose version no longer matches the account's
+    (auth/sessions.py), ends here."""
+    from .auth import sessions
     from .security import is_public_endpoint
 
     @app.before_request
     def require_login():
-        if current_user.is_authenticated:
+        if request.endpoint == "static":
             return None
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
-        if is_public_endpoint(request.endpoint, view):
+        public = is_public_endpoint(request.endpoint, view)
+        if sessions.idle_expired():
+            response = sessions.ended_response("idle", public)
+            if response is not None:
+                return response
+        if current_user.is_authenticated:
+            return None
+        if "_user_id" in session:  # signed in once, refused by the loader now
+            response = sessions.ended_response("revoked", public)
+            if response is not None:
+                return response
+        if public:
             return None
         return login_manager.unauthorized()
 
@@ -252,6 +306,50 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
+        if request.endpoint != "static" and "_user_id" in session:
+            # Anything answered to a signed-in user (pages, exports, evidence, PDFs) is theirs
+            # alone: no shared proxy keeps it, no browser cache keeps it after sign-out.
+            response.headers["Cache-Control"] = "private, no-store"
+        elif response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["HSTS_SECONDS"] > 0:
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
+            )
         return response
+
+
+def _refuse_demo_certificate(app: Flask) -> None:
+    """Production signs Decisions with the commune's own certificate, never the demo one."""
+    from .decisions import signing
+
+    if app.config["REQUIRE_SIGNING_CERTIFICATE"] and not signing.configured(app):
+        raise RuntimeError(
+            "Production refuses to start with the DEMO signing certificate: set "
+            "CCHC_SIGNING_P12 and CCHC_SIGNING_PASSPHRASE to the commune's PKCS#12 file "
+            "(Cấu hình chứng thư số thật của UBND trước khi chạy ở chế độ production)."
+        )
+
+
+def _private_instance_files(app: Flask) -> None:
+    """The instance folder (database, secret key, demo key) and the uploads: owner-only."""
+    private_dir(app.instance_path)
+    private_dir(app.config["UPLOAD_DIR"])
+
+
+def _owner_only_sqlite(app: Flask) -> None:
+    """SQLite would create its file with the process umask (world-readable by default): create
+    it owner-only first, or tighten an existing one. Its journal takes the same mode."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
+        return
+    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is a database
+        elif path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError as err:
+        app.logger.warning("Cannot make %s owner-only: %s", path, err)

@@ -1,14 +1,20 @@
 """Turning uploaded form files into Attachment rows, and serving them back.
 
-Either every file of a form is stored or none is: a refusal removes the files already
-written for that form and raises DomainError with the storage service's Vietnamese message.
+Either every file of a form is stored or none is: a refusal (or a full disk) removes the files
+already written for that form and raises DomainError with the storage service's Vietnamese
+message. The bytes are written before the rows are committed, so every stored key waits in the
+session until its transaction ends: a commit keeps the files, a rollback (any rollback, a
+failed commit included) deletes them, and so does a request that ends without committing.
+What a killed worker leaves behind, `flask storage-gc` removes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from . import storage
@@ -16,9 +22,41 @@ from .errors import DomainError
 from .extensions import db
 from .models import Attachment, User
 
+_PENDING = "cchc_pending_uploads"
+
 
 def _upload_root() -> str:
     return current_app.config["UPLOAD_DIR"]
+
+
+def _remember_pending(keys: list[str]) -> None:
+    db.session.info.setdefault(_PENDING, []).append((_upload_root(), keys))
+
+
+def _delete_pending(session: Session) -> None:
+    for root, keys in session.info.pop(_PENDING, []):
+        for key in keys:
+            storage.delete_stored(root, key)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:  # a savepoint's rollback leaves the transaction on
+        _delete_pending(session)
+
+
+def init_app(app: Flask) -> None:
+    """Registered after Flask-SQLAlchemy, so this runs before its session is removed."""
+
+    @app.teardown_appcontext
+    def _drop_uncommitted(_exc: BaseException | None) -> None:
+        if has_app_context() and db.session.info.get(_PENDING):
+            _delete_pending(db.session)
 
 
 def store_uploads(
@@ -41,7 +79,10 @@ def store_uploads(
     except storage.UploadRejected as rejected:
         for item in stored:
             storage.delete_stored(_upload_root(), item.storage_key)
+        if isinstance(rejected, storage.StorageFailure):
+            current_app.logger.error("Upload storage failed: %s", rejected.__cause__)
         raise DomainError(rejected.message, field=field) from rejected
+    _remember_pending([item.storage_key for item in stored])
     attachments = [
         Attachment(
             storage_key=item.storage_key,

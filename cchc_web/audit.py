@@ -60,3 +60,24 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_event(
+    action: str,
+    object_type: str,
+    object_id: str,
+    *,
+    after: dict | None = None,
+    actor: User | None = None,
+) -> AuditLog:
+    """An audit row about something that is not a row of ours (a username nobody has, an
+    address): the sign-in lock-outs."""
+    entry = AuditLog(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        after=_jsonable(after) if after is not None else None,
+    )
+    db.session.add(entry)
+    return entry

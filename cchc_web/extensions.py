@@ -1,6 +1,8 @@
 """Flask extensions, created here and bound to the app in `create_app`."""
 
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,11 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
+# Rate limits on anonymous, expensive endpoints (/verify). Storage from RATELIMIT_STORAGE_URI:
+# memory:// counts per process; redis://… shares the counts between workers and servers. A
+# storage outage must not take the pages down with it: errors are swallowed, memory takes over.
+limiter = Limiter(
+    key_func=get_remote_address,
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
+)

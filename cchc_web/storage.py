@@ -6,7 +6,9 @@ so one rule set applies everywhere:
 * only PDF, DOCX, XLSX, JPG/JPEG and PNG, recognised by their *content*; the extension of
   the user's file name must agree with what the content is;
 * at most ``max_bytes`` (20 MB by default) per file, never empty;
-* a refused upload leaves nothing on disk;
+* a refused upload leaves nothing on disk, and neither does a disk that is full or not
+  writable: the OSError becomes a :class:`StorageFailure` (an UploadRejected) with a Vietnamese
+  message saying what happened and that nothing was saved;
 * files live under the upload root as ``<key[:2]>/<key>`` with a random hex key; the
   user's file name is kept only for display and downloads, never used as a path.
 """
@@ -14,6 +16,7 @@ so one rule set applies everywhere:
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -21,6 +24,7 @@ import secrets
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -38,6 +42,7 @@ __all__ = [
     "UPLOAD_HELP_TEXT",
     "FileKind",
     "InvalidStorageKey",
+    "StorageFailure",
     "StoredFile",
     "UploadRejected",
     "delete_stored",
@@ -52,6 +57,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+TEMP_PREFIX, TEMP_SUFFIX = ".upload-", ".part"
 CHUNK_SIZE = 64 * 1024
 MAX_NAME_LENGTH = 255
 _KEY_RE = re.compile(r"[0-9a-f]{32}")
@@ -94,7 +100,7 @@ _HEAD_SIZE = max(len(spec.magic) for spec in ALLOWED_KINDS.values())
 
 def format_size(n_bytes: int) -> str:
     """Size for Vietnamese users: ``20 MB``, ``1,5 MB``, ``512 KB``, ``1000 byte``."""
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+    for unit, factor in (("GB", 1024**3), ("MB", 1024 * 1024), ("KB", 1024)):
         if n_bytes >= factor:
             number = f"{n_bytes / factor:.1f}".rstrip("0").rstrip(".")
             return f"{number.replace('.', ',')} {unit}"
@@ -115,6 +121,28 @@ class UploadRejected(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class StorageFailure(UploadRejected):
+    """The server could not write the file (disk full, no permission): not the user's fault."""
+
+    def __init__(self, message: str, err: OSError) -> None:
+        super().__init__(message)
+        self.errno = err.errno
+
+
+def _storage_failure(name: str, err: OSError) -> StorageFailure:
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "ổ đĩa lưu tệp của máy chủ đã đầy"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "máy chủ không có quyền ghi vào thư mục lưu tệp"
+    else:
+        why = "máy chủ gặp lỗi khi ghi tệp"
+    return StorageFailure(
+        f"Chưa lưu được tệp “{name}”: {why}. Không có dữ liệu nào của biểu mẫu được lưu; "
+        "vui lòng báo quản trị hệ thống rồi gửi lại sau.",
+        err,
+    )
 
 
 class InvalidStorageKey(ValueError):
@@ -209,8 +237,17 @@ def _copy_limited(
             if len(head) >= len(spec.magic) and not head.startswith(spec.magic):
                 raise _mismatch(name, spec)
         digest.update(chunk)
-        out.write(chunk)
+        _written(name, lambda chunk=chunk: out.write(chunk))
     return size, digest.hexdigest()
+
+
+def _written(name: str, write: Callable[[], object]) -> None:
+    """Run one write to the server's disk; its OSError (full, read-only…) is a StorageFailure.
+    Errors reading the user's stream stay what they are: the client went away."""
+    try:
+        write()
+    except OSError as err:
+        raise _storage_failure(name, err) from err
 
 
 def save_upload(
@@ -237,25 +274,28 @@ def save_upload(
     stream: _Readable = getattr(file, "stream", file)
 
     root = Path(upload_root)
-    root.mkdir(parents=True, exist_ok=True)
-    # The temp file sits in the root (same filesystem, so os.replace is atomic) rather than in
-    # a shard directory, so a refused upload does not even leave an empty directory behind.
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=root)
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The temp file sits in the root (same filesystem, so os.replace is atomic) rather than
+        # in a shard directory, so a refused upload does not even leave an empty directory.
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=root)
+    except OSError as err:
+        raise _storage_failure(name, err) from err
     try:
         with os.fdopen(fd, "wb") as out:
             size, sha256 = _copy_limited(stream, out, name, spec, max_bytes)
-            out.flush()
-            os.fsync(out.fileno())
+            _written(name, out.flush)
+            _written(name, lambda: os.fsync(out.fileno()))
         if size == 0:
             raise UploadRejected("Tệp rỗng.")
         if detect_kind(tmp) != kind:
             raise _mismatch(name, spec)
         key = secrets.token_hex(16)
         final = path_for(root, key)
-        final.parent.mkdir(exist_ok=True)
-        os.replace(tmp, final)
+        _written(name, lambda: final.parent.mkdir(mode=0o700, exist_ok=True))
+        _written(name, lambda: os.replace(tmp, final))
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     return StoredFile(key, name, size, spec.mime, sha256)
@@ -303,3 +343,70 @@ def send_stored(upload_root: str | os.PathLike[str], stored: StoredFileLike) -> 
     # Evidence is behind login: shared proxies must not keep a copy.
     response.cache_control.private = True
     return response
+
+
+# -- garbage collection -------------------------------------------------------------------------
+@dataclass
+class CollectReport:
+    """What `collect_garbage` found and did (sizes in bytes)."""
+
+    removed: int = 0
+    removed_bytes: int = 0
+    temp_removed: int = 0
+    kept_young: int = 0
+    referenced: int = 0
+    free_bytes: int = 0
+    total_bytes: int = 0
+
+    @property
+    def free_ratio(self) -> float:
+        return self.free_bytes / self.total_bytes if self.total_bytes else 0.0
+
+
+def collect_garbage(
+    upload_root: str | os.PathLike[str],
+    referenced: set[str],
+    grace_seconds: float,
+    *,
+    dry_run: bool = False,
+    now: float | None = None,
+) -> CollectReport:
+    """Remove stored files that no row refers to (`referenced`: the keys the database knows)
+    and upload temp files, when older than `grace_seconds` (a save may be about to commit the
+    row of a younger one). A killed worker or a failed commit leaves such files behind."""
+    import shutil
+    import time
+
+    root = Path(upload_root)
+    report = CollectReport()
+    now = time.time() if now is None else now
+    if not root.is_dir():
+        return report
+    candidates: list[tuple[Path, bool]] = []
+    for entry in root.iterdir():
+        if entry.is_file() and entry.name.startswith(TEMP_PREFIX):
+            candidates.append((entry, True))
+        elif entry.is_dir() and len(entry.name) == 2:
+            candidates += [(f, False) for f in entry.iterdir() if _KEY_RE.fullmatch(f.name)]
+    for path, temporary in candidates:
+        if not temporary and path.name in referenced:
+            report.referenced += 1
+            continue
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if now - stat.st_mtime < grace_seconds:
+            report.kept_young += 1
+            continue
+        if not dry_run:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        if temporary:
+            report.temp_removed += 1
+        else:
+            report.removed += 1
+        report.removed_bytes += stat.st_size
+    usage = shutil.disk_usage(root)
+    report.free_bytes, report.total_bytes = usage.free, usage.total
+    return report

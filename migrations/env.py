@@ -88,6 +88,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The application's 15 s statement timeout (config.engine_options) is for requests;
+            # building an index on a city's data may take longer. Lock waits stay bounded, so a
+            # migration never queues the whole site behind it.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -119,6 +119,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "GET /admin/certificates": ADMIN_ONLY,
     "POST /admin/certificates": ADMIN_ONLY,
     "POST /admin/certificates/<int:user_id>/remove": ADMIN_ONLY,
+    "POST /admin/users/<int:user_id>/unlock": ADMIN_ONLY,
     # plans (the demo plan; a KT task; an objective owned by KT)
     "GET /plans/": ANY_USER,
     "GET /plans/new": SECRETARIAT_ONLY,
@@ -517,6 +518,14 @@ def _url(rule, world: World) -> str:
     return path
 
 
+def _session_version(user_id: int) -> int:
+    from cchc_web.extensions import db
+    from cchc_web.models import User
+
+    db.session.rollback()
+    return db.session.get(User, user_id).session_version
+
+
 def _outcome(response, method: str) -> str:
     status = response.status_code
     if 300 <= status < 400:
@@ -543,6 +552,8 @@ def test_access_matrix(app, client, demo_world, actor):
             if actor != ANON:
                 session["_user_id"] = str(demo_world.users[actor])
                 session["_fresh"] = True
+                # /logout raised the account's session version: sign in at the current one.
+                session["_sv"] = _session_version(demo_world.users[actor])
         response = client.get(url) if method == "GET" else client.post(url, data={})
         got, expected = _outcome(response, method), ACCESS[key][actor]
         if got != expected:

@@ -23,8 +23,8 @@ def new_user_form(**overrides):
         "office_id": str(office("KT").id),
         "roles": ["staff"],
         "active": "y",
-        "new_password": "Start@2025",
-        "confirm": "Start@2025",
+        "new_password": "Bắt đầu năm 2025!",
+        "confirm": "Bắt đầu năm 2025!",
     }
     data.update(overrides)
     return data
@@ -66,7 +66,7 @@ def test_create_user_with_roles_and_audit(client, login_as):
     user = db.session.scalar(select(User).where(User.username == "kt.chuyenvien"))
     assert user.roles == {Role.STAFF, Role.COUNCIL_MEMBER}
     assert user.office.code == "KT"
-    assert user.check_password("Start@2025")
+    assert user.check_password("Bắt đầu năm 2025!")
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "user.create"))
     assert entry.actor_id == admin.id
     assert entry.after["roles"] == ["council_member", "staff"]
@@ -140,13 +140,13 @@ def test_reset_password_and_deactivate_never_delete(client, login_as):
     user = make_user(username="vp.canbo")
     reset = client.post(
         f"/admin/users/{user.id}/password",
-        data={"new_password": "Reset@2025", "confirm": "Reset@2025"},
+        data={"new_password": "Đặt lại năm 2025!", "confirm": "Đặt lại năm 2025!"},
     )
     assert reset.status_code == 303
     deactivate = client.post(f"/admin/users/{user.id}/active", data={"active": "0"})
     assert deactivate.status_code == 303
     db.session.refresh(user)
-    assert user.check_password("Reset@2025")
+    assert user.check_password("Đặt lại năm 2025!")
     assert user.active is False
     actions = set(
         db.session.scalars(select(AuditLog.action).where(AuditLog.object_id == str(user.id)))

@@ -81,7 +81,7 @@ def test_migrations_downgrade_and_upgrade_from_empty(app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     flask_migrate.upgrade()
     tables = set(inspect(db.engine).get_table_names())
-    assert {"users", "offices", "communes", "user_roles", "audit_log", "login_attempts"} <= tables
+    assert {"users", "offices", "communes", "user_roles", "audit_log", "login_throttles"} <= tables
 
 
 def test_every_page_needs_login_even_unknown_ones(client):

@@ -83,12 +83,12 @@ def test_create_user_command(runner, commune):
             "--role",
             "admin",
             "--password",
-            "Admin@2025",
+            "Quản trị hệ thống 2025",
         ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "quantri"))
-    assert user.roles == {Role.ADMIN} and user.check_password("Admin@2025")
+    assert user.roles == {Role.ADMIN} and user.check_password("Quản trị hệ thống 2025")
     dup = runner.invoke(
         args=[
             "create-user",
@@ -98,7 +98,7 @@ def test_create_user_command(runner, commune):
             "--role",
             "admin",
             "--password",
-            "Admin@2025",
+            "Quản trị hệ thống 2025",
         ]
     )
     assert dup.exit_code != 0 and "đã có người dùng" in dup.output
@@ -113,7 +113,7 @@ def test_create_user_command(runner, commune):
             "--office",
             "ZZ",
             "--password",
-            "Admin@2025",
+            "Quản trị hệ thống 2025",
         ]
     )
     assert bad_office.exit_code != 0 and "Không có đơn vị mã ZZ" in bad_office.output

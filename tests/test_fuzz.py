@@ -275,19 +275,31 @@ def logout(ctx):
     return Target("/logout", fixed({}))
 
 
-@form_case(["username", "password"], ignore=frozenset({"login_attempts", "users"}))
+@form_case(["username", "password"], ignore=frozenset({"login_throttles", "users", "audit_log"}))
 def login(ctx):
-    ctx.monkeypatch.setitem(ctx.app.config, "LOGIN_MAX_FAILURES", 10_000)
+    for key in (
+        "LOGIN_FREE_FAILURES",
+        "LOGIN_ADDRESS_FREE_FAILURES",
+        "LOGIN_ACCOUNT_FREE_FAILURES",
+    ):
+        ctx.monkeypatch.setitem(ctx.app.config, key, 10_000)
     factories.make_user(username="fuzz.login")
     return Target("/login", fixed({"username": "nobody.here", "password": PASSWORD}))
 
 
-@form_case(["current_password", "new_password", "confirm"])
+# Each wrong current password is counted (the change form is throttled).
+@form_case(["current_password", "new_password", "confirm"], ignore=frozenset({"login_throttles"}))
 def change_password(ctx):
     ctx.login("staff")
     return Target(
         "/account/password",
-        fixed({"current_password": "wrong", "new_password": "Moi@12345", "confirm": "Moi@12345"}),
+        fixed(
+            {
+                "current_password": "wrong",
+                "new_password": "Mật khẩu mới 12345",
+                "confirm": "Mật khẩu mới 12345",
+            }
+        ),
     )
 
 
@@ -312,7 +324,8 @@ def _user_form(**overrides):
 def admin_new_user(ctx):
     ctx.login("admin", office=None)
     return Target(
-        "/admin/users/new", lambda: _user_form(new_password="Start@2025", confirm="Start@2025")
+        "/admin/users/new",
+        lambda: _user_form(new_password="Bắt đầu năm 2025!", confirm="Bắt đầu năm 2025!"),
     )
 
 
@@ -331,7 +344,8 @@ def admin_reset_password(ctx):
     ctx.login("admin", office=None)
     user = factories.make_user(office="KT")
     return Target(
-        f"/admin/users/{user.id}/password", fixed({"new_password": "Moi@12345", "confirm": "x"})
+        f"/admin/users/{user.id}/password",
+        fixed({"new_password": "Mật khẩu mới 12345", "confirm": "x"}),
     )
 
 
@@ -1452,8 +1466,8 @@ def test_fuzzed_uploads_everywhere(app, name, content):
 
 
 def test_import_and_verify_size_limits(client, login_as, app, monkeypatch):
-    """The plan import takes 2 MB, /verify 20 MB; past MAX_CONTENT_LENGTH the whole request
-    is refused with the Vietnamese 413 page."""
+    """The plan import takes 2 MB, /verify 4 MB (VERIFY_MAX_BYTES); past MAX_CONTENT_LENGTH the
+    whole request is refused with the Vietnamese 413 page."""
     from cchc_web.plans.routes import MAX_IMPORT_BYTES
 
     _secretariat(Ctx(client, login_as, app, monkeypatch))
@@ -1461,11 +1475,11 @@ def test_import_and_verify_size_limits(client, login_as, app, monkeypatch):
     data = {**PLAN_FORM, "tasks_file": (Sized(b"ma,", MAX_IMPORT_BYTES + 1), "nv.csv")}
     response = client.post("/plans/import", data=data, content_type="multipart/form-data")
     assert "Tệp nhập lớn hơn 2 MB." in check_page(response)
-    big = Sized(PDF, app.config["UPLOAD_MAX_BYTES"] + 1)
+    big = Sized(PDF, app.config["VERIFY_MAX_BYTES"] + 1)
     response = client.post(
         "/verify", data={"file": (big, "qd.pdf")}, content_type="multipart/form-data"
     )
-    assert "Tệp lớn hơn 20 MB" in check_page(response)
+    assert "Tệp lớn hơn 4 MB" in check_page(response)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
     for url in ("/plans/import", "/par-index/new", "/verify"):
         data = {"file": (Sized(PDF, 65 * 1024), "lon.pdf"), "tasks_file": (Sized(b"", 10), "a.csv")}

@@ -47,7 +47,7 @@ def test_a_repeated_read_is_served_from_the_cache_with_one_statement(client, log
     assert len(first) > 3
     assert len(second) == 1  # the user, with the data version in the same statement
     assert again.headers["Content-Security-Policy"]  # headers are still added to a hit
-    assert again.headers["Cache-Control"] == "no-store"
+    assert again.headers["Cache-Control"] == "private, no-store"
 
 
 def test_a_write_shows_at_once_in_every_cached_page(client, login_as, plan):

@@ -146,6 +146,7 @@ def test_submit_return_resubmit_accept(client, login_as, plan):
     client.post("/login", data={})
     with client.session_transaction() as sess:
         sess["_user_id"] = str(head.id)
+        sess["_sv"] = db.session.get(type(head), head.id).session_version  # signed out once
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert "Bổ sung số liệu chỉ tiêu MT6." in page and "Nộp lại báo cáo" in page
     assert "bị trả lại" in client.get("/offices/vp/").get_data(as_text=True)  # reminder

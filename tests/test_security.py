@@ -63,6 +63,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
             config.ProductionConfig,
             SQLALCHEMY_DATABASE_URI="sqlite://",
             UPLOAD_DIR=str(tmp_path),
+            CCHC_SIGNING_P12=str(tmp_path / "ubnd.p12"),  # production needs a real certificate
         )
         assert app.config["SESSION_COOKIE_SECURE"] is True
         assert app.config["SESSION_COOKIE_HTTPONLY"] is True

@@ -2,6 +2,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth import throttle
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
@@ -97,6 +98,21 @@ def edit_user(user_id: int):
         user=user,
         password_form=ResetPasswordForm(formdata=None),
         confirm_form=ConfirmForm(),
+        throttled=throttle.is_throttled(user.username),
+    )
+
+
+def _render_user(user: User, password_form: ResetPasswordForm | None = None):
+    form = UserForm(obj=user)
+    form.roles.data = [r.value for r in user.roles]
+    form.office_id.choices = _office_choices(include=user.office)
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        password_form=password_form or ResetPasswordForm(formdata=None),
+        confirm_form=ConfirmForm(),
+        throttled=throttle.is_throttled(user.username),
     )
 
 
@@ -106,20 +122,28 @@ def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     password_form = ResetPasswordForm()
     if password_form.validate_on_submit():
-        services.reset_password(user, password_form.new_password.data)
-        db.session.commit()
-        flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
-        return redirect_after_post(url_for("admin.edit_user", user_id=user.id))
-    form = UserForm(obj=user)
-    form.roles.data = [r.value for r in user.roles]
-    form.office_id.choices = _office_choices(include=user.office)
-    return render_template(
-        "admin/user_form.html",
-        form=form,
-        user=user,
-        password_form=password_form,
-        confirm_form=ConfirmForm(),
-    )
+        try:
+            services.reset_password(user, password_form.new_password.data, actor=current_user)
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(password_form, err)
+        else:
+            db.session.commit()
+            flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
+            return redirect_after_post(url_for("admin.edit_user", user_id=user.id))
+    return _render_user(user, password_form)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@admin_only
+def unlock_login(user_id: int):
+    user = get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.unlock_login(user, actor=current_user)
+    db.session.commit()
+    flash(f"Đã mở khóa đăng nhập cho {user.username}: có thể đăng nhập lại ngay.", "success")
+    return redirect_after_post(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/active")

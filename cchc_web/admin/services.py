@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from .. import audit
+from ..auth import throttle
+from ..auth.passwords import password_problem
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Commune, Office, Role, User
@@ -98,9 +100,21 @@ def _check_user_data(data: UserData, user: User | None) -> Office | None:
     return office
 
 
-def create_user(data: UserData, password: str, *, actor: User | None = None) -> User:
-    """Create an account; usernames are unique, lower case, and checked before anything is saved."""
+def _check_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise DomainError(problem, field="new_password")
+
+
+def create_user(
+    data: UserData, password: str, *, actor: User | None = None, enforce_policy: bool = True
+) -> User:
+    """Create an account; usernames are unique, lower case, and checked before anything is
+    saved; the password follows the rule of auth/passwords.py (`enforce_policy=False` only for
+    the demo accounts, whose password the README publishes)."""
     office = _check_user_data(data, None)
+    if enforce_policy:
+        _check_password(password, data.username.strip().lower())
     user = User(
         username=data.username.strip().lower(),
         full_name=data.full_name.strip(),
@@ -135,17 +149,21 @@ def update_user(user: User, data: UserData, *, actor: User | None = None) -> Use
 
 
 def reset_password(user: User, password: str, *, actor: User | None = None) -> None:
+    """A new password set by an administrator: it follows the password rule, ends every
+    session of the account and clears its sign-in counters."""
+    _check_password(password, user.username)
     user.set_password(password)
+    user.session_version = (user.session_version or 0) + 1
+    throttle.unlock_account(user.username)
     audit.record("user.reset_password", user, actor=actor)
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
-    if not user.check_password(current):
-        raise DomainError("Mật khẩu hiện tại không đúng.", field="current_password")
-    if current == new:
-        raise DomainError("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new_password")
-    user.set_password(new)
-    audit.record("user.change_password", user, actor=user)
+def unlock_login(user: User, *, actor: User | None = None) -> int:
+    """Forget the account's failed sign-ins (after a guessing attack, or a user who forgot):
+    it may sign in again at once from anywhere."""
+    cleared = throttle.unlock_account(user.username)
+    audit.record("user.unlock_login", user, after={"counters": cleared}, actor=actor)
+    return cleared
 
 
 def set_user_active(user: User, active: bool, *, actor: User | None = None) -> None:
@@ -155,6 +173,8 @@ def set_user_active(user: User, active: bool, *, actor: User | None = None) -> N
     if user.active == active:
         return
     user.active = active
+    if not active:
+        user.session_version = (user.session_version or 0) + 1  # its sessions end at once
     audit.record(
         "user.activate" if active else "user.deactivate",
         user,

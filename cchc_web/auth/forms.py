@@ -2,7 +2,13 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-MIN_PASSWORD = 8
+# The password rule itself (length, username, common passwords) is auth/passwords.py, applied by
+# the services so that the CLI and the forms agree; the forms only bound the length.
+_HELP = (
+    "Ít nhất 12 ký tự, không chứa tên đăng nhập, không dùng mật khẩu phổ biến; "
+    "nên dùng một câu ngắn dễ nhớ gồm vài từ."
+)
+PASSWORD_HELP = _HELP
 
 
 class LoginForm(FlaskForm):
@@ -23,11 +29,7 @@ def new_password_field(label: str = "Mật khẩu mới") -> PasswordField:
         label,
         validators=[
             DataRequired("Hãy nhập mật khẩu mới."),
-            Length(
-                min=MIN_PASSWORD,
-                max=128,
-                message=f"Mật khẩu phải có từ {MIN_PASSWORD} đến 128 ký tự.",
-            ),
+            Length(max=128, message="Mật khẩu dài tối đa 128 ký tự."),
         ],
         render_kw={"autocomplete": "new-password"},
     )

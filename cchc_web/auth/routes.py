@@ -1,15 +1,16 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
-from ..admin.services import change_own_password
 from ..errors import DomainError
 from ..extensions import db
+from ..faults import safe_rollback
 from ..forms import apply_domain_error
-from . import bp
+from . import bp, sessions
 from .forms import ChangePasswordForm, LoginForm
-from .services import LoginRefused, authenticate
+from .services import LoginRefused, authenticate, change_own_password, record_logout
 
 
 def safe_next(target: str | None) -> str:
@@ -40,7 +41,7 @@ def login():
             error = refused.message
             status = 429 if refused.locked else 200
         else:
-            login_user(user)
+            sessions.start(user)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -48,7 +49,22 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    user = current_user._get_current_object()
+    try:
+        record_logout(user)
+        db.session.commit()
+    except SQLAlchemyError:
+        # This browser is signed out all the same; the other sessions could not be ended.
+        safe_rollback(db.session)
+        current_app.logger.warning("Sign-out could not raise the session version", exc_info=True)
+        sessions.end()
+        flash(
+            "Đã đăng xuất trên máy này. Hệ thống chưa kết thúc được các phiên đăng nhập ở nơi "
+            "khác vì cơ sở dữ liệu không trả lời; hãy đăng xuất lại sau.",
+            "warning",
+        )
+        return redirect(url_for("auth.login"))
+    sessions.end()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
 
@@ -58,13 +74,15 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            change_own_password(current_user, form.current_password.data, form.new_password.data)
+            change_own_password(user, form.current_password.data, form.new_password.data)
         except DomainError as err:
             db.session.rollback()
             apply_domain_error(form, err)
         else:
             db.session.commit()
-            flash("Đã đổi mật khẩu.", "success")
+            sessions.keep_current(user)
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã kết thúc.", "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/password.html", form=form)

@@ -1,15 +1,21 @@
-"""Logging in: password check and the lockout after repeated failures."""
+"""Signing in and changing one's own password: throttled, timed alike, audited."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
+from ..errors import DomainError
 from ..extensions import db
-from ..models import LoginAttempt, User
+from ..models import User
 from ..timeutil import utcnow
+from . import throttle
+from .passwords import password_problem
 
 
 class LoginRefused(Exception):
@@ -19,58 +25,100 @@ class LoginRefused(Exception):
         self.locked = locked
 
 
-WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
-LOCKED = (
-    "Đăng nhập sai quá {n} lần trong {m} phút. Vui lòng thử lại sau {m} phút "
-    "hoặc liên hệ quản trị hệ thống."
+# One message for a wrong password, an unknown username and a deactivated account, whether
+# the password given for it was right or not: nothing tells which accounts exist.
+WRONG_CREDENTIALS = (
+    "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã ngừng hoạt động. "
+    "Hãy kiểm tra lại, hoặc liên hệ quản trị hệ thống."
 )
+THROTTLED = (
+    "Đăng nhập sai nhiều lần. Vui lòng thử lại sau {wait}, hoặc liên hệ quản trị hệ thống "
+    "để được mở khóa."
+)
+CHANGE_THROTTLED = "Nhập sai mật khẩu hiện tại nhiều lần. Vui lòng thử lại sau {wait}."
 
 
-def _failures_since(column, value: str, since) -> int:
-    stmt = select(func.count()).where(column == value, ~LoginAttempt.succeeded)
-    stmt = stmt.where(LoginAttempt.at >= since)
-    if column is LoginAttempt.username:
-        # A successful login clears the account's earlier failures.
-        last_ok = (
-            select(func.max(LoginAttempt.at))
-            .where(LoginAttempt.username == value, LoginAttempt.succeeded)
-            .scalar_subquery()
-        )
-        stmt = stmt.where(or_(last_ok.is_(None), LoginAttempt.at > last_ok))
-    return db.session.scalar(stmt) or 0
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method)
 
 
-def is_locked(username: str, address: str) -> bool:
-    """Five failures for one account or one address within the window lock both out."""
-    window: timedelta = current_app.config["LOGIN_WINDOW"]
-    limit: int = current_app.config["LOGIN_MAX_FAILURES"]
-    since = utcnow() - window
-    return (
-        _failures_since(LoginAttempt.username, username, since) >= limit
-        or _failures_since(LoginAttempt.address, address, since) >= limit
-    )
+def _check_unknown(password: str) -> None:
+    """The same hashing work as for a real account, so that timing does not tell that the
+    username does not exist."""
+    check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
 def authenticate(username: str, password: str, address: str) -> User:
-    """Return the user for valid credentials or raise LoginRefused; every attempt is recorded."""
+    """Return the user for valid credentials or raise LoginRefused.
+
+    The attempt is counted before the password is checked (auth/throttle.py); a successful
+    sign-in and every lock-out (a counter using up its free failures) go to the audit log.
+    """
     username = username.strip().lower()[:64]
     address = (address or "unknown")[:64]
-    window: timedelta = current_app.config["LOGIN_WINDOW"]
-    if is_locked(username, address):
-        minutes = int(window.total_seconds() // 60)
+    reservation = throttle.reserve(username, address)
+    if not reservation.allowed:
         raise LoginRefused(
-            LOCKED.format(n=current_app.config["LOGIN_MAX_FAILURES"], m=minutes), locked=True
+            THROTTLED.format(wait=throttle.describe_wait(reservation.wait)), locked=True
         )
     user = db.session.scalar(select(User).where(User.username == username))
-    ok = user is not None and user.check_password(password) and user.active
-    db.session.add(LoginAttempt(username=username, address=address, succeeded=ok))
-    # Old rows serve no rule; trimming here keeps the table small without a cron job.
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - window * 8))
-    if ok:
-        user.last_login_at = utcnow()
-    db.session.commit()
-    if user is not None and not user.active and user.check_password(password):
-        raise LoginRefused("Tài khoản đã bị khóa. Vui lòng liên hệ quản trị hệ thống.")
+    if user is None:
+        _check_unknown(password)
+        ok = False
+    else:
+        ok = user.check_password(password) and user.active
     if not ok:
+        if reservation.reached_limit:
+            _record_lockout(username, address, user, reservation)
+            db.session.commit()
         raise LoginRefused(WRONG_CREDENTIALS)
+    throttle.succeeded(reservation, username, address)
+    user.last_login_at = utcnow()
+    audit.record("auth.login", user, after={"address": address}, actor=user)
+    db.session.commit()
     return user
+
+
+def _record_lockout(
+    username: str, address: str, user: User | None, reservation: throttle.Reservation
+) -> None:
+    kinds = {"p": "account_address", "a": "address", "u": "account"}
+    after = {
+        "username": username,
+        "address": address,
+        "counters": sorted(kinds[key.name[0]] for key in reservation.reached_limit),
+    }
+    if user is not None:
+        audit.record("auth.lockout", user, after=after, actor=None)
+    else:
+        audit.record_event("auth.lockout", "Login", username, after=after)
+
+
+def record_logout(user: User) -> None:
+    """Signing out ends every session of the account (copied cookies included)."""
+    user.session_version = (user.session_version or 0) + 1
+    audit.record("auth.logout", user, actor=user)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The current password proves it is the owner (five wrong tries, then growing waits);
+    the new one follows the password rule; every other session of the account ends."""
+    key = f"c:{user.id}"
+    reservation = throttle.reserve_key(key, current_app.config["LOGIN_FREE_FAILURES"])
+    if not reservation.allowed:
+        raise DomainError(
+            CHANGE_THROTTLED.format(wait=throttle.describe_wait(reservation.wait)),
+            field="current_password",
+        )
+    if not user.check_password(current):
+        raise DomainError("Mật khẩu hiện tại không đúng.", field="current_password")
+    throttle.clear_key(key)
+    if current == new:
+        raise DomainError("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new_password")
+    problem = password_problem(new, user.username)
+    if problem:
+        raise DomainError(problem, field="new_password")
+    user.set_password(new)
+    user.session_version = (user.session_version or 0) + 1
+    audit.record("user.change_password", user, actor=user)

@@ -6,13 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import apply_domain_error
 from ..inputs import optional_db_int
 from ..models import Decision, DecisionKind, DecisionState, Role
 from ..models.decisions import STATE_LABELS
 from ..page_cache import cached_page
 from ..security import get_or_404_for, public, require, roles_required
+from ..storage import format_size
 from ..views import paginate, pdf_response, redirect_after_post, render_page_or_fragment
 from . import bp, certificates, services, signing
 from .forms import (
@@ -311,12 +312,28 @@ def pdf(decision_id: int):
     return pdf_response(decision.pdf, _filename(decision), download=True)
 
 
+def _verify_rate_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+def _signed_in() -> bool:
+    return current_user.is_authenticated
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @public  # the QR code on every issued PDF leads here: anyone on the intranet may check
+@limiter.limit(
+    _verify_rate_limit,
+    methods=["POST"],
+    exempt_when=_signed_in,
+    error_message="Máy của bạn đã gửi quá nhiều tệp để kiểm tra. Vui lòng thử lại sau ít phút.",
+)
 def verify():
-    """Public: anyone on the intranet (no login), since the QR code on paper leads here."""
+    """Public: anyone on the intranet (no login), since the QR code on paper leads here.
+    Anonymous uploads are rate-limited per address (VERIFY_RATE_LIMIT)."""
     form = VerifyForm()
     result = None
+    max_bytes = current_app.config["VERIFY_MAX_BYTES"]
     if request.method == "GET":
         number = request.args.get("number", type=int)
         year = request.args.get("year", type=int)
@@ -328,16 +345,21 @@ def verify():
             result = services.verify(None, number, year, symbol)
     elif form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1) if upload else None
+        data = upload.read(max_bytes + 1) if upload else None
         if data is not None and len(data) == 0:
             data = None
         if data is None and form.number.data is None:
             form.file.errors.append("Hãy chọn tệp PDF, hoặc nhập số và năm của quyết định.")
-        elif data is not None and len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
-            form.file.errors.append("Tệp lớn hơn 20 MB: không phải quyết định do hệ thống cấp.")
+        elif data is not None and len(data) > max_bytes:
+            form.file.errors.append(
+                f"Tệp lớn hơn {format_size(max_bytes)}: không phải quyết định do hệ thống cấp "
+                "(một quyết định thường nhỏ hơn 1 MB)."
+            )
         else:
             try:
                 result = services.verify(data, form.number.data, form.year.data, form.symbol.data)
             except DomainError as err:
                 apply_domain_error(form, err)
-    return render_template("decisions/verify.html", form=form, result=result)
+    return render_template(
+        "decisions/verify.html", form=form, result=result, max_size=format_size(max_bytes)
+    )

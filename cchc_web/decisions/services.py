@@ -31,7 +31,7 @@ from ..models import (
     User,
 )
 from ..timeutil import format_datetime, local_today, to_local, utcnow
-from . import certificates, signing
+from . import certificates, guard, signing
 from .pdf import authority_lines, build_document, verify_url
 from .providers import Draft, DraftContent, Selection, draft_provider
 
@@ -618,8 +618,9 @@ def verify(
     """Did this system issue it, is it unchanged, are its signatures valid and whose?
 
     With a file: its SHA-256 is looked up among the issued Decisions (or compared with the
-    one designated by number and year) and its signatures are validated. Raises DomainError
-    for a file that is not a readable PDF.
+    one designated by number and year) and its signatures are validated, with a time and
+    memory limit unless the bytes are an issued Decision's. Raises DomainError for a file that
+    is not a readable PDF or costs too much to check.
     """
     result = Verification()
     if number is not None and year is not None:
@@ -633,19 +634,22 @@ def verify(
     if not pdf.startswith(b"%PDF-") and b"%PDF-" not in pdf[:1024]:
         raise DomainError("Tệp tải lên không phải là tệp PDF.", "file")
     result.sha256 = hashlib.sha256(pdf).hexdigest()
+    # The issued bytes are looked up before anything parses the file: only an unknown file
+    # goes through the bounded path (decisions/guard.py).
+    issued = db.session.scalars(
+        select(Decision).where(
+            Decision.pdf_sha256 == result.sha256,
+            Decision.state == DecisionState.APPROVED.value,
+        )
+    ).first()
     try:
-        result.signature = signing.check_signature(pdf)
+        result.signature = guard.check_uploaded(pdf, issued=issued is not None)
     except ValueError as err:
         raise DomainError(
             "Không đọc được tệp PDF này: tệp hỏng, đã bị sửa đổi hoặc không đúng định dạng.", "file"
         ) from err
     if result.decision is None:
-        result.decision = db.session.scalars(
-            select(Decision).where(
-                Decision.pdf_sha256 == result.sha256,
-                Decision.state == DecisionState.APPROVED.value,
-            )
-        ).first()
+        result.decision = issued
     if result.decision is None and result.signature.reason:
         # An altered copy no longer matches by hash: the signature says which Decision it was.
         result.decision = _designated_by_reason(result.signature.reason)

@@ -213,7 +213,10 @@ def similar():
     title = request.form.get("title", "")[:300]
     content = request.form.get("solution", "")[:4000]
     matches = similarity.similar_initiatives(
-        title, content, exclude_id=request.form.get("initiative_id", type=int)
+        title,
+        content,
+        viewer=current_user._get_current_object(),
+        exclude_id=request.form.get("initiative_id", type=int),
     )
     return render_template("initiatives/_similar.html", matches=matches)
 

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Initiative
+from ..models import Initiative, InitiativeState, User
 
 THRESHOLD = 84  # measured: precision 0.92, recall 1.0 on the labelled set
 MIN_QUERY_WORDS = 2  # fewer words than this say too little to compare
@@ -123,12 +123,29 @@ def score(a: str, b: str) -> float:
 class Match:
     initiative: Initiative
     score: float
+    # False: another office's recognised initiative the viewer may not open, matched and shown
+    # by its title only (recognition is public: the Decision lists it).
+    full: bool = True
+
+
+RECOGNISED_STATES = frozenset({InitiativeState.RECOGNISED.value, InitiativeState.NOMINATED.value})
 
 
 def similar_initiatives(
-    title: str, content: str = "", *, exclude_id: int | None = None, limit: int = 5
+    title: str,
+    content: str = "",
+    *,
+    viewer: User | None = None,
+    exclude_id: int | None = None,
+    limit: int = 5,
 ) -> list[Match]:
-    """Past initiatives (any year, any office, handed in) whose title or content is similar."""
+    """Past initiatives (any year, handed in) whose title or content is similar.
+
+    With a `viewer` (the htmx warning always passes one), only what they may open is compared
+    in full (title and solution) and shown; other offices' recognised initiatives are compared
+    and shown by title only; nothing else: the solution of an initiative one may not open is
+    never compared, so typing cannot probe it. Without a viewer: every handed-in initiative.
+    """
     if len(words(title)) < MIN_QUERY_WORDS and len(words(content)) < MIN_QUERY_WORDS:
         return []
     stmt = select(Initiative).where(Initiative.submitted_at.is_not(None))
@@ -136,12 +153,14 @@ def similar_initiatives(
         stmt = stmt.where(Initiative.id != exclude_id)
     matches = []
     for other in db.session.scalars(stmt):
-        best = max(
-            score(title, other.title),
-            score(content, other.solution) if content and other.solution else 0.0,
-        )
+        full = viewer is None or other.can_view(viewer)
+        if not full and other.state not in RECOGNISED_STATES:
+            continue
+        best = score(title, other.title)
+        if full and content and other.solution:
+            best = max(best, score(content, other.solution))
         if best >= THRESHOLD:
-            matches.append(Match(other, round(best)))
+            matches.append(Match(other, round(best), full))
     matches.sort(key=lambda m: -m.score)
     return matches[:limit]
 

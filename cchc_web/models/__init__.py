@@ -1,7 +1,7 @@
 """All models, one module per aggregate; importing this package registers every table."""
 
 from ..cache import DataVersion
-from .audit import AuditLog, LoginAttempt
+from .audit import AuditLog, LoginThrottle
 from .certificates import CAPACITY_LABELS, Capacity, SigningCertificate
 from .council import Council, CouncilMember, CouncilState, Position, Score
 from .decisions import (
@@ -48,7 +48,7 @@ __all__ = [
     "ROLE_LABELS",
     "AuditLog",
     "Commune",
-    "LoginAttempt",
+    "LoginThrottle",
     "Office",
     "Role",
     "User",

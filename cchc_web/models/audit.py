@@ -1,10 +1,10 @@
-"""The audit log (nhật ký) and the record of login attempts."""
+"""The audit log (nhật ký) and the counters of failed sign-ins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -30,17 +30,18 @@ class AuditLog(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class LoginAttempt(db.Model):
-    """Kept in the database so that the lockout holds across gunicorn workers."""
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted per key, shared by every worker (auth/throttle.py).
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (
-        Index("ix_login_attempts_username_at", "username", "at"),
-        Index("ix_login_attempts_address_at", "address", "at"),
-    )
+    Keys: ``p:<username>|<address>`` (an account from one address), ``a:<address>`` and
+    ``u:<username>`` (an account from addresses it never signed in from), ``c:<user id>``
+    (the password-change form). Counting is one upsert that locks the row, so parallel guesses
+    are counted one after another."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # On a ``p:`` key: this account signed in from this address then (a known address).
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -8,7 +8,17 @@ from datetime import datetime
 
 from flask import current_app, g, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, event, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -140,6 +150,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Copied into the session at sign-in and compared on every request: raising it (sign-out,
+    # password change or reset) ends every session opened before (auth/sessions.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     office: Mapped[Office | None] = relationship(back_populates="users", lazy="joined")

@@ -10,6 +10,7 @@ from ..forms import apply_domain_error
 from ..models import Attachment, IndexItem, IndexSet, Office, Role, SelfScore, SetStatus
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
+from ..spreadsheets import MAX_IMPORT_BYTES
 from ..storage import ACCEPT_ATTRIBUTE, UPLOAD_HELP_TEXT
 from ..timeutil import local_today
 from ..views import redirect_after_post, render_page_or_fragment
@@ -83,7 +84,7 @@ def _create_from_form(form: NewSetForm, issues: list) -> IndexSet | None:
         upload = form.file.data
         if upload is None or not upload.filename:
             raise DomainError("Hãy chọn tệp CSV hoặc .xlsx.", field="file")
-        table = tabular.read_table(upload.filename, upload.read())
+        table = tabular.read_table(upload.filename, upload.read(MAX_IMPORT_BYTES + 1))
         rows, found = tabular.parse_rows(table, services.office_codes())
         if found:
             issues.extend(found)

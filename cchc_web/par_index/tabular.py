@@ -8,16 +8,16 @@ the secretariat can fix the file; nothing is saved while one remains.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from .. import spreadsheets
 from ..documents import format_number
 from ..errors import DomainError
 from ..inputs import strip_control
@@ -156,7 +156,21 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return _norm(strip_control(str(value)))
+    return spreadsheets.restore_text(_norm(strip_control(str(value))))
+
+
+def _csv_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DomainError(
+            "Tệp CSV phải lưu bằng bảng mã UTF-8 (Excel: “CSV UTF-8”).", field="file"
+        ) from err
+
+
+def _delimiter(data: bytes) -> str:
+    first = data[:4096].decode("utf-8", "ignore").split("\n", 1)[0]
+    return max((",", ";", "\t"), key=first.count)
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
@@ -165,36 +179,22 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
     Raises DomainError when the file cannot be read at all.
     """
     name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as err:  # openpyxl raises many kinds on a damaged file
-            raise DomainError("Không đọc được tệp Excel (.xlsx).", field="file") from err
-        sheet = workbook.worksheets[0]
-        rows = [
-            (n, [_cell(v) for v in values])
-            for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-        workbook.close()
-    elif name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            raise DomainError(
-                "Tệp CSV phải lưu bằng bảng mã UTF-8 (Excel: “CSV UTF-8”).", field="file"
-            ) from err
-        first = text.split("\n", 1)[0]
-        delimiter = max((",", ";", "\t"), key=first.count)
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        try:
-            rows = [(n, [_cell(v) for v in values]) for n, values in enumerate(reader, start=1)]
-        except csv.Error as err:  # e.g. a cell longer than csv's field limit
-            raise DomainError(
-                "Không đọc được tệp CSV: có ô quá dài (trên 131.072 ký tự) hoặc sai định dạng.",
-                field="file",
-            ) from err
-    else:
+    if not name.endswith((".xlsx", ".csv")):
         raise DomainError("Chỉ nhận tệp .csv hoặc .xlsx.", field="file")
+    try:
+        spreadsheets.check_upload_size(data)
+        if name.endswith(".xlsx"):
+            values = spreadsheets.read_xlsx_rows(data, MAX_ROWS + 1)
+        else:
+            values = spreadsheets.read_csv_rows(_csv_text(data), _delimiter(data), MAX_ROWS + 1)
+    except spreadsheets.SpreadsheetRefused as refused:
+        raise DomainError(refused.message, field="file") from refused
+    except csv.Error as err:  # e.g. a cell longer than csv's field limit
+        raise DomainError(
+            "Không đọc được tệp CSV: có ô quá dài (trên 131.072 ký tự) hoặc sai định dạng.",
+            field="file",
+        ) from err
+    rows = [(n, [_cell(v) for v in row]) for n, row in enumerate(values, start=1)]
     rows = [(n, cells) for n, cells in rows if any(cells)]
     if len(rows) > MAX_ROWS + 1:
         raise DomainError(f"Tệp có quá {MAX_ROWS} dòng.", field="file")
@@ -390,13 +390,8 @@ def default_rows(office_codes: set[str]) -> list[ItemRow]:
 
 
 def rows_to_csv(rows: list[list[object]]) -> bytes:
-    """CSV with a BOM, so that Excel opens the Vietnamese text correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS.values())
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """CSV with a BOM, so that Excel opens the Vietnamese text correctly; cells inert."""
+    return spreadsheets.csv_bytes(COLUMNS.values(), rows)
 
 
 def xlsx_bytes(
@@ -421,6 +416,4 @@ def xlsx_bytes(
             width = 60 if column in ("Nội dung", "Hướng dẫn chấm điểm", "Tiêu chí") else 16
             sheet.column_dimensions[letter].width = width
         sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.workbook_bytes(workbook)

@@ -10,13 +10,13 @@ caller saves only when there is no issue at all.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from .. import spreadsheets
 from ..inputs import strip_control
 from ..models.plans import COMPARISONS, FIELDS, Timing
 
@@ -98,18 +98,23 @@ def _cell_text(value: object) -> str:
         return value.strftime("%Y-%m")  # Excel turned "2025-07" into a date
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return strip_control(unicodedata.normalize("NFC", str(value))).strip()
+    text = strip_control(unicodedata.normalize("NFC", str(value))).strip()
+    return spreadsheets.restore_text(text)
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV or XLSX file as (row number, {column: text}), header names lower-cased."""
     name = (filename or "").lower()
-    if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        rows = _read_xlsx(data)
-    elif name.endswith(".csv") or name.endswith(".txt") or not name:
-        rows = _read_csv(data)
-    else:
-        raise ImportFileError("Chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx).")
+    try:
+        spreadsheets.check_upload_size(data)
+        if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+            rows = spreadsheets.read_xlsx_rows(data, MAX_ROWS + 1)
+        elif name.endswith(".csv") or name.endswith(".txt") or not name:
+            rows = _read_csv(data)
+        else:
+            raise ImportFileError("Chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx).")
+    except spreadsheets.SpreadsheetRefused as refused:
+        raise ImportFileError(refused.message) from refused
     if not rows:
         raise ImportFileError("Tệp không có dữ liệu.")
     header = [_cell_text(h).lower() for h in rows[0]]
@@ -135,25 +140,11 @@ def _read_csv(data: bytes) -> list[list[str]]:
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
     try:
-        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        return spreadsheets.read_csv_rows(text, delimiter, MAX_ROWS + 1)
     except csv.Error as err:  # e.g. a cell longer than csv's field limit (131 072 characters)
         raise ImportFileError(
             "Không đọc được tệp CSV: có ô quá dài (trên 131.072 ký tự) hoặc sai định dạng."
         ) from err
-
-
-def _read_xlsx(data: bytes) -> list[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as err:  # openpyxl raises many types for a damaged or foreign file
-        raise ImportFileError("Không đọc được tệp Excel (.xlsx); tệp có thể bị hỏng.") from err
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def _check_header(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -489,9 +488,9 @@ def export_plan_xlsx(plan: Plan) -> bytes:
         # Codes such as "1.10" must stay text, not become the number 1.1.
         for row in ws.iter_rows(min_row=2, max_col=1):
             row[0].number_format = "@"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    from ..spreadsheets import workbook_bytes
+
+    return workbook_bytes(workbook)  # every user-typed cell stays text, never a formula
 
 
 # -- task updates ------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ III. strengths and limits; IV. tasks for the next period; a numeric appendix."""
 
 from __future__ import annotations
 
-import io
-
 from .. import documents as doc
 from ..models import Commune
 from ..models.plans import Plan
@@ -331,9 +329,9 @@ def report_xlsx(report: Report) -> bytes:
     for ws in (objectives, counts):
         for cell in ws[1]:
             cell.font = Font(bold=True)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    from ..spreadsheets import workbook_bytes
+
+    return workbook_bytes(workbook)  # every user-typed cell stays text, never a formula
 
 
 def plan_document(plan: Plan) -> doc.OfficialDocument:

@@ -74,17 +74,18 @@ def setup_round() -> int:
         services.RoundData(2023, "Sáng kiến 2023", date(2023, 9, 20), date(2023, 9, 30)),
         secretariat,
     )
+    # HCC's own past initiative: the warning shows only what the user may open (issue 15).
     past = services.create_initiative(
         old,
-        office_by_code("VP"),
+        office_by_code("HCC"),
         services.InitiativeData(
             title="Số hóa hồ sơ thủ tục hành chính tại bộ phận một cửa",
             field="tthc",
-            authors=[services.AuthorData(user_id=u("vp.canbo").id, share=100)],
+            authors=[services.AuthorData(user_id=u("hcc.canbo").id, share=100)],
         ),
-        u("vp.canbo"),
+        u("hcc.canbo"),
     )
-    services.submit_initiative(past, u("vp.lanhdao"), today=date(2023, 9, 1))
+    services.submit_initiative(past, u("hcc.lanhdao"), today=date(2023, 9, 1))
     rnd = services.create_round(
         services.RoundData(
             today.year,
