@@ -44,7 +44,9 @@ class ScoreForm(FlaskForm):
 
 
 class ReopenScoreForm(FlaskForm):
-    reason = TextAreaField("Lý do mở lại", validators=[DataRequired("Hãy ghi lý do mở lại.")])
+    reason = TextAreaField(
+        "Lý do mở lại", validators=[DataRequired("Hãy ghi lý do mở lại phiếu chấm.")]
+    )
 
 
 class ConfirmForm(FlaskForm):

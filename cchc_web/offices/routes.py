@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -27,8 +27,8 @@ from ..views import (
     paginate,
     plan_from_args,
     query_args,
-    redirect_after_post,
     render_page_or_fragment,
+    run_action,
 )
 from . import bp
 
@@ -215,11 +215,6 @@ def _files_not_kept(form) -> None:
         ]
 
 
-def _saved(code: str, task: Task, message: str):
-    flash(message, "success")
-    return redirect_after_post(url_for("offices.task", code=code, task_id=task.id))
-
-
 @bp.route("/<code>/tasks/<int:task_id>/update", methods=["GET", "POST"])
 @login_required
 def update_task(code: str, task_id: int):
@@ -254,20 +249,26 @@ def update_task(code: str, task_id: int):
         catchup_responsible=form.catchup_responsible.data or "",
         based_on_id=optional_db_int(form.based_on.data),
     )
-    if form.validate_on_submit():
-        try:
-            services.record_task_update(task, data, current_user, request.files.getlist("evidence"))
-            db.session.commit()
-        except services.UpdateConflict as err:
-            db.session.rollback()
+
+    def refused(err: DomainError) -> None:
+        nonlocal conflict
+        if isinstance(err, services.UpdateConflict):
             conflict = err
             # The next save is based on the update the user has now been shown.
             form.based_on.data = str(err.latest.id)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
         else:
-            return _saved(code, task, f"Đã lưu cập nhật nhiệm vụ {task.code}.")
+            apply_domain_error(form, err)
+
+    if form.validate_on_submit():
+        if done := run_action(
+            lambda: services.record_task_update(
+                task, data, current_user, request.files.getlist("evidence")
+            ),
+            on_refusal=refused,
+            success=f"Đã lưu cập nhật nhiệm vụ {task.code}.",
+            to=url_for("offices.task", code=code, task_id=task.id),
+        ):
+            return done
     else:
         # Every problem at once: the fields the form could not read, and the rules of the
         # fields it could.
@@ -279,17 +280,15 @@ def update_task(code: str, task_id: int):
 
 def _save_contribution(code: str, office: Office, task: Task):
     form = _contribution_form(formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            services.record_contribution(
-                task, form.result.data or "", current_user, request.files.getlist("evidence")
-            )
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            return _saved(code, task, f"Đã gửi phần việc phối hợp của nhiệm vụ {task.code}.")
+    if done := run_action(
+        lambda: services.record_contribution(
+            task, form.result.data or "", current_user, request.files.getlist("evidence")
+        ),
+        form=form,
+        success=f"Đã gửi phần việc phối hợp của nhiệm vụ {task.code}.",
+        to=url_for("offices.task", code=code, task_id=task.id),
+    ):
+        return done
     _files_not_kept(form)
     return _render_task(office, task, form)
 
