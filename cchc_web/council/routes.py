@@ -232,23 +232,17 @@ def _score_page(council, initiative, member, form, values, errors, status=200):
 
 
 def _running_total(rnd: Round, values: dict[str, str]) -> dict:
-    """The total of the points typed so far, and a note for each value out of its range."""
-    problems = []
-    total = 0
-    for c in rnd.rubric:
-        raw = str(values.get(c["code"], "")).strip()
-        if not raw:
-            continue
-        try:
-            number = int(raw)
-        except ValueError:
-            problems.append(f"{c['label']}: không phải số nguyên.")
-            continue
-        if not 0 <= number <= int(c["max"]):
-            problems.append(f"{c['label']}: {number} vượt khung 0–{c['max']}.")
-        else:
-            total += number
-    return {"total": total, "max_total": rnd.max_total, "problems": problems}
+    """The total of the points typed so far, and the problem of each value typed that the
+    sheet's rule refuses (services.check_points: the rule a submitted sheet must meet)."""
+    typed = {code: value for code, value in values.items() if str(value).strip()}
+    points, problems = services.check_points(rnd.rubric, typed)
+    return {
+        "total": sum(points.values()),
+        "max_total": rnd.max_total,
+        "problems": [
+            message for name, message in problems.items() if name.removeprefix("points-") in typed
+        ],
+    }
 
 
 @bp.route("/<int:council_id>/initiatives/<int:initiative_id>", methods=["GET", "POST"])
