@@ -4,12 +4,13 @@ from sqlalchemy import select
 
 from ..auth import throttle
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import ROLE_LABELS, AuditLog, Office, Role, User
 from ..page_cache import cached_page
 from ..security import admin_only, get_or_404
 from ..views import paginate, render_page_or_fragment, run_action
 from . import bp, services
-from .forms import ConfirmForm, NewUserForm, OfficeForm, ResetPasswordForm, UserForm
+from .forms import NewUserForm, OfficeForm, ResetPasswordForm, UserForm
 
 
 def _office_choices(include: Office | None = None) -> list[tuple[int | None, str]]:

@@ -8,6 +8,7 @@ from .. import attachments
 from ..decisions import services as decision_ops
 from ..errors import DomainError
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..initiatives import services as initiative_ops
 from ..initiatives import similarity
 from ..models import (
@@ -26,7 +27,7 @@ from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, require_secretariat
 from ..views import paginate, render_page_or_fragment, run_action
 from . import bp, decision_kinds, minutes, services
-from .forms import ConfirmForm, MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
+from .forms import MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
 
 
 def _council(council_id: int) -> Council:

@@ -7,11 +7,12 @@ from flask_login import current_user
 
 from ..errors import DomainError
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import CAPACITY_LABELS, User
 from ..security import admin_only, get_or_404
 from ..views import run_action
 from . import bp, certificates
-from .forms import CertificateForm, ConfirmForm
+from .forms import CertificateForm
 
 
 @bp.route("/admin/certificates", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..errors import DomainError
 from ..extensions import limiter
-from ..forms import apply_domain_error
+from ..forms import ConfirmForm, apply_domain_error
 from ..inputs import optional_db_int
 from ..models import Decision, DecisionKind, DecisionState
 from ..models.decisions import STATE_LABELS
@@ -23,7 +23,6 @@ from ..views import (
 )
 from . import bp, certificates, services, signing
 from .forms import (
-    ConfirmForm,
     DecisionForm,
     DropItemForm,
     NewDecisionForm,

@@ -8,6 +8,7 @@ from .. import attachments
 from ..decisions import services as decision_ops
 from ..documents import render
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import Decision, DecisionKind, Initiative, InitiativeState, Office, Role, Round, User
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
 from ..page_cache import cached_page
@@ -33,7 +34,6 @@ from . import bp, documents, dossier, services, similarity
 from .forms import (
     AUTHOR_ROWS,
     AcceptForm,
-    ConfirmForm,
     InitiativeForm,
     NominationForm,
     ReopenForm,

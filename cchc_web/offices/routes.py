@@ -20,7 +20,6 @@ from ..models.plans import (
 )
 from ..page_cache import cached_page
 from ..plans import queries, services
-from ..plans.forms import ContributionForm, TaskUpdateForm
 from ..security import get_or_404, require
 from ..timeutil import local_today
 from ..views import (
@@ -31,6 +30,7 @@ from ..views import (
     run_action,
 )
 from . import bp
+from .forms import ContributionForm, TaskUpdateForm
 
 ROLE_FILTERS = {"": "Tất cả", "lead": "Chủ trì", "coordinating": "Phối hợp"}
 

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from .. import attachments
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import ConfirmForm, apply_domain_error
 from ..models import IndexItem, IndexSet, Office, SelfScore, SetStatus
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, secretariat_only
@@ -15,7 +15,7 @@ from ..storage import ACCEPT_ATTRIBUTE, UPLOAD_HELP_TEXT
 from ..timeutil import local_today
 from ..views import render_page_or_fragment, run_action
 from . import bp, reports, services, tabular
-from .forms import AppraiseForm, AssignForm, ConfirmForm, NewSetForm, ScoreForm, SettingsForm
+from .forms import AppraiseForm, AssignForm, NewSetForm, ScoreForm, SettingsForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
