@@ -6,7 +6,6 @@ from ..auth import throttle
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import ROLE_LABELS, AuditLog, Office, Role, User
-from ..page_cache import cached_page
 from ..security import admin_only, get_or_404
 from ..views import paginate, render_page_or_fragment, run_action
 from . import bp, services
@@ -35,7 +34,6 @@ def _user_data(form: UserForm) -> services.UserData:
 
 @bp.get("/users")
 @admin_only
-@cached_page
 def users():
     q = request.args.get("q", "").strip()[:100]
     office_id = request.args.get("office", type=int)
@@ -153,7 +151,6 @@ def set_user_active(user_id: int):
 
 @bp.get("/offices")
 @admin_only
-@cached_page
 def offices():
     rows = db.session.scalars(select(Office).order_by(Office.sort_order, Office.code)).all()
     return render_template("admin/offices.html", offices=rows, confirm_form=ConfirmForm())
@@ -204,7 +201,6 @@ def set_office_active(office_id: int):
 
 @bp.get("/audit")
 @admin_only
-@cached_page
 def audit_log():
     page = paginate(select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()), 50)
     return render_template("admin/audit.html", page=page)

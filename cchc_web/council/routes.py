@@ -23,7 +23,6 @@ from ..models import (
     Score,
     User,
 )
-from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, require_secretariat
 from ..views import paginate, render_page_or_fragment, run_action
 from . import bp, decision_kinds, minutes, services
@@ -88,7 +87,6 @@ def index():
 
 @bp.get("/<int:council_id>")
 @login_required
-@cached_page
 def detail(council_id: int):
     council = _council(council_id)
     member_form = MemberForm()
@@ -201,7 +199,6 @@ def close_scoring(council_id: int):
 # -- scoring ------------------------------------------------------------------------------------
 @bp.get("/<int:council_id>/score")
 @login_required
-@cached_page
 def my_list(council_id: int):
     council = _council(council_id)
     member = council.member_for(current_user)
@@ -301,7 +298,6 @@ def live_total(council_id: int, initiative_id: int):
 
 @bp.get("/<int:council_id>/initiatives/<int:initiative_id>/scores")
 @login_required
-@cached_page
 def sheets(council_id: int, initiative_id: int):
     """Every submitted sheet of one initiative: only for those allowed to see them yet."""
     council = _council(council_id)
@@ -337,7 +333,6 @@ def reopen_score(council_id: int, score_id: int):
 # -- results and minutes ------------------------------------------------------------------------
 @bp.get("/<int:council_id>/results")
 @login_required
-@cached_page
 def results(council_id: int):
     council = _council(council_id)
     closed = council.status is CouncilState.CLOSED

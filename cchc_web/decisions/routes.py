@@ -11,7 +11,6 @@ from ..forms import ConfirmForm, apply_domain_error
 from ..inputs import optional_db_int
 from ..models import Decision, DecisionKind, DecisionState
 from ..models.decisions import STATE_LABELS
-from ..page_cache import cached_page
 from ..security import get_or_404_for, leaders_only, public, require, secretariat_only
 from ..storage import format_size
 from ..views import (
@@ -46,7 +45,6 @@ def _filename(decision: Decision) -> str:
 
 @bp.get("/decisions/")
 @login_required
-@cached_page
 def index():
     state = request.args.get("state", "")
     state = state if state in STATE_FILTERS else ""
@@ -131,7 +129,6 @@ def _show(decision: Decision, return_form=None, drop_form=None, drop_target=None
 
 @bp.get("/decisions/<int:decision_id>")
 @login_required
-@cached_page
 def show(decision_id: int):
     return _show(get_or_404_for(current_user, Decision, decision_id))
 

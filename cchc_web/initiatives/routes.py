@@ -11,7 +11,6 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Decision, DecisionKind, Initiative, InitiativeState, Office, Role, Round, User
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
-from ..page_cache import cached_page
 from ..security import (
     get_or_404,
     get_or_404_for,
@@ -51,7 +50,6 @@ def _selected_round() -> Round | None:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     require(current_user.sees_all_offices or current_user.office_id is not None)
     rnd = _selected_round()
@@ -227,7 +225,6 @@ def similar():
 # -- reading ------------------------------------------------------------------------------------
 @bp.get("/<int:initiative_id>")
 @login_required
-@cached_page
 def detail(initiative_id: int):
     initiative = get_or_404_for(current_user, Initiative, initiative_id)
     rnd = initiative.round
@@ -375,7 +372,6 @@ def dossier_pdf(decision_id: int):
 # -- rounds (secretariat) -----------------------------------------------------------------------
 @bp.get("/rounds")
 @secretariat_or_leaders
-@cached_page
 def rounds():
     return render_template("initiatives/rounds.html", rounds=services.rounds())
 
@@ -461,7 +457,6 @@ def round_detail(round_id: int):
 # -- emulation ----------------------------------------------------------------------------------
 @bp.get("/emulation")
 @login_required
-@cached_page
 def emulation():
     """Thi đua: per office and year, initiatives handed in, recommended, recognised."""
     require(current_user.sees_all_offices or current_user.office_id is not None)

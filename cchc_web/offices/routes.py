@@ -18,7 +18,6 @@ from ..models.plans import (
     Task,
     TaskUpdate,
 )
-from ..page_cache import cached_page
 from ..plans import queries, services
 from ..security import get_or_404, require
 from ..timeutil import local_today
@@ -53,7 +52,6 @@ def _task_of_office(office: Office, task_id: int) -> Task:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     if not current_user.sees_all_offices:
         if current_user.office is None:
@@ -67,7 +65,6 @@ def index():
 
 @bp.get("/<code>/")
 @login_required
-@cached_page
 def workspace(code: str):
     office = _office_or_404(code)
     plans = Plan.reportable_plans()
@@ -198,7 +195,6 @@ def _render_task(office: Office, task: Task, form, conflict=None, notice: str = 
 
 @bp.get("/<code>/tasks/<int:task_id>")
 @login_required
-@cached_page
 def task(code: str, task_id: int):
     office = _office_or_404(code)
     task = _task_of_office(office, task_id)

@@ -8,7 +8,6 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import ConfirmForm, apply_domain_error
 from ..models import IndexItem, IndexSet, Office, SelfScore, SetStatus
-from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, secretariat_only
 from ..spreadsheets import MAX_IMPORT_BYTES
 from ..storage import ACCEPT_ATTRIBUTE, UPLOAD_HELP_TEXT
@@ -41,7 +40,6 @@ def _load_set(set_id: int) -> IndexSet:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     sets = services.all_sets()
     return render_template("par_index/index.html", sets=sets, confirm_form=ConfirmForm())
@@ -117,7 +115,6 @@ def template_csv():
 
 @bp.get("/<int:set_id>")
 @login_required
-@cached_page
 def overview(set_id: int):
     index_set = _load_set(set_id)
     if not current_user.sees_all_offices:
@@ -244,7 +241,6 @@ def assignment_export(set_id: int, fmt: str):
 # -- self-assessment ---------------------------------------------------------------------------
 @bp.get("/<int:set_id>/mine")
 @login_required
-@cached_page
 def mine(set_id: int):
     index_set = _load_set(set_id)
     if current_user.office_id is None:
@@ -351,7 +347,6 @@ def appraise(item_id: int):
 # -- totals ------------------------------------------------------------------------------------
 @bp.get("/<int:set_id>/totals")
 @login_required
-@cached_page
 def totals(set_id: int):
     index_set = _load_set(set_id)
     _require_overview(current_user)

@@ -13,7 +13,6 @@ from ..extensions import db
 from ..forms import apply_domain_error
 from ..models import DecisionKind
 from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
-from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, secretariat_only
 from ..views import paginate, run_action
 from . import bp, importer, queries, services
@@ -45,7 +44,6 @@ def _plan_data(form: PlanForm) -> services.PlanData:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     page = paginate(
         select(Plan)
@@ -72,7 +70,6 @@ def new_plan():
 
 @bp.get("/<int:plan_id>")
 @login_required
-@cached_page
 def show(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
     # A page of tasks in plan order, shown under their fields (a field may continue on the

@@ -10,7 +10,6 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Office, Plan
 from ..models.reports import Report, ReportKind, ReportStatus
-from ..page_cache import cached_page
 from ..security import get_or_404_for, require, require_secretariat
 from ..timeutil import local_today
 from ..views import paginate, run_action
@@ -38,7 +37,6 @@ def _default_period(choices: list[periods.Period], today: date) -> periods.Perio
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     """The secretariat's compliance view; an office's people go to their office's reports."""
     if not current_user.sees_all_offices:
@@ -79,7 +77,6 @@ def index():
 
 @bp.get("/office/<code>/")
 @login_required
-@cached_page
 def office_reports(code: str):
     office = _office_or_404(code)
     page = paginate(
@@ -167,7 +164,6 @@ def _render_report(report: Report, text_form=None, decision_form=None):
 
 @bp.get("/<int:report_id>")
 @login_required
-@cached_page
 def show(report_id: int):
     report = get_or_404_for(current_user, Report, report_id)
     return _render_report(report)
