@@ -30,6 +30,13 @@ from .formatting import (
     place_date_line,
     punctuate,
 )
+from .issuers import (
+    authority_title,
+    capacity_lines,
+    committee_issuer,
+    head_of_office_lines,
+    office_issuer,
+)
 from .model import (
     Appendix,
     Article,
@@ -61,6 +68,11 @@ __all__ = [
     "Spacer",
     "Table",
     "Text",
+    "authority_title",
+    "capacity_lines",
+    "committee_issuer",
+    "head_of_office_lines",
+    "office_issuer",
     "format_date_long",
     "format_date_short",
     "format_number",

@@ -15,12 +15,13 @@ UNKNOWN = "—"
 
 
 def _issuer_lines(report: Report | None, commune: Commune | None) -> tuple[list[str], list[str]]:
-    """An office report is issued by the office under the People's Committee; the commune
-    report and the plan by the committee itself."""
-    committee = ["ỦY BAN NHÂN DÂN", (commune.name if commune else "XÃ").upper()]
+    """(issuer, parent) lines: an office report is issued by the office under the People's
+    Committee; the commune report and the plan by the committee itself."""
+    name = commune.name if commune else ""
     if report is not None and report.office is not None:
-        return [report.office.name.upper()], committee
-    return committee, []
+        parent, issuer = doc.office_issuer(report.office.name, name)
+        return issuer, parent
+    return doc.committee_issuer(name), []
 
 
 def _paragraphs(text: str, empty: str) -> list[doc.Block]:
@@ -199,7 +200,9 @@ def report_document(report: Report) -> doc.OfficialDocument:
         summary=f"Kết quả thực hiện công tác cải cách hành chính {report.period_label}",
         body=body,
         signature=doc.SignatureBlock(
-            ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] if report.office is None else ["THỦ TRƯỞNG ĐƠN VỊ"],
+            doc.capacity_lines("committee", False)
+            if report.office is None
+            else doc.head_of_office_lines(),
             signer,
         ),
         recipients=["Phòng Văn hóa - Xã hội (Thường trực CCHC)", "Lưu: VT"],
@@ -387,7 +390,7 @@ def plan_document(plan: Plan) -> doc.OfficialDocument:
         doc_type="Kế hoạch",
         summary=plan.title,
         body=body,
-        signature=doc.SignatureBlock(["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], ""),
+        signature=doc.SignatureBlock(doc.capacity_lines("committee", False), ""),
         recipients=["Các cơ quan chuyên môn", "Lưu: VT, VHXH"],
         title=plan.title,
     )
