@@ -63,7 +63,9 @@ def new_user():
     form.office_id.choices = _office_choices()
     if form.validate_on_submit():
         try:
-            user = services.create_user(_user_data(form), form.new_password.data)
+            user = services.create_user(
+                _user_data(form), form.new_password.data, actor=current_user
+            )
         except DomainError as err:
             db.session.rollback()
             apply_domain_error(form, err)
@@ -182,7 +184,7 @@ def new_office():
     if form.validate_on_submit():
         try:
             office = services.create_office(
-                form.code.data, form.name.data, form.is_specialised.data
+                form.code.data, form.name.data, form.is_specialised.data, actor=current_user
             )
         except DomainError as err:
             db.session.rollback()
@@ -201,7 +203,7 @@ def edit_office(office_id: int):
     form = OfficeForm(obj=office)
     form.code.data = office.code  # the code is fixed: plans and imports refer to it
     if form.validate_on_submit():
-        services.update_office(office, form.name.data, form.is_specialised.data)
+        services.update_office(office, form.name.data, form.is_specialised.data, actor=current_user)
         db.session.commit()
         flash(f"Đã lưu đơn vị {office.code}.", "success")
         return redirect_after_post(url_for("admin.offices"))
@@ -215,7 +217,7 @@ def set_office_active(office_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    services.set_office_active(office, active)
+    services.set_office_active(office, active, actor=current_user)
     db.session.commit()
     flash(f"Đã {'mở lại' if active else 'ngừng hoạt động'} đơn vị {office.code}.", "success")
     return redirect_after_post(url_for("admin.offices"))

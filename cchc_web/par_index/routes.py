@@ -79,7 +79,7 @@ def _create_from_form(form: NewSetForm, issues: list) -> IndexSet | None:
         previous = services.set_for_year(year - 1)
         if previous is None:
             raise DomainError(f"Chưa có bộ chỉ số năm {year - 1} để sao chép.", field="source")
-        return services.copy_set(previous, year, form.deadline.data)
+        return services.copy_set(previous, year, form.deadline.data, actor=current_user)
     if source == "file":
         upload = form.file.data
         if upload is None or not upload.filename:
@@ -98,6 +98,7 @@ def _create_from_form(form: NewSetForm, issues: list) -> IndexSet | None:
         rows,
         with_offices=form.with_offices.data,
         source=source,
+        actor=current_user,
     )
 
 
@@ -139,7 +140,7 @@ def change_status(set_id: int):
     except ValueError:
         abort(400)
     try:
-        services.set_status(index_set, status)
+        services.set_status(index_set, status, actor=current_user)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
@@ -156,7 +157,7 @@ def discard(set_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.delete_set(index_set)
+        services.delete_set(index_set, actor=current_user)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
@@ -179,6 +180,7 @@ def settings(set_id: int):
                 survey_score=form.survey_score.data,
                 bonus_points=form.bonus_points.data or Decimal("0"),
                 penalty_points=form.penalty_points.data or Decimal("0"),
+                actor=current_user,
             )
         except DomainError as err:
             db.session.rollback()
@@ -217,7 +219,9 @@ def assign(set_id: int):
         office = db.session.get(Office, int(form.office.data)) if form.office.data else None
         # (validate_office has checked that the value is one of the listed offices)
         try:
-            changed = services.assign_leaves(index_set, form.items.data or [], office)
+            changed = services.assign_leaves(
+                index_set, form.items.data or [], office, actor=current_user
+            )
         except DomainError as err:
             db.session.rollback()
             apply_domain_error(form, err)

@@ -151,7 +151,9 @@ def update_plan(plan: Plan, data: PlanData, actor: User | None = None) -> Plan:
     plan.theme = data.theme.strip()
     plan.period_start, plan.period_end = data.period_start, data.period_end
     plan.doc_number, plan.doc_date = data.doc_number.strip(), data.doc_date
-    audit.record("plan.update", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS))
+    audit.record(
+        "plan.update", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS), actor=actor
+    )
     return plan
 
 
