@@ -255,10 +255,16 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_layout() -> dict[str, Any]:
+        from .cache import fragments
         from .models import Commune
 
+        def heading():
+            found = Commune.current()
+            return found.heading() if found is not None else None
+
         try:
-            commune = Commune.heading()
+            # Cached per data version: the header costs no statement of its own.
+            commune = fragments.get_or_build(("commune-heading",), heading)
         except SQLAlchemyError:
             # The error page must still render when the database itself is what failed.
             db.session.rollback()

@@ -10,12 +10,12 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import audit
+from ..core.settings import setting
 from ..documents import (
     RenderedDocument,
     authority_title,
@@ -530,7 +530,7 @@ def _render_and_sign(
         final=True,
         stamp_lines=stamp,
         qr_data=verify_url(
-            current_app.config["CCHC_PUBLIC_URL"], decision.number, decision.year, decision.symbol
+            setting("CCHC_PUBLIC_URL"), decision.number, decision.year, decision.symbol
         ),
     )
     rendered = render(document)
