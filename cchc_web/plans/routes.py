@@ -16,7 +16,7 @@ from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..views import paginate, redirect_after_post
-from . import bp, importer, queries, services
+from . import bp, exports, importer, queries, services
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
 
@@ -458,10 +458,8 @@ def export_pdf(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
     import io
 
-    from ..reports.exports import plan_pdf
-
     return send_file(
-        io.BytesIO(plan_pdf(plan)),
+        io.BytesIO(exports.plan_pdf(plan)),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"ke-hoach-{plan.id}.pdf",
