@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -223,10 +224,11 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _number_vn(value: Any, decimals: int = 2, fixed: bool = False) -> str:
-    """85,5 and 1.240 on pages as in documents; text passes through unchanged."""
+    """85,5 and 1.240 on pages as in documents (points, objective values, counts: ints,
+    floats and Decimals alike); text passes through unchanged, None shows nothing."""
     from .documents import format_number
 
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return "" if value is None else str(value)
     return format_number(value, decimals, fixed)
 
@@ -239,7 +241,7 @@ def _is_own_text(text: str | None) -> bool:
 def _register_template_helpers(app: Flask) -> None:
     from .auth.forms import PASSWORD_HELP
     from .models import ROLE_LABELS
-    from .nav import items_for
+    from .nav import items_for, task_url
     from .timeutil import format_date, format_datetime, localise_dates
 
     app.jinja_env.globals["password_help"] = PASSWORD_HELP
@@ -247,6 +249,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = format_datetime
     app.jinja_env.filters["number_vn"] = _number_vn
     app.jinja_env.filters["dates_vn"] = localise_dates
+    app.jinja_env.globals["task_url"] = task_url
     app.jinja_env.globals["clean_args"] = lambda args: {
         k: v for k, v in args.items() if v not in (None, "")
     }

@@ -306,11 +306,3 @@ def download(code: str, attachment_id: int):
     if office.id not in task.office_ids:
         abort(404)
     return attachment_service.send_attachment(attachment)
-
-
-@bp.app_template_global("task_url")
-def task_url(task: Task) -> str:
-    """A task's page, under its (first) lead office's workspace."""
-    leads = task.lead_offices
-    code = (leads[0] if leads else task.office_links[0].office).code.lower()
-    return url_for("offices.task", code=code, task_id=task.id)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..decisions import services as decision_ops
+from ..documents import format_number
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
@@ -393,7 +394,7 @@ def objective(objective_id: int):
         (
             f"{m:%Y-%m}",
             f"Tháng {m.month}/{m.year}"
-            + (f" (đã có: {vn_number(entered[m].value)})" if m in entered else ""),
+            + (f" (đã có: {format_number(entered[m].value)})" if m in entered else ""),
         )
         for m in plan_months(obj.plan)
     ]
@@ -464,14 +465,3 @@ def export_pdf(plan_id: int):
         as_attachment=True,
         download_name=f"ke-hoach-{plan.id}.pdf",
     )
-
-
-@bp.app_template_filter("vn_number")
-def vn_number(value) -> str:
-    """95.50 → "95,5": Vietnamese decimal comma, no trailing zeros."""
-    if value is None:
-        return ""
-    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
