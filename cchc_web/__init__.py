@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
-from . import inputs, page_cache
+from . import inputs, page_cache, ratelimit
 from .cache import remember_version, version_subquery
 from .config import CONFIGS, INSTANCE_DIR
 from .extensions import csrf, db, htmx, login_manager, migrate
@@ -84,6 +84,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    ratelimit.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -151,6 +152,7 @@ BLUEPRINT_PACKAGES = (
     "council",
     "par_index",
     "decisions",
+    "sipas",
 )
 
 
@@ -180,6 +182,8 @@ def _register_error_pages(app: Flask) -> None:
         if err.code is None or err.code < 400:
             return err
         db.session.rollback()
+        if err.response is not None:  # a page made for the occasion (a rate limit's)
+            return err.response
         return render_error(err.code)
 
     @app.errorhandler(Exception)

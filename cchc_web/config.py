@@ -65,6 +65,17 @@ class Config:
     # The address printed in documents (the QR code of a signed Decision leads to its /verify
     # page): taken from here only, never from a request's Host header. Required in production.
     CCHC_PUBLIC_URL = os.environ.get("CCHC_PUBLIC_URL", "http://127.0.0.1:5000")
+    # Rate limits (ratelimit.py). memory:// counts per process; redis://127.0.0.1:6379 shares
+    # the counts between gunicorn workers (production).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "cchc")
+    RATELIMIT_HEADERS_ENABLED = True
+    # The satisfaction survey (sipas/): answers a kiosk may send per minute (per device), and
+    # wrong receipt codes one address may try (guessing a 12-letter code is hopeless anyway).
+    SIPAS_KIOSK_RATE_LIMIT = os.environ.get("SIPAS_KIOSK_RATE_LIMIT", "6 per minute")
+    SIPAS_CODE_RATE_LIMIT = os.environ.get("SIPAS_CODE_RATE_LIMIT", "20 per minute")
+    # Seconds without a touch after which the kiosk returns to its first screen.
+    SIPAS_KIOSK_IDLE_SECONDS = int(os.environ.get("SIPAS_KIOSK_IDLE_SECONDS", 60))
     # The Commune defaults used by `init-commune` and `seed-demo`.
     COMMUNE_NAME = os.environ.get("COMMUNE_NAME", "Xã Chí Minh")
     COMMUNE_PROVINCE = os.environ.get("COMMUNE_PROVINCE", "Thành phố Hải Phòng")
@@ -85,6 +96,7 @@ class ProductionConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    RATELIMIT_STORAGE_URI = "memory://"
     CCHC_PUBLIC_URL = "https://cchc.chiminh.example.vn"
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     # The suite creates hundreds of accounts; scrypt costs 0.2 s a hash on CI's machine.

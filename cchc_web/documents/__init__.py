@@ -45,6 +45,7 @@ from .model import (
     Table,
 )
 from .render import render, render_stamp
+from .slip import Slip, render_slip
 
 __all__ = [
     "Appendix",
@@ -58,6 +59,7 @@ __all__ = [
     "RenderedDocument",
     "SignatureBlock",
     "SignatureBox",
+    "Slip",
     "Spacer",
     "Table",
     "Text",
@@ -69,5 +71,6 @@ __all__ = [
     "punctuate",
     "register_fonts",
     "render",
+    "render_slip",
     "render_stamp",
 ]
