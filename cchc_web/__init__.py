@@ -197,7 +197,9 @@ def _number_vn(value: Any, decimals: int = 2, fixed: bool = False) -> str:
     """85,5 and 1.240 on pages as in documents; text passes through unchanged."""
     from .documents import format_number
 
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    from decimal import Decimal
+
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return "" if value is None else str(value)
     return format_number(value, decimals, fixed)
 

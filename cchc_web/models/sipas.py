@@ -96,7 +96,10 @@ class FeedbackStatus(enum.StrEnum):
     ANSWERED = "answered"  # Đã trả lời
 
 
-FEEDBACK_STATUS_LABELS = {FeedbackStatus.OPEN: "Chưa trả lời", FeedbackStatus.ANSWERED: "Đã trả lời"}
+FEEDBACK_STATUS_LABELS = {
+    FeedbackStatus.OPEN: "Chưa trả lời",
+    FeedbackStatus.ANSWERED: "Đã trả lời",
+}
 
 
 class ObjectiveScope(enum.StrEnum):
@@ -154,9 +157,7 @@ class SurveyVersion(db.Model):
     __tablename__ = "sipas_versions"
     __table_args__ = (
         CheckConstraint(_in("status", [s.value for s in VersionStatus]), name="status_known"),
-        CheckConstraint(
-            "status = 'draft' OR published_at IS NOT NULL", name="published_has_date"
-        ),
+        CheckConstraint("status = 'draft' OR published_at IS NOT NULL", name="published_has_date"),
         # At most one draft and one version in use at any time.
         Index(
             "uq_sipas_versions_live_status",
@@ -332,9 +333,7 @@ class SurveyAnswer(db.Model):
         CheckConstraint(f"value >= 1 AND value <= {SCALE_POINTS}", name="value_on_scale"),
     )
 
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("sipas_responses.id"), primary_key=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("sipas_responses.id"), primary_key=True)
     question_id: Mapped[int] = mapped_column(
         ForeignKey("sipas_questions.id"), primary_key=True, index=True
     )

@@ -64,8 +64,11 @@ DEFAULT_ASPECTS: list[tuple[str, str, list[tuple[str, bool]]]] = [
         "gop_y",
         "Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị",
         [
-            ("Cách thức tiếp nhận góp ý, phản ánh, kiến nghị (hòm thư, đường dây nóng, trực "
-             "tuyến)", False),  # fmt: skip
+            (
+                "Cách thức tiếp nhận góp ý, phản ánh, kiến nghị (hòm thư, đường dây nóng, trực "
+                "tuyến)",
+                False,
+            ),  # fmt: skip
             ("Việc xử lý và thông báo kết quả xử lý góp ý, phản ánh, kiến nghị", False),
         ],
     ),

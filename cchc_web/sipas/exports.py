@@ -93,7 +93,14 @@ def _rows(stats: Sequence[Stat]) -> list[list]:
     ]
 
 
-TABLE_COLUMNS = ["STT", "Nhóm", "Số phiếu", "Tỷ lệ hài lòng (%)", "Khoảng tin cậy 95% (%)", "Ghi chú"]
+TABLE_COLUMNS = [
+    "STT",
+    "Nhóm",
+    "Số phiếu",
+    "Tỷ lệ hài lòng (%)",
+    "Khoảng tin cậy 95% (%)",
+    "Ghi chú",
+]
 
 
 def _head_of_centre() -> str:
@@ -124,7 +131,9 @@ def _feedback_counts() -> list[list]:
     ]
 
 
-def report_document(results: Results, field_name: str = "", counter_name: str = "") -> doc.OfficialDocument:
+def report_document(
+    results: Results, field_name: str = "", counter_name: str = ""
+) -> doc.OfficialDocument:
     commune = Commune.current()
     centre = services.centre_office()
     overall = results.overall
@@ -146,7 +155,11 @@ def report_document(results: Results, field_name: str = "", counter_name: str = 
                 f"Số phiếu trả lời: {overall.responses}; số ý kiến đánh giá: {overall.ratings}. "
                 f"Tỷ lệ hài lòng (mức “Hài lòng” và “Rất hài lòng”): {_pct(overall.percent)}%, "
                 f"khoảng tin cậy 95%: {_interval(overall)}%."
-                + (f" Mẫu nhỏ (dưới {SMALL_SAMPLE} phiếu): chưa đủ để kết luận." if overall.small else "")
+                + (
+                    f" Mẫu nhỏ (dưới {SMALL_SAMPLE} phiếu): chưa đủ để kết luận."
+                    if overall.small
+                    else ""
+                )
             )
         )
     for title, stats in (
@@ -158,7 +171,9 @@ def report_document(results: Results, field_name: str = "", counter_name: str = 
         body.append(doc.Heading(title))
         if stats:
             body.append(
-                doc.Table(TABLE_COLUMNS, _rows(stats), col_widths=[0.6, 4, 1.1, 1.4, 2, 1.8], font_size=11)
+                doc.Table(
+                    TABLE_COLUMNS, _rows(stats), col_widths=[0.6, 4, 1.1, 1.4, 2, 1.8], font_size=11
+                )
             )
         else:
             body.append(doc.Paragraph("Không có số liệu."))
@@ -167,8 +182,13 @@ def report_document(results: Results, field_name: str = "", counter_name: str = 
     if counts:
         body.append(
             doc.Table(
-                ["STT", "Đơn vị xử lý", "Tổng số", FEEDBACK_STATUS_LABELS["answered"],
-                 FEEDBACK_STATUS_LABELS["open"]],
+                [
+                    "STT",
+                    "Đơn vị xử lý",
+                    "Tổng số",
+                    FEEDBACK_STATUS_LABELS["answered"],
+                    FEEDBACK_STATUS_LABELS["open"],
+                ],
                 counts,
                 col_widths=[0.6, 5, 1.2, 1.4, 1.4],
                 font_size=11,

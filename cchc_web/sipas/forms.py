@@ -40,7 +40,9 @@ class ReceiptForm(VNForm):
     procedure_field_id = SelectField(
         "Lĩnh vực", coerce=_optional_id, validators=[DataRequired("Hãy chọn lĩnh vực.")]
     )
-    procedure = StringField("Tên thủ tục (không bắt buộc)", validators=[Optional(), Length(max=300)])
+    procedure = StringField(
+        "Tên thủ tục (không bắt buộc)", validators=[Optional(), Length(max=300)]
+    )
     received_on = DayMonthYearField(
         "Ngày tiếp nhận", validators=[DataRequired("Hãy nhập ngày tiếp nhận hồ sơ.")]
     )

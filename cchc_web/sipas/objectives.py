@@ -76,7 +76,9 @@ def survey_link(objective: Objective) -> SurveyLink | None:
 
 def _months(plan: Plan, until: date) -> list[date]:
     last = min(plan.period_end, until)
-    return list(results.months_between(plan.period_start, last)) if last >= plan.period_start else []
+    return (
+        list(results.months_between(plan.period_start, last)) if last >= plan.period_start else []
+    )
 
 
 def link_objective(
@@ -136,7 +138,9 @@ def refresh_for_response(month: date, field_id: int | None) -> None:
         .order_by(Objective.id)  # locks always taken in the same order: no deadlock
     ).all()
     for objective in candidates:
-        ids = linked_field_ids(objective) if objective.survey_scope == ObjectiveScope.FIELDS else None
+        ids = (
+            linked_field_ids(objective) if objective.survey_scope == ObjectiveScope.FIELDS else None
+        )
         if ids is not None and field_id not in ids:
             continue
         _refresh(objective, month, ids, None)
@@ -164,8 +168,10 @@ def _refresh(objective: Objective, month: date, field_ids: list[int] | None, act
     note = f"Tính từ {found.responses} phiếu khảo sát ({found.ratings} ý kiến đánh giá)."
     now = utcnow()
     if found.value is None:
-        if row is not None and row.entered_by_id is None and all(
-            r.entered_by_id is None for r in row.revisions
+        if (
+            row is not None
+            and row.entered_by_id is None
+            and all(r.entered_by_id is None for r in row.revisions)
         ):
             db.session.delete(row)
         return

@@ -241,9 +241,7 @@ def compute(filters: Filters) -> Results:
         by_month=sorted(groups["month"].values(), key=lambda s: s.key),
         by_counter=sorted(
             groups["counter"].values(),
-            key=lambda s: (counters[s.key].sort_order, s.label)
-            if s.key in counters
-            else (999, ""),
+            key=lambda s: (counters[s.key].sort_order, s.label) if s.key in counters else (999, ""),
         ),
         by_channel=sorted(groups["channel"].values(), key=lambda s: s.key),
     )

@@ -142,7 +142,9 @@ def index():
         period=exports.period_text(found),
         can_manage=can_manage(current_user),
         can_issue=can_issue_receipts(current_user),
-        export_args={k: v for k, v in request.args.items() if k in ("from", "to", "field", "counter")},
+        export_args={
+            k: v for k, v in request.args.items() if k in ("from", "to", "field", "counter")
+        },
     )
 
 
@@ -339,7 +341,9 @@ def receipts():
             db.session.rollback()
             apply_domain_error(form, err)
         else:
-            _commit(f"Đã tạo phiếu đánh giá cho hồ sơ {receipt.number}: in phiếu và giao kèm giấy hẹn.")
+            _commit(
+                f"Đã tạo phiếu đánh giá cho hồ sơ {receipt.number}: in phiếu và giao kèm giấy hẹn."
+            )
             return redirect_after_post(url_for("sipas.receipts", printed=receipt.id))
     page = paginate(select(Receipt).order_by(Receipt.id.desc()), per_page=20)
     printed = db.session.get(Receipt, request.args.get("printed", type=int) or 0)
@@ -394,14 +398,16 @@ def feedback_item(item_id: int):
     if request.method == "POST":
         if "route-office_id" in request.form:
             require(item.can_reroute(current_user))
-            form, action = reroute_form, lambda: services.reroute_feedback(
-                item, reroute_form.office_id.data, current_user
+            form, action = (
+                reroute_form,
+                lambda: services.reroute_feedback(item, reroute_form.office_id.data, current_user),
             )
             message = "Đã chuyển kiến nghị sang đơn vị khác."
         else:
             require(item.can_reply(current_user))
-            form, action = reply_form, lambda: services.reply_feedback(
-                item, reply_form.reply.data or "", current_user
+            form, action = (
+                reply_form,
+                lambda: services.reply_feedback(item, reply_form.reply.data or "", current_user),
             )
             message = "Đã lưu nội dung trả lời."
         if form.validate_on_submit():
@@ -481,7 +487,9 @@ def response(response_id: int):
         form=form,
         excluded=excluded,
         field=db.session.get(ProcedureField, field_id) if field_id else None,
-        feedback=db.session.scalar(select(FeedbackItem).where(FeedbackItem.response_id == found.id)),
+        feedback=db.session.scalar(
+            select(FeedbackItem).where(FeedbackItem.response_id == found.id)
+        ),
     )
 
 

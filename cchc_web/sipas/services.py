@@ -108,14 +108,14 @@ def check_questionnaire(data: QuestionnaireData) -> dict[str, str]:
     if not data.title.strip():
         problems["title"] = "Hãy nhập tên phiếu khảo sát."
     if len(data.scale) != SCALE_POINTS or any(not label.strip() for label in data.scale):
-        problems["scale"] = f"Thang đánh giá cần đủ {SCALE_POINTS} mức, mức nào cũng có tên."
+        problems["scale_1"] = f"Thang đánh giá cần đủ {SCALE_POINTS} mức, mức nào cũng có tên."
     if not any(q.text.strip() for a in data.aspects for q in a.questions):
-        problems["aspects"] = "Phiếu cần ít nhất một câu hỏi."
+        problems["content"] = "Phiếu cần ít nhất một câu hỏi."
     for aspect in data.aspects:
         if any(q.text.strip() for q in aspect.questions) and not aspect.title.strip():
-            problems["aspects"] = "Khía cạnh nào có câu hỏi thì phải có tên."
+            problems["content"] = "Khía cạnh nào có câu hỏi thì phải có tên."
         if any(len(q.text.strip()) > MAX_QUESTION for q in aspect.questions):
-            problems["aspects"] = f"Mỗi câu hỏi tối đa {MAX_QUESTION} ký tự."
+            problems["content"] = f"Mỗi câu hỏi tối đa {MAX_QUESTION} ký tự."
     return problems
 
 
@@ -166,7 +166,9 @@ def data_of(version: SurveyVersion) -> QuestionnaireData:
         intro=version.intro,
         scale=list(version.scale_labels),
         aspects=[
-            AspectData(a.title, [QuestionData(q.text, q.required, q.id) for q in a.questions], a.code)
+            AspectData(
+                a.title, [QuestionData(q.text, q.required, q.id) for q in a.questions], a.code
+            )
             for a in version.aspects
         ],
     )
@@ -304,7 +306,9 @@ def ensure_defaults(actor: User | None = None) -> None:
         for order, (code, name, office_code) in enumerate(defaults.DEFAULT_FIELDS, start=1):
             office = offices.get(office_code) or fallback
             if office is not None:
-                db.session.add(ProcedureField(code=code, name=name, office=office, sort_order=order))
+                db.session.add(
+                    ProcedureField(code=code, name=name, office=office, sort_order=order)
+                )
     if not db.session.scalar(select(func.count(ServiceCounter.id))):
         for order, name in enumerate(defaults.DEFAULT_COUNTERS, start=1):
             db.session.add(ServiceCounter(name=name, sort_order=order))
@@ -508,7 +512,9 @@ USED_MESSAGE = (
     "Mã đánh giá này đã được dùng: mỗi hồ sơ chỉ được đánh giá một lần. Cảm ơn Ông/Bà đã "
     "quan tâm góp ý."
 )
-EXPIRED_MESSAGE = "Mã đánh giá đã hết hạn (mã dùng được trong {days} ngày kể từ khi tiếp nhận hồ sơ)."
+EXPIRED_MESSAGE = (
+    "Mã đánh giá đã hết hạn (mã dùng được trong {days} ngày kể từ khi tiếp nhận hồ sơ)."
+)
 
 
 # -- answering ---------------------------------------------------------------------------------
@@ -540,9 +546,7 @@ def answerable_version(version_id: int | None) -> SurveyVersion:
     answers keep their version); a draft or an unknown one is refused."""
     version = db.session.get(SurveyVersion, version_id) if version_id else None
     if version is None or version.is_draft:
-        raise DomainError(
-            "Phiếu khảo sát không còn hợp lệ. Vui lòng mở lại trang và trả lời lại."
-        )
+        raise DomainError("Phiếu khảo sát không còn hợp lệ. Vui lòng mở lại trang và trả lời lại.")
     return version
 
 
@@ -660,9 +664,10 @@ def submit_response(
 
 
 def _same_receipt(response_id: int, receipt: Receipt) -> bool:
-    return db.session.scalar(
-        select(SurveyResponse.receipt_id).where(SurveyResponse.id == response_id)
-    ) == receipt.id
+    return (
+        db.session.scalar(select(SurveyResponse.receipt_id).where(SurveyResponse.id == response_id))
+        == receipt.id
+    )
 
 
 # -- feedback ----------------------------------------------------------------------------------
@@ -710,11 +715,15 @@ def feedback_for_office(office: Office, status: str | None = None) -> list[Feedb
 
 
 def open_feedback_count(office: Office) -> int:
-    return db.session.scalar(
-        select(func.count(FeedbackItem.id)).where(
-            FeedbackItem.office_id == office.id, FeedbackItem.status == FeedbackStatus.OPEN.value
+    return (
+        db.session.scalar(
+            select(func.count(FeedbackItem.id)).where(
+                FeedbackItem.office_id == office.id,
+                FeedbackItem.status == FeedbackStatus.OPEN.value,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def reply_feedback(item: FeedbackItem, reply: str, actor: User) -> None:
@@ -774,7 +783,10 @@ def correct_response(
     problems: dict[str, str] = {}
     if not reason:
         problems["reason"] = "Hãy ghi lý do hiệu chỉnh."
-    if procedure_field_id is not None and db.session.get(ProcedureField, procedure_field_id) is None:
+    if (
+        procedure_field_id is not None
+        and db.session.get(ProcedureField, procedure_field_id) is None
+    ):
         problems["procedure_field_id"] = "Hãy chọn lĩnh vực trong danh sách."
     if (excluded, procedure_field_id) == effective(response):
         problems["reason"] = "Hiệu chỉnh này không thay đổi gì so với hiện tại."

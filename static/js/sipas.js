@@ -1,0 +1,95 @@
+// The survey kiosk: one question per screen, back to the first screen after a minute without
+// a touch. The page works without this script (the whole form on one page): the script only
+// hides the steps but the current one. CSP forbids inline script, hence this file.
+(function () {
+  "use strict";
+
+  function init(form) {
+    var steps = Array.prototype.slice.call(form.querySelectorAll("[data-step]"));
+    var nav = form.querySelector("[data-nav]");
+    var back = form.querySelector("[data-back]");
+    var next = form.querySelector("[data-next]");
+    var progress = form.querySelector("[data-progress]");
+    var current = 0;
+    var lastTouch = Date.now();
+
+    // A refused form comes back with errors: start at the first step that has one.
+    var firstError = steps.findIndex(function (s) { return s.classList.contains("has-error"); });
+
+    function answered(step) {
+      var radios = step.querySelectorAll("input[type=radio][required]");
+      if (!radios.length) { return true; }
+      return Array.prototype.some.call(radios, function (r) { return r.checked; });
+    }
+
+    function show(index, focus) {
+      current = Math.max(0, Math.min(index, steps.length - 1));
+      steps.forEach(function (step, i) { step.hidden = i !== current; });
+      back.hidden = current === 0;
+      next.hidden = current === steps.length - 1;
+      next.textContent = current === 0 ? "Bắt đầu ›" : "Tiếp ›";
+      progress.hidden = current === 0;
+      progress.textContent = "Bước " + current + "/" + (steps.length - 1);
+      var note = steps[current].querySelector(".step-note");
+      if (note) { note.remove(); }
+      if (focus) {
+        var heading = steps[current].querySelector("h2");
+        if (heading) { heading.focus(); }
+      }
+    }
+
+    function advance() {
+      if (!answered(steps[current])) {
+        if (!steps[current].querySelector(".step-note")) {
+          var note = document.createElement("p");
+          note.className = "error step-note";
+          note.setAttribute("role", "alert");
+          note.textContent = "Xin Ông/Bà chọn một mức đánh giá cho câu này.";
+          steps[current].appendChild(note);
+        }
+        return;
+      }
+      show(current + 1, true);
+    }
+
+    nav.hidden = false;
+    back.addEventListener("click", function () { show(current - 1, true); });
+    next.addEventListener("click", advance);
+    // A choice made by touch or mouse moves on by itself; with the keyboard the arrows only
+    // choose (a click they cause has detail 0), and "Tiếp" moves on.
+    form.addEventListener("click", function (event) {
+      var input = event.target.closest("label.choice") && event.target.closest("label.choice").querySelector("input[type=radio]");
+      if (!input || event.detail === 0) { return; }
+      if (current < steps.length - 1) {
+        window.setTimeout(function () { if (input.checked) { advance(); } }, 250);
+      }
+    });
+    // Enter in a step means "next", not "send" (except on the last step).
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && current < steps.length - 1 && event.target.tagName !== "TEXTAREA" && event.target.tagName !== "BUTTON") {
+        event.preventDefault();
+        advance();
+      }
+    });
+
+    ["pointerdown", "keydown", "input", "touchstart"].forEach(function (name) {
+      document.addEventListener(name, function () { lastTouch = Date.now(); }, { passive: true });
+    });
+    // Read each time: a test (or an operator) may shorten it on the element.
+    window.setInterval(function () {
+      var idle = parseInt(form.dataset.idleSeconds, 10) || 60;
+      var touched = current > 0 || form.querySelector("input:checked:not([value=''])") || form.querySelector("textarea").value;
+      if (touched && Date.now() - lastTouch > idle * 1000) {
+        window.location.replace(form.dataset.startUrl);
+      }
+    }, 1000);
+
+    form.classList.add("stepping");
+    show(firstError > 0 ? firstError : 0, firstError > 0);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-stepper]");
+    if (form) { init(form); }
+  });
+})();
