@@ -195,9 +195,9 @@ def _register_error_pages(app: Flask) -> None:
 
 def _number_vn(value: Any, decimals: int = 2, fixed: bool = False) -> str:
     """85,5 and 1.240 on pages as in documents; text passes through unchanged."""
-    from .documents import format_number
-
     from decimal import Decimal
+
+    from .documents import format_number
 
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return "" if value is None else str(value)

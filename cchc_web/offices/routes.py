@@ -121,7 +121,6 @@ def workspace(code: str):
         else []
     )
     from ..reports import services as report_services
-
     from ..sipas import services as survey
 
     reminder = report_services.reminder_for(office, today, plans)

@@ -380,7 +380,8 @@ def _seed_current(clock: _Clock) -> None:
 def _values(plan: Plan, clock: _Clock, first: date, current: date) -> None:
     objectives = {o.code: o for o in plan.objectives}
     # (owner, the latest month's value): satisfaction (MT3) misses its target, MT6 is at risk.
-    figures = {"MT2": ("HCC", 97), "MT3": ("HCC", 84), "MT6": ("VP", 96), "MT7": ("HCC", 100)}
+    # MT3 (satisfaction) is not typed: it is computed from the survey's answers (below).
+    figures = {"MT2": ("HCC", 97), "MT6": ("VP", 96), "MT7": ("HCC", 100)}
     for back in range(-7, 0):
         month = _month(current, back)
         if month < first:
@@ -394,6 +395,7 @@ def _values(plan: Plan, clock: _Clock, first: date, current: date) -> None:
                 services.record_objective_value(
                     objectives[code], month, value, "", _user(f"{office.lower()}.canbo")
                 )
+    _satisfaction(objectives["MT3"], clock, first, current)
     # One value corrected afterwards: the earlier figure stays in the history.
     month = _month(current, -2)
     corrected = _month(current, -1).replace(day=9)
@@ -407,6 +409,22 @@ def _values(plan: Plan, clock: _Clock, first: date, current: date) -> None:
                 _user("hcc.lanhdao"),
                 reason="Số liệu tháng trước tính cả hồ sơ đã rút; tính lại theo phần mềm một cửa.",
             )
+
+
+def _satisfaction(objective, clock: _Clock, first: date, current: date) -> None:
+    """MT3 (seed 001 objective 3) linked with the satisfaction survey when the plan was
+    drafted; each month's value computed from the survey's answers (seeded before the plans,
+    sipas/demo.py), settled on the 3rd of the next month; the running month's as of now."""
+    from ..sipas import objectives as survey
+
+    with story_time(clock.at(first - timedelta(days=12), 11)):
+        survey.link_objective(objective, "overall", [], _user("vhxh.canbo"))
+    for back in range(-8, 1):
+        month = _month(current, back)
+        if month < first:
+            continue
+        with story_time(clock.at(_month(month, 1).replace(day=3), 7)):
+            survey.refresh_month(objective, month)
 
 
 def _report(

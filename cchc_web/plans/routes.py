@@ -15,10 +15,10 @@ from ..models import DecisionKind, Role
 from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
+from ..sipas.objectives import survey_link
 from ..views import paginate, redirect_after_post
 from . import bp, importer, queries, services
 from .charts import objective_chart
-from ..sipas.objectives import survey_link
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
 
 secretariat_only = roles_required(Role.SECRETARIAT)

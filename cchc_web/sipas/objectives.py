@@ -12,7 +12,7 @@ of the plan when the objective is linked. Typing a value for such an objective i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -196,5 +196,9 @@ def _refresh(objective: Objective, month: date, field_ids: list[int] | None, act
     db.session.flush()
 
 
-def computed_months(objective: Objective) -> Iterable[date]:
-    return _months(objective.plan, local_today())
+def refresh_month(objective: Objective, month: date) -> None:
+    """Compute one month of a linked objective again (the demo's months, a repair)."""
+    if not objective.is_computed:
+        raise DomainError("Chỉ tiêu chưa liên kết với khảo sát.")
+    ids = linked_field_ids(objective) if objective.survey_scope == ObjectiveScope.FIELDS else None
+    _refresh(objective, month.replace(day=1), ids, None)

@@ -397,8 +397,8 @@ def save_kiosk(
         db.session.add(item)
     item.name, item.counter, item.active = name[:120], counter, active
     db.session.flush()
-    audit.record("sipas.kiosk.save", item, before=before,
-                 after=audit.snapshot(item, ("name", "counter_id", "active")), actor=actor)  # fmt: skip
+    after = audit.snapshot(item, ("name", "counter_id", "active"))
+    audit.record("sipas.kiosk.save", item, before=before, after=after, actor=actor)
     return item
 
 
