@@ -74,7 +74,7 @@ def _refused(template: str, version, err: DomainError, **context):
     errors = err.errors if isinstance(err, FieldErrors) else {"form": err.message}
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     return _form_page(
-        template, version, 422, values=values, errors=errors, nonce=values.get("nonce"), **context
+        template, version, 200, values=values, errors=errors, nonce=values.get("nonce"), **context
     )
 
 
