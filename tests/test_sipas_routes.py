@@ -17,7 +17,6 @@ from cchc_web.extensions import db
 from cchc_web.models.plans import ObjectiveValue
 from cchc_web.models.sipas import FeedbackItem, SurveyResponse
 from cchc_web.plans import services as plans
-from cchc_web.sipas import objectives
 from cchc_web.sipas import services as sipas
 from cchc_web.timeutil import local_today
 
@@ -60,7 +59,7 @@ def test_the_kiosk_answers_without_an_account(client, version, kiosk):
     assert "data-stepper" in html and 'data-idle-seconds="60"' in html
     assert "Tiếp cận dịch vụ" in html and "Rất hài lòng" in html
     assert "<script>" not in html and "style=" not in html  # the CSP forbids inline code
-    for n in range(3):
+    for _ in range(3):
         page = client.get(url).get_data(as_text=True)
         done = client.post(url, data=filled(version, page, 5, 4))
         assert done.status_code == 303 and done.location.endswith(f"{url}/thanks")
@@ -228,9 +227,7 @@ def test_the_centre_prints_a_slip_whose_qr_leads_to_the_configured_address(
     # Asked through another host name: the QR still carries CCHC_PUBLIC_URL, never the Host.
     session = client.get_cookie("session")
     client.set_cookie("session", session.value, domain="evil.example.com")
-    slip = client.get(
-        f"/sipas/receipts/{receipt.id}/slip.pdf", base_url="http://evil.example.com"
-    )
+    slip = client.get(f"/sipas/receipts/{receipt.id}/slip.pdf", base_url="http://evil.example.com")
     assert slip.mimetype == "application/pdf"
     codes = qr_codes(slip.data, tmp_path)
     assert codes == [f"{app.config['CCHC_PUBLIC_URL']}/sipas/r/{receipt.code}"]
@@ -240,8 +237,11 @@ def test_results_exports_and_the_objective_they_feed(client, version, kiosk, log
     from datetime import date, timedelta
 
     today = local_today()
-    plan = factories.make_plan("Kế hoạch hiện hành", period_start=today.replace(day=1) - timedelta(days=40),
-                               period_end=today + timedelta(days=60))  # fmt: skip
+    plan = factories.make_plan(
+        "Kế hoạch hiện hành",
+        period_start=today.replace(day=1) - timedelta(days=40),
+        period_end=today + timedelta(days=60),
+    )
     objective = plans.create_objective(plan, plans.ObjectiveData(
         "MT3", "Mức độ hài lòng", ">=", Decimal(90), "%", factories.office("HCC").id))  # fmt: skip
     db.session.commit()

@@ -42,8 +42,11 @@ SATISFIED = {
 OTHERS = (7, 8, 6, 7, 7)
 EARLIER_OTHERS = (6, 7, 7, 6, 7)  # six months and more ago: a little lower
 SUGGESTIONS = (
-    ("dat_dai", "Hồ sơ cấp giấy chứng nhận quyền sử dụng đất phải bổ sung hai lần vì hướng dẫn "
-                "ban đầu chưa đủ; đề nghị có bảng kê giấy tờ cần nộp."),
+    (
+        "dat_dai",
+        "Hồ sơ cấp giấy chứng nhận quyền sử dụng đất phải bổ sung hai lần vì hướng dẫn "
+        "ban đầu chưa đủ; đề nghị có bảng kê giấy tờ cần nộp.",
+    ),
     ("xay_dung", "Thời gian cấp phép xây dựng nhà ở còn dài, đề nghị nhắn tin báo khi có kết quả."),
     ("ho_tich", "Cán bộ hướng dẫn nhiệt tình. Đề nghị bố trí thêm ghế chờ buổi sáng thứ Hai."),
     ("chung_thuc", "Máy lấy số thứ tự hay bị lỗi, phải chờ lâu."),
