@@ -56,13 +56,18 @@
     back.addEventListener("click", function () { show(current - 1, true); });
     next.addEventListener("click", advance);
     // A choice made by touch or mouse moves on by itself; with the keyboard the arrows only
-    // choose (a click they cause has detail 0), and "Tiếp" moves on.
-    form.addEventListener("click", function (event) {
-      var input = event.target.closest("label.choice") && event.target.closest("label.choice").querySelector("input[type=radio]");
-      if (!input || event.detail === 0) { return; }
-      if (current < steps.length - 1) {
-        window.setTimeout(function () { if (input.checked) { advance(); } }, 250);
-      }
+    // choose, and "Tiếp" (or Enter) moves on. `change` fires once per choice, whatever the
+    // label's own click events.
+    var pointerChoice = false;
+    form.addEventListener("pointerdown", function (event) {
+      pointerChoice = Boolean(event.target.closest("label.choice"));
+    });
+    form.addEventListener("keydown", function () { pointerChoice = false; }, true);
+    form.addEventListener("change", function (event) {
+      if (event.target.type !== "radio" || !pointerChoice || current === 0 || current >= steps.length - 1) { return; }
+      pointerChoice = false;
+      var step = current;
+      window.setTimeout(function () { if (current === step) { advance(); } }, 250);
     });
     // Enter in a step means "next", not "send" (except on the last step).
     form.addEventListener("keydown", function (event) {
