@@ -65,7 +65,7 @@ def test_the_kiosk_answers_without_an_account(client, version, kiosk):
         assert done.status_code == 303 and done.location.endswith(f"{url}/thanks")
     assert responses() == 3
     thanks = client.get(f"{url}/thanks").get_data(as_text=True)
-    assert 'http-equiv="refresh"' in thanks and "Xin cảm ơn" in thanks
+    assert 'data-return-url="' in thanks and "Xin cảm ơn" in thanks
     assert client.get("/sipas/kiosk/not-a-token").status_code == 404
 
 

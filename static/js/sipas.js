@@ -93,8 +93,24 @@
     show(firstError > 0 ? firstError : 0, firstError > 0);
   }
 
+  // The kiosk's thank-you and "wait a minute" pages go back to the first screen by themselves
+  // (a page refresh in the markup would be a timing trap for screen-reader users: axe's
+  // meta-refresh rule); a touch or a key keeps the page a while longer.
+  function returnLater(box) {
+    var seconds = parseInt(box.dataset.returnSeconds, 10) || 10;
+    var deadline = Date.now() + seconds * 1000;
+    ["pointerdown", "keydown"].forEach(function (name) {
+      document.addEventListener(name, function () { deadline = Date.now() + seconds * 1000; });
+    });
+    window.setInterval(function () {
+      if (Date.now() > deadline) { window.location.replace(box.dataset.returnUrl); }
+    }, 500);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-stepper]");
     if (form) { init(form); }
+    var box = document.querySelector("[data-return-url]");
+    if (box) { returnLater(box); }
   });
 })();
