@@ -17,3 +17,19 @@ nav_item(
 )
 
 from . import demo, public, routes  # noqa: E402,F401
+
+
+@bp.context_processor
+def _permissions() -> dict:
+    """What the survey's menu may show the current user (pages of this blueprint only)."""
+    from flask_login import current_user
+
+    from ..models.sipas import can_manage
+
+    return {
+        "sipas_may": {
+            "results": can_view_results(current_user),
+            "receipts": can_issue_receipts(current_user),
+            "manage": can_manage(current_user),
+        }
+    }
