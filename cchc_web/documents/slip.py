@@ -47,12 +47,12 @@ class Slip:
 class _Rule(rl.Flowable):
     def __init__(self, width: float) -> None:
         super().__init__()
-        self.width, self.height = width, 3
+        self.width, self.height = width, 7  # clear of the descenders above
         self.hAlign = "CENTER"
 
     def draw(self) -> None:
         self.canv.setLineWidth(0.6)
-        self.canv.line(0, 1, self.width, 1)
+        self.canv.line(0, 3, self.width, 3)
 
 
 def _styles(scale: float) -> dict:

@@ -110,6 +110,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-stepper]");
     if (form) { init(form); }
+    var errors = document.getElementById("form-errors");
+    if (errors && !form) { errors.focus(); }  // a refused form: say so first
     var box = document.querySelector("[data-return-url]");
     if (box) { returnLater(box); }
   });
