@@ -41,18 +41,21 @@ SATISFIED = {
 }
 OTHERS = (7, 8, 6, 7, 7)
 EARLIER_OTHERS = (6, 7, 7, 6, 7)  # six months and more ago: a little lower
-SUGGESTIONS = (
-    (
-        "dat_dai",
-        "Hồ sơ cấp giấy chứng nhận quyền sử dụng đất phải bổ sung hai lần vì hướng dẫn "
-        "ban đầu chưa đủ; đề nghị có bảng kê giấy tờ cần nộp.",
+# What people wrote, by the field of their dossier ("" for any other field).
+SUGGESTIONS = {
+    "dat_dai": (
+        "Hồ sơ cấp giấy chứng nhận quyền sử dụng đất phải bổ sung hai lần vì hướng dẫn ban đầu "
+        "chưa đủ; đề nghị có bảng kê giấy tờ cần nộp.",
+        "Kết quả trả chậm 3 ngày so với giấy hẹn nhưng không có thư xin lỗi.",
     ),
-    ("xay_dung", "Thời gian cấp phép xây dựng nhà ở còn dài, đề nghị nhắn tin báo khi có kết quả."),
-    ("ho_tich", "Cán bộ hướng dẫn nhiệt tình. Đề nghị bố trí thêm ghế chờ buổi sáng thứ Hai."),
-    ("chung_thuc", "Máy lấy số thứ tự hay bị lỗi, phải chờ lâu."),
-    ("dat_dai", "Kết quả trả chậm 3 ngày so với giấy hẹn nhưng không có thư xin lỗi."),
-    ("kinh_doanh", "Đề nghị hướng dẫn nộp hồ sơ đăng ký hộ kinh doanh trực tuyến."),
-)
+    "xay_dung": (
+        "Thời gian cấp phép xây dựng nhà ở còn dài, đề nghị nhắn tin báo khi có kết quả.",
+    ),
+    "ho_tich": ("Cán bộ hướng dẫn nhiệt tình. Đề nghị bố trí thêm ghế chờ buổi sáng thứ Hai.",),
+    "chung_thuc": ("Máy lấy số thứ tự hay bị lỗi, phải chờ lâu.",),
+    "kinh_doanh": ("Đề nghị hướng dẫn nộp hồ sơ đăng ký hộ kinh doanh trực tuyến.",),
+    "": ("Đề nghị niêm yết rõ hơn giờ làm việc buổi chiều của Bộ phận Một cửa.",),
+}
 REPLIES = {
     "KT": "Phòng Kinh tế đã rà soát, bổ sung bảng kê thành phần hồ sơ niêm yết tại quầy số 1 và "
     "trên Cổng thông tin điện tử xã; đã liên hệ xin lỗi người dân.",
@@ -133,9 +136,8 @@ def seed_satisfaction() -> None:
                     satisfied = cycle[cycles.get(code, 0) % len(cycle)]
                     cycles[code] = cycles.get(code, 0) + 1
                     serial += 1
-                    suggestion = (
-                        SUGGESTIONS[serial // 29 % len(SUGGESTIONS)][1] if serial % 29 == 0 else ""
-                    )
+                    texts = SUGGESTIONS.get(code, SUGGESTIONS[""])
+                    suggestion = texts[serial // 29 % len(texts)] if serial % 29 == 0 else ""
                     counter = counter_of.get(code, counters[2])
                     _answer(
                         version,

@@ -15,7 +15,7 @@ from ..models import Commune, Office, Role, User, UserRole
 from ..models.sipas import CENTRE_OFFICE_CODE, FEEDBACK_STATUS_LABELS, FeedbackItem, Receipt
 from ..timeutil import local_today
 from . import services
-from .results import SMALL_SAMPLE, Results, Stat, month_label
+from .results import SMALL_SAMPLE, Results, Stat
 
 # A text cell starting with one of these is a formula to Excel or LibreOffice (OWASP "CSV
 # injection"): such cells get Excel's quote prefix and are always written as text.
@@ -293,7 +293,3 @@ def results_xlsx(results: Results, suggestions: Sequence[tuple]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def month_text(month) -> str:
-    return month_label(month)

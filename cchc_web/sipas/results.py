@@ -28,7 +28,9 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models.sipas import (
+    CHANNEL_LABELS,
     SATISFIED_FROM,
+    Channel,
     ProcedureField,
     ServiceCounter,
     SurveyAnswer,
@@ -211,8 +213,6 @@ def compute(filters: Filters) -> Results:
         if found is None:
             found = groups[dimension][key] = Stat(label, key)
         return found
-
-    from ..models.sipas import CHANNEL_LABELS, Channel
 
     for response_id, field_id, counter_id, month, channel, aspect, count, satisfied in rows:
         satisfied = int(satisfied or 0)
