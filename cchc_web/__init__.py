@@ -168,6 +168,7 @@ BLUEPRINT_PACKAGES = (
     "council",
     "par_index",
     "decisions",
+    "sipas",
 )
 
 
@@ -207,6 +208,8 @@ def _register_error_pages(app: Flask) -> None:
         if err.code is None or err.code < 400:
             return err
         faults.safe_rollback(db.session)
+        if err.response is not None:  # a page made for the occasion (the kiosk's rate limit)
+            return err.response
         detail = err.description if err.code == 429 and _is_own_text(err.description) else None
         response = render_error(err.code, detail)
         if err.code == 429 and "Retry-After" not in response.headers:

@@ -181,8 +181,11 @@ def register_cli(app: Flask) -> None:
         if existing is not None:
             raise click.ClickException(f"Đã có đơn vị hành chính: {existing.name}.")
         org.ensure_commune(name.strip(), province.strip())
+        from .sipas.services import ensure_defaults
+
+        ensure_defaults()  # the SIPAS-style questionnaire, procedure fields and counters
         db.session.commit()
-        click.echo(f"Đã tạo {name} với các đơn vị mặc định.")
+        click.echo(f"Đã tạo {name} với các đơn vị mặc định và phiếu khảo sát sự hài lòng mẫu.")
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -240,9 +240,7 @@ def test_an_initiative_the_council_did_not_recommend_cannot_be_added(client, log
     assert fresh.articles[0].startswith("Công nhận 02 sáng kiến")  # the locked article stays
 
 
-def test_the_initiative_page_shows_the_council_result_only_once_scoring_closed(
-    client, login_as
-):
+def test_the_initiative_page_shows_the_council_result_only_once_scoring_closed(client, login_as):
     """The initiatives never import the council: the council registers who knows the result."""
     login_as("staff", "secretariat", office="VHXH")
     rnd = factories.make_round(2024)

@@ -52,6 +52,7 @@ from .model import (
     Table,
 )
 from .render import render, render_stamp
+from .slip import Slip, render_slip
 
 __all__ = [
     "Appendix",
@@ -65,6 +66,7 @@ __all__ = [
     "RenderedDocument",
     "SignatureBlock",
     "SignatureBox",
+    "Slip",
     "Spacer",
     "Table",
     "Text",
@@ -81,5 +83,6 @@ __all__ = [
     "punctuate",
     "register_fonts",
     "render",
+    "render_slip",
     "render_stamp",
 ]

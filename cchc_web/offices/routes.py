@@ -121,8 +121,10 @@ def workspace(code: str):
         else []
     )
     from ..reports import services as report_services
+    from ..sipas import services as survey
 
     reminder = report_services.reminder_for(office, today, plans)
+    feedback_items = survey.feedback_for_office(office, status="open")
     return render_page_or_fragment(
         "offices/workspace.html",
         "offices/_task_list.html",
@@ -146,6 +148,7 @@ def workspace(code: str):
         ),
         state_labels=services.OBJECTIVE_STATE_LABELS,
         reminder=reminder,
+        feedback_items=feedback_items,
         lead_role=OfficeRole.LEAD,
     )
 

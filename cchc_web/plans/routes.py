@@ -17,7 +17,7 @@ from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
 from ..page_cache import cached_page
 from ..security import get_or_404, get_or_404_for, require, roles_required
 from ..views import paginate, redirect_after_post
-from . import bp, exports, importer, queries, services
+from . import bp, exports, importer, queries, services, sources
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
 
@@ -400,7 +400,9 @@ def objective(objective_id: int):
     ]
     if request.method == "POST":
         require(obj.can_enter_values(current_user))
-        if form.validate_on_submit():
+        if obj.is_computed:
+            flash(services.COMPUTED_VALUE_MESSAGE, "error")
+        elif form.validate_on_submit():
             month = parse_month(form.month.data)
             try:
                 if month is None:
@@ -434,7 +436,8 @@ def objective(objective_id: int):
         rows=rows,
         chart=objective_chart(obj),
         state_labels=services.OBJECTIVE_STATE_LABELS,
-        can_enter=obj.can_enter_values(current_user),
+        can_enter=obj.can_enter_values(current_user) and not obj.is_computed,
+        survey_link=sources.source_of(obj),
     )
 
 
