@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
@@ -107,22 +107,21 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     from . import models  # noqa: F401 - registers every table with the metadata
     from .auth import sessions
 
+    # Every request starts here: one statement for the user and their roles, with the data
+    # version in the same statement (cached fragments need nothing more). Built once: only
+    # the id changes from one request to the next.
+    user_statement = (
+        select(models.User, version_subquery())
+        .options(joinedload(models.User.role_rows))
+        .where(models.User.id == bindparam("user_id"), models.User.active.is_(True))
+    )
+
     @login_manager.user_loader
     def load_user(user_id: str):
-        # Every request starts here: one statement for the user, their office and roles.
         # A database fault propagates to faults.py, whose 503 page never asks for the user.
         if not user_id.isdigit() or int(user_id) > 2**62:
             return None
-        # The data version comes in the same statement: cached fragments need nothing more.
-        row = (
-            db.session.execute(
-                select(models.User, version_subquery())
-                .options(joinedload(models.User.role_rows))
-                .where(models.User.id == int(user_id), models.User.active.is_(True))
-            )
-            .unique()
-            .one_or_none()
-        )
+        row = db.session.execute(user_statement, {"user_id": int(user_id)}).unique().one_or_none()
         if row is None or not sessions.version_matches(row[0]):
             return None
         remember_version(row[1])
