@@ -180,10 +180,7 @@ def register_cli(app: Flask) -> None:
         existing = Commune.current()
         if existing is not None:
             raise click.ClickException(f"Đã có đơn vị hành chính: {existing.name}.")
-        org.ensure_commune(name.strip(), province.strip())
-        from .sipas.services import ensure_defaults
-
-        ensure_defaults()  # the SIPAS-style questionnaire, procedure fields and counters
+        org.set_up_commune(name.strip(), province.strip())
         db.session.commit()
         click.echo(f"Đã tạo {name} với các đơn vị mặc định và phiếu khảo sát sự hài lòng mẫu.")
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import audit
+from ..admin.services import commune_setup
 from ..errors import DomainError, FieldErrors
 from ..extensions import db
 from ..models import Office, User
@@ -297,6 +298,7 @@ def centre_office() -> Office | None:
     return db.session.scalar(select(Office).where(Office.code == CENTRE_OFFICE_CODE))
 
 
+@commune_setup
 def ensure_defaults(actor: User | None = None) -> None:
     """The default fields and counters and the default questionnaire, where none exist yet
     (a new commune, `flask init-commune`, the demo)."""
