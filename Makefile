@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run serve migrate seed test test-sqlite test-postgres lint format bench soak faults lock clean
+.PHONY: install run serve migrate seed test test-sqlite test-postgres lint format bench soak sipas-load faults lock clean
 
 # Exact versions with their SHA-256 from the lock file (pip refuses anything else), then the
 # project itself without resolving again. `make lock` refreshes the locks from pyproject.toml.
@@ -55,6 +55,12 @@ test: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "(wrk unavailable: the load test will be skipped)"
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.sipas_load
+
+# 200 citizens answer the satisfaction survey at once with 200 receipt codes, then 20 send one
+# code at once, against gunicorn + a throwaway PostgreSQL database; writes bench/sipas.json.
+sipas-load: install
+	$(BIN)/python -m bench.sipas_load
 
 # Soak test (not part of `make test`): 50 virtual users doing mixed workflows for 5 minutes
 # (SOAK_SECONDS) against gunicorn + a throwaway PostgreSQL database; writes bench/soak.json.

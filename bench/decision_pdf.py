@@ -62,9 +62,9 @@ def interleaved_ms(funcs: dict, runs: int) -> dict[str, tuple[float, float]]:
 def app_render_and_sign(tmp: Path):
     from cchc_web import create_app
     from cchc_web.decisions import signing
-    from cchc_web.decisions.pdf import authority_lines, build_document, verify_url
+    from cchc_web.decisions.pdf import build_document, verify_url
     from cchc_web.decisions.texts import recognition_content
-    from cchc_web.documents import render
+    from cchc_web.documents import capacity_lines, render
     from cchc_web.models import Decision
 
     signing.make_demo_pki(tmp, "Xã Chí Minh")
@@ -112,7 +112,7 @@ def app_render_and_sign(tmp: Path):
         document = build_document(
             decision,
             signer_name="Trần Quốc Hưng",
-            authority=authority_lines("chairman", False),
+            authority=capacity_lines("chairman", False),
             final=True,
             stamp_lines=[
                 "Ký bởi: Trần Quốc Hưng",

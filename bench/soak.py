@@ -98,13 +98,13 @@ def server_env(database_url: str, work: Path) -> dict[str, str]:
         "CCHC_CONFIG": "production",
         "SECRET_KEY": "soak-secret-key-soak-secret-key-soak",
         "SESSION_COOKIE_SECURE": "0",  # plain HTTP on 127.0.0.1
+        "CCHC_PUBLIC_URL": "http://127.0.0.1",  # required in production (QR codes)
         "DATABASE_URL": database_url,
         "UPLOAD_DIR": str(work / "uploads"),
         "CCHC_INSTANCE_DIR": str(work / "instance"),
         # A load test signs its Decisions with the demo certificate: say so explicitly, since
         # production otherwise refuses to start without the commune's own (issue 15).
         "REQUIRE_SIGNING_CERTIFICATE": "0",
-        "CCHC_PUBLIC_URL": "http://127.0.0.1",  # required in production (issue 13)
     }
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
@@ -105,22 +106,21 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     from . import models  # noqa: F401 - registers every table with the metadata
     from .auth import sessions
 
+    # Every request starts here: one statement for the user and their roles, with the data
+    # version in the same statement (cached fragments need nothing more). Built once: only
+    # the id changes from one request to the next.
+    user_statement = (
+        select(models.User, version_subquery())
+        .options(joinedload(models.User.role_rows))
+        .where(models.User.id == bindparam("user_id"), models.User.active.is_(True))
+    )
+
     @login_manager.user_loader
     def load_user(user_id: str):
-        # Every request starts here: one statement for the user, their office and roles.
         # A database fault propagates to faults.py, whose 503 page never asks for the user.
         if not user_id.isdigit() or int(user_id) > 2**62:
             return None
-        # The data version comes in the same statement: cached fragments need nothing more.
-        row = (
-            db.session.execute(
-                select(models.User, version_subquery())
-                .options(joinedload(models.User.role_rows))
-                .where(models.User.id == int(user_id), models.User.active.is_(True))
-            )
-            .unique()
-            .one_or_none()
-        )
+        row = db.session.execute(user_statement, {"user_id": int(user_id)}).unique().one_or_none()
         if row is None or not sessions.version_matches(row[0]):
             return None
         remember_version(row[1])
@@ -166,6 +166,7 @@ BLUEPRINT_PACKAGES = (
     "council",
     "par_index",
     "decisions",
+    "sipas",
 )
 
 
@@ -205,6 +206,8 @@ def _register_error_pages(app: Flask) -> None:
         if err.code is None or err.code < 400:
             return err
         faults.safe_rollback(db.session)
+        if err.response is not None:  # a page made for the occasion (the kiosk's rate limit)
+            return err.response
         detail = err.description if err.code == 429 and _is_own_text(err.description) else None
         response = render_error(err.code, detail)
         if err.code == 429 and "Retry-After" not in response.headers:
@@ -222,10 +225,11 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _number_vn(value: Any, decimals: int = 2, fixed: bool = False) -> str:
-    """85,5 and 1.240 on pages as in documents; text passes through unchanged."""
+    """85,5 and 1.240 on pages as in documents (points, objective values, counts: ints,
+    floats and Decimals alike); text passes through unchanged, None shows nothing."""
     from .documents import format_number
 
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return "" if value is None else str(value)
     return format_number(value, decimals, fixed)
 
@@ -238,7 +242,7 @@ def _is_own_text(text: str | None) -> bool:
 def _register_template_helpers(app: Flask) -> None:
     from .auth.forms import PASSWORD_HELP
     from .models import ROLE_LABELS
-    from .nav import items_for
+    from .nav import items_for, task_url
     from .timeutil import format_date, format_datetime, localise_dates
 
     app.jinja_env.globals["password_help"] = PASSWORD_HELP
@@ -246,6 +250,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = format_datetime
     app.jinja_env.filters["number_vn"] = _number_vn
     app.jinja_env.filters["dates_vn"] = localise_dates
+    app.jinja_env.globals["task_url"] = task_url
     app.jinja_env.globals["clean_args"] = lambda args: {
         k: v for k, v in args.items() if v not in (None, "")
     }
@@ -254,10 +259,16 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_layout() -> dict[str, Any]:
+        from .cache import fragments
         from .models import Commune
 
+        def heading():
+            found = Commune.current()
+            return found.heading() if found is not None else None
+
         try:
-            commune = Commune.heading()
+            # Cached per data version: the header costs no statement of its own.
+            commune = fragments.get_or_build(("commune-heading",), heading)
         except SQLAlchemyError:
             # The error page must still render when the database itself is what failed.
             db.session.rollback()

@@ -10,23 +10,27 @@ What a killed worker leaves behind, `flask storage-gc` removes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from . import storage
+from .core.settings import setting
 from .errors import DomainError
 from .extensions import db
 from .models import Attachment, User
+
+log = logging.getLogger(__name__)
 
 _PENDING = "cchc_pending_uploads"
 
 
 def _upload_root() -> str:
-    return current_app.config["UPLOAD_DIR"]
+    return setting("UPLOAD_DIR")
 
 
 def _remember_pending(keys: list[str]) -> None:
@@ -73,14 +77,14 @@ def store_uploads(
                     file,
                     file.filename,
                     _upload_root(),
-                    max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+                    max_bytes=setting("UPLOAD_MAX_BYTES"),
                 )
             )
     except storage.UploadRejected as rejected:
         for item in stored:
             storage.delete_stored(_upload_root(), item.storage_key)
         if isinstance(rejected, storage.StorageFailure):
-            current_app.logger.error("Upload storage failed: %s", rejected.__cause__)
+            log.error("Upload storage failed: %s", rejected.__cause__)
         raise DomainError(rejected.message, field=field) from rejected
     _remember_pending([item.storage_key for item in stored])
     attachments = [

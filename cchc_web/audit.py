@@ -8,8 +8,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from flask_login import current_user
-
 from .extensions import db
 from .models import AuditLog, User
 
@@ -39,13 +37,13 @@ def record(
     action: str,
     obj: Any,
     *,
+    actor: User | None,
     before: dict | None = None,
     after: dict | None = None,
-    actor: User | None = None,
 ) -> AuditLog:
-    """Add an audit row for `obj`; the caller commits it together with the change itself."""
-    if actor is None and current_user and getattr(current_user, "is_authenticated", False):
-        actor = current_user
+    """Add an audit row for `obj`; the caller commits it together with the change itself.
+    `actor` is who did it (None: the system, e.g. a command-line run): always said, never
+    guessed from the request."""
     # Routes may pass the `current_user` proxy; the relationship needs the real object.
     actor = getattr(actor, "_get_current_object", lambda: actor)()
     if getattr(obj, "id", None) is None:

@@ -180,9 +180,9 @@ def register_cli(app: Flask) -> None:
         existing = Commune.current()
         if existing is not None:
             raise click.ClickException(f"Đã có đơn vị hành chính: {existing.name}.")
-        org.ensure_commune(name.strip(), province.strip())
+        org.set_up_commune(name.strip(), province.strip())
         db.session.commit()
-        click.echo(f"Đã tạo {name} với các đơn vị mặc định.")
+        click.echo(f"Đã tạo {name} với các đơn vị mặc định và phiếu khảo sát sự hài lòng mẫu.")
 
     @app.cli.command("create-user")
     @click.argument("username")

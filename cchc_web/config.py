@@ -174,6 +174,12 @@ class Config:
     # The address printed in documents (the QR code of a signed Decision leads to its /verify
     # page): taken from here only, never from a request's Host header. Required in production.
     CCHC_PUBLIC_URL = os.environ.get("CCHC_PUBLIC_URL", "http://127.0.0.1:5000")
+    # The satisfaction survey (sipas/): answers a kiosk may send per minute (per device), and
+    # wrong receipt codes one address may try (guessing a 12-letter code is hopeless anyway).
+    SIPAS_KIOSK_RATE_LIMIT = os.environ.get("SIPAS_KIOSK_RATE_LIMIT", "6 per minute")
+    SIPAS_CODE_RATE_LIMIT = os.environ.get("SIPAS_CODE_RATE_LIMIT", "20 per minute")
+    # Seconds without a touch after which the kiosk returns to its first screen.
+    SIPAS_KIOSK_IDLE_SECONDS = int(os.environ.get("SIPAS_KIOSK_IDLE_SECONDS", 60))
     # The Commune defaults used by `init-commune` and `seed-demo`.
     COMMUNE_NAME = os.environ.get("COMMUNE_NAME", "Xã Chí Minh")
     COMMUNE_PROVINCE = os.environ.get("COMMUNE_PROVINCE", "Thành phố Hải Phòng")

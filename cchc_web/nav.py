@@ -58,3 +58,11 @@ def items_for(user: Any) -> list[NavItem]:
         for item in sorted(_ITEMS.values(), key=lambda i: i.order)
         if item.endpoint in current_app.view_functions and item.visible(user)
     ]
+
+
+def task_url(task: Any) -> str:
+    """A task's page, under its (first) lead office's workspace (a template global: a task
+    appears on many blueprints' pages, its page is the offices' one)."""
+    leads = task.lead_offices
+    code = (leads[0] if leads else task.office_links[0].office).code.lower()
+    return url_for("offices.task", code=code, task_id=task.id)

@@ -98,6 +98,9 @@ def _truncate_all() -> None:
 @pytest.fixture(autouse=True)
 def _app_context(app):
     """Every test runs in an app context and leaves an empty database and upload dir behind."""
+    from cchc_web.extensions import limiter
+
+    limiter.reset()  # rate limits count per test, not across the session
     with app.app_context():
         yield
         db.session.rollback()

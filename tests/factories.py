@@ -338,3 +338,73 @@ def give_certificate(user: User) -> User:
 def make_signer(roles=("chairman",), **fields) -> User:
     """A leader (or council member) with a registered personal certificate."""
     return give_certificate(make_user(roles=roles, office=fields.pop("office", None), **fields))
+
+
+# -- citizens' satisfaction (issue 19) -----------------------------------------------------------
+def sipas_setup():
+    """The default fields, counters and SIPAS questionnaire (needs the `commune` fixture);
+    returns the version in use."""
+    from cchc_web.sipas import services as sipas
+
+    sipas.ensure_defaults()
+    db.session.commit()
+    return sipas.published_version()
+
+
+def make_kiosk(name: str = "Máy tính bảng quầy 1", counter: str | None = None):
+    from sqlalchemy import select
+
+    from cchc_web.models.sipas import Kiosk, ServiceCounter
+    from cchc_web.sipas import services as sipas
+
+    found = db.session.scalars(select(ServiceCounter).order_by(ServiceCounter.id)).first()
+    kiosk = Kiosk(name=name, counter=found if counter is None else None, token=sipas.new_token())
+    db.session.add(kiosk)
+    db.session.commit()
+    return kiosk
+
+
+def sipas_field(code: str):
+    from sqlalchemy import select
+
+    from cchc_web.models.sipas import ProcedureField
+
+    return db.session.scalar(select(ProcedureField).where(ProcedureField.code == code))
+
+
+def make_receipt(number: str | None = None, field: str = "dat_dai", **fields):
+    from cchc_web.sipas import services as sipas
+    from cchc_web.timeutil import local_today
+
+    n = next(_counter)
+    receipt = sipas.issue_receipt(
+        sipas.ReceiptData(
+            number=number or f"000.00.22.H23-{n:06d}",
+            procedure_field_id=sipas_field(field).id,
+            received_on=fields.pop("received_on", local_today()),
+            **fields,
+        ),
+        fields.pop("actor", None),
+    )
+    db.session.commit()
+    return receipt
+
+
+def answers_for(version, *values: int, skip_optional: bool = True) -> dict[int, str]:
+    """Ratings by question id: the values in order, repeated; optional questions left out
+    unless `skip_optional` is False."""
+    questions = [q for q in version.questions if q.required or not skip_optional]
+    return {q.id: str(values[i % len(values)]) for i, q in enumerate(questions)}
+
+
+def submit(version, ratings: dict, *, kiosk=None, receipt=None, **fields):
+    """Store one response through the service and commit."""
+    from cchc_web.sipas import services as sipas
+
+    response = sipas.submit_response(
+        sipas.Submission(version_id=version.id, ratings=ratings, **fields),
+        kiosk=kiosk,
+        receipt=receipt,
+    )
+    db.session.commit()
+    return response

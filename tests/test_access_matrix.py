@@ -50,9 +50,18 @@ from cchc_web.models import (
 )
 from cchc_web.models.initiatives import InitiativeAttachment
 from cchc_web.models.plans import Plan, TaskUpdateAttachment
+from cchc_web.models.sipas import (
+    FeedbackItem,
+    Kiosk,
+    ProcedureField,
+    Receipt,
+    ServiceCounter,
+    SurveyResponse,
+)
 from cchc_web.plans import services as plans
 from cchc_web.reports import periods
 from cchc_web.reports import services as reports
+from cchc_web.sipas import services as sipas
 
 from . import factories
 
@@ -265,6 +274,51 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /decisions/<int:decision_id>/refresh": SECRETARIAT_ONLY,
     "POST /decisions/<int:decision_id>/items/<int:initiative_id>/drop": SECRETARIAT_ONLY,
     "POST /decisions/<int:decision_id>/items/<int:initiative_id>/restore": SECRETARIAT_ONLY,
+    # citizens' satisfaction (issue 19). People answer without an account: the kiosk (by its
+    # device token), the receipt's QR code (a waiting receipt's code), the thank-you pages.
+    "GET /sipas/kiosk/<token>": PUBLIC,
+    "POST /sipas/kiosk/<token>": PUBLIC,  # an empty form: refused politely, nothing stored
+    "GET /sipas/kiosk/<token>/thanks": PUBLIC,
+    "GET /sipas/r": PUBLIC,
+    "GET /sipas/r/<code>": PUBLIC,
+    "POST /sipas/r/<code>": PUBLIC,
+    "GET /sipas/thanks": PUBLIC,
+    # Results are read by cross-office readers and the centre (HCC, not an actor here).
+    "GET /sipas/": SEES_ALL,
+    "GET /sipas/results.pdf": SEES_ALL,
+    "GET /sipas/results.xlsx": SEES_ALL,
+    "GET /sipas/questionnaire": SEES_ALL,
+    "GET /sipas/questionnaire/<int:version_id>": SEES_ALL,
+    "POST /sipas/questionnaire/default": SECRETARIAT_ONLY,  # one exists: refused by a flash
+    "POST /sipas/questionnaire/draft": SECRETARIAT_ONLY,
+    "GET /sipas/questionnaire/<int:version_id>/edit": SECRETARIAT_ONLY,  # in use: sent back
+    "POST /sipas/questionnaire/<int:version_id>/edit": SECRETARIAT_ONLY,
+    "POST /sipas/questionnaire/<int:version_id>/publish": SECRETARIAT_ONLY,
+    "POST /sipas/questionnaire/<int:version_id>/discard": SECRETARIAT_ONLY,
+    # Receipt slips: the centre's staff and heads, and the secretariat.
+    "GET /sipas/receipts": SECRETARIAT_ONLY,
+    "POST /sipas/receipts": SECRETARIAT_ONLY,
+    "GET /sipas/receipts/<int:receipt_id>/slip.pdf": SECRETARIAT_ONLY,
+    # Feedback: everyone with an office sees their office's list; KT's item is KT's to answer.
+    "GET /sipas/feedback": ANY_USER,
+    "GET /sipas/feedback/<int:item_id>": KT_OFFICE,
+    "POST /sipas/feedback/<int:item_id>": only(STAFF, COUNCIL, SECRETARIAT),
+    "GET /sipas/responses": SECRETARIAT_ONLY,
+    "GET /sipas/responses/<int:response_id>": SECRETARIAT_ONLY,
+    "POST /sipas/responses/<int:response_id>": SECRETARIAT_ONLY,
+    "GET /sipas/settings": SECRETARIAT_ONLY,
+    "POST /sipas/fields/new": SECRETARIAT_ONLY,
+    "GET /sipas/fields/<int:item_id>": SECRETARIAT_ONLY,
+    "POST /sipas/fields/<int:item_id>": SECRETARIAT_ONLY,
+    "POST /sipas/counters/new": SECRETARIAT_ONLY,
+    "GET /sipas/counters/<int:item_id>": SECRETARIAT_ONLY,
+    "POST /sipas/counters/<int:item_id>": SECRETARIAT_ONLY,
+    "POST /sipas/kiosks/new": SECRETARIAT_ONLY,
+    "GET /sipas/kiosks/<int:item_id>": SECRETARIAT_ONLY,
+    "POST /sipas/kiosks/<int:item_id>": SECRETARIAT_ONLY,
+    "POST /sipas/kiosks/<int:item_id>/token": SECRETARIAT_ONLY,
+    "GET /sipas/objectives/<int:objective_id>/link": SECRETARIAT_ONLY,
+    "POST /sipas/objectives/<int:objective_id>/link": SECRETARIAT_ONLY,
 }
 
 # The POSTs that an empty form lets through: the actor may, and the form requires nothing (or
@@ -278,6 +332,9 @@ GOES_THROUGH: dict[str, tuple[str, ...]] = {
     "POST /par-index/<int:set_id>/settings": (SECRETARIAT,),  # every setting is optional
     "POST /par-index/items/<int:item_id>/appraise": (SECRETARIAT,),  # "accept" is the default
     "POST /plans/tasks/<int:task_id>/remove": (SECRETARIAT,),  # the spare task
+    "POST /sipas/questionnaire/draft": (SECRETARIAT,),  # a draft of the questionnaire
+    "POST /sipas/kiosks/<int:item_id>/token": (SECRETARIAT,),  # the kiosk's new address
+    "POST /sipas/objectives/<int:objective_id>/link": (SECRETARIAT,),  # no scope: typed by hand
 }
 
 # Which object each URL argument names: `World` attribute per argument, with per-endpoint
@@ -298,6 +355,10 @@ DEFAULT_ARGUMENTS = {
     "set_id": "par_set",
     "item_id": "par_item",
     "fmt": "fmt",
+    "token": "kiosk_token",
+    "version_id": "survey_version",
+    "receipt_id": "receipt",
+    "response_id": "survey_response",
 }
 ARGUMENTS = {
     "offices.download": {"attachment_id": "task_file"},
@@ -318,6 +379,12 @@ ARGUMENTS = {
     "decisions.pdf": {"decision_id": "issued_decision"},
     "initiatives.dossier_zip": {"decision_id": "nomination"},
     "initiatives.dossier_pdf": {"decision_id": "nomination"},
+    "sipas.answer": {"code": "receipt_code"},
+    "sipas.feedback_item": {"item_id": "kt_feedback"},
+    "sipas.edit_field": {"item_id": "sipas_field"},
+    "sipas.edit_counter": {"item_id": "sipas_counter"},
+    "sipas.edit_kiosk": {"item_id": "sipas_kiosk"},
+    "sipas.renew_token": {"item_id": "spare_kiosk"},  # the kiosk's own address keeps working
 }
 
 
@@ -397,6 +464,16 @@ class World:
     submitted_decision: int
     issued_decision: int
     nomination: int
+    kiosk_token: str
+    receipt_code: str
+    survey_version: int
+    receipt: int
+    survey_response: int
+    kt_feedback: int
+    sipas_field: int
+    sipas_counter: int
+    sipas_kiosk: int
+    spare_kiosk: int
     fmt: str = "xlsx"
 
 
@@ -504,6 +581,21 @@ def demo_world(app, tmp_path_factory) -> World:
     nomination = db.session.scalars(
         select(Decision).where(Decision.kind == "nomination_dossier")
     ).one()
+    # The survey: the counter 1 kiosk, a receipt printed this week and not answered yet, a
+    # suggestion routed to KT.
+    kiosk = db.session.scalars(select(Kiosk).order_by(Kiosk.id)).first()
+    waiting = db.session.scalars(
+        select(Receipt)
+        .where(~Receipt.id.in_(select(SurveyResponse.receipt_id).where(
+            SurveyResponse.receipt_id.is_not(None))))
+        .order_by(Receipt.id.desc())
+    ).first()  # fmt: skip
+    kt_feedback = db.session.scalars(
+        select(FeedbackItem).where(FeedbackItem.office_id == kt.id).order_by(FeedbackItem.id)
+    ).first()
+    spare_kiosk = Kiosk(name="Máy dự phòng", token=sipas.new_token())
+    db.session.add(spare_kiosk)
+    db.session.flush()
     world = World(
         users={u: user(u).id for u in USERS},
         office_code="kt",
@@ -533,6 +625,16 @@ def demo_world(app, tmp_path_factory) -> World:
         submitted_decision=factories.make_decision(user("vhxh.canbo")).id,
         issued_decision=issued.id,
         nomination=nomination.id,
+        kiosk_token=kiosk.token,
+        receipt_code=waiting.code,
+        survey_version=sipas.published_version().id,
+        receipt=waiting.id,
+        survey_response=db.session.scalar(select(func.min(SurveyResponse.id))),
+        kt_feedback=kt_feedback.id,
+        sipas_field=db.session.scalar(select(func.min(ProcedureField.id))),
+        sipas_counter=db.session.scalar(select(func.min(ServiceCounter.id))),
+        sipas_kiosk=kiosk.id,
+        spare_kiosk=spare_kiosk.id,
     )
     db.session.commit()
     return world

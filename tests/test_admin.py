@@ -249,3 +249,10 @@ def test_deactivated_office_not_offered_for_new_users(client, login_as):
     assert "Ban Chỉ huy Quân sự xã" not in page
     response = client.post("/admin/users/new", data=new_user_form(office_id=str(qs.id)))
     assert "Hãy chọn một đơn vị trong danh sách." in response.get_data(as_text=True)
+
+
+def test_office_changes_are_audited_with_the_administrator(client, login_as):
+    admin = login_as("admin", office=None)
+    client.post("/admin/offices/new", data={"code": "TTDL", "name": "Tổ dữ liệu"})
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "office.create"))
+    assert entry is not None and entry.actor_id == admin.id

@@ -126,3 +126,17 @@ def test_only_one_nav_item_is_current(client, login_as):
     for url in ("/decisions/", "/verify"):
         page = client.get(url).get_data(as_text=True)
         assert page.count('aria-current="page"') == 1, url
+
+
+def test_number_filter_is_one_and_registered_by_the_factory(app):
+    """Points, objective values and counts share one filter (no blueprint registers its own)."""
+    from decimal import Decimal
+
+    number = app.jinja_env.filters["number_vn"]
+    assert number(Decimal("95.50")) == "95,5"
+    assert number(Decimal("1240.00")) == "1.240"
+    assert number(Decimal("35"), 2, True) == "35,00"
+    assert number(1240) == "1.240" and number(None) == "" and number("—") == "—"
+    for name in ("vn_number", "points", "index_points"):
+        assert name not in app.jinja_env.filters
+    assert "task_url" in app.jinja_env.globals

@@ -125,4 +125,8 @@ def test_init_commune_command(runner):
     )
     assert result.exit_code == 0, result.output
     assert Commune.current().name == "Phường Gia Viên"
+    # The steps other packages registered ran too: the survey's default questionnaire.
+    from cchc_web.models.sipas import SurveyVersion
+
+    assert db.session.scalar(select(func.count(SurveyVersion.id))) == 1
     assert runner.invoke(args=["init-commune", "--name", "X", "--province", "Y"]).exit_code != 0

@@ -20,6 +20,8 @@ from cchc_web.extensions import db
 from cchc_web.models import Council, Decision, Initiative, InitiativeState
 from cchc_web.models.plans import Plan, TaskUpdate
 from cchc_web.models.reports import Report
+from cchc_web.models.sipas import Kiosk, Receipt
+from cchc_web.sipas import results
 from cchc_web.timeutil import LOCAL_TZ
 
 from .decisions_support import pki  # noqa: F401
@@ -35,6 +37,8 @@ EVENT_DATES = {
     ("initiatives", "first_applied_on"),
     ("objective_values", "month"),
     ("reports", "period_start"),
+    ("sipas_responses", "month"),
+    ("sipas_receipts", "received_on"),
 }
 # Bounds that lie ahead by design: a certificate's validity.
 FUTURE_BY_DESIGN = {("signing_certificates", "not_after")}
@@ -59,15 +63,19 @@ def build_demo() -> None:
         db.session.commit()
 
 
-def crawl(app, username: str, limit: int = 60) -> dict[str, int]:
-    """Every page reachable from the home page, breadth first, as `username`."""
+def crawl(app, username: str | None, limit: int = 60, start: str = "/") -> dict[str, int]:
+    """Every page reachable from `start` (the home page), breadth first, as `username`
+    (None: without an account)."""
     client = app.test_client()
-    response = client.post(
-        "/login", data={"username": username, "password": DEMO_PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code in (302, 303), f"{username} cannot log in"
+    if username is not None:
+        response = client.post(
+            "/login",
+            data={"username": username, "password": DEMO_PASSWORD},
+            follow_redirects=False,
+        )
+        assert response.status_code in (302, 303), f"{username} cannot log in"
     seen: dict[str, int] = {}
-    queue = ["/"]
+    queue = [start]
     while queue and len(seen) < limit:
         path = queue.pop(0)
         if path in seen:
@@ -155,6 +163,31 @@ def test_the_demo_is_coherent_on_any_day(app, day):
         for username in ROLES:
             for path, status in crawl(app, username).items():
                 assert status == 200, f"{path} as {username}: {status}"
+        # The satisfaction survey (issue 19): its pages from its own start, as the roles
+        # that read it, and the public pages a kiosk and a receipt's QR code open.
+        for username in ("vhxh.lanhdao", "chutich", "hcc.canbo", "kt.lanhdao"):
+            for path, status in crawl(app, username, limit=40, start="/sipas/feedback").items():
+                assert status == 200, f"{path} as {username}: {status}"
+        for username in ("vhxh.lanhdao", "hcc.lanhdao"):
+            for path, status in crawl(app, username, limit=40, start="/sipas/").items():
+                assert status == 200, f"{path} as {username}: {status}"
+        kiosk = db.session.scalars(select(Kiosk).order_by(Kiosk.id)).first()
+        waiting = db.session.scalars(select(Receipt).order_by(Receipt.id.desc())).first()
+        for start in (f"/sipas/kiosk/{kiosk.token}", f"/sipas/r/{waiting.code}", "/sipas/r"):
+            for path, status in crawl(app, None, limit=5, start=start).items():
+                assert status == 200, f"{path} without an account: {status}"
+        # 12 months of answers, land and construction below the rest, objective 3 computed.
+        found = results.compute(results.Filters())
+        assert len(found.by_month) >= 10 and found.overall.responses > 300
+        by_field = {s.label: s.share for s in found.by_field}
+        assert max(by_field["Đất đai"], by_field["Xây dựng"]) < min(
+            share for label, share in by_field.items() if label not in ("Đất đai", "Xây dựng")
+        )
+        mt3 = next(o for o in current.objectives if o.code == "MT3")
+        assert mt3.survey_scope == "overall" and mt3.values
+        for value in mt3.values:
+            assert value.value == results.measure(value.month).value
+            assert value.entered_by_id is None
         client = app.test_client()
         client.post("/login", data={"username": "vhxh.lanhdao", "password": DEMO_PASSWORD})
         for path in ("/dashboard/", "/reports/", f"/plans/{current.id}", "/council/1"):

@@ -11,6 +11,7 @@ from cchc_web.models.plans import ObjectiveValue, TaskUpdate
 from cchc_web.models.reports import Report
 from cchc_web.plans.demo import seed_plan_progress
 from cchc_web.reports import periods
+from cchc_web.reports.demo import seed_reports
 from cchc_web.timeutil import local_today
 
 from .decisions_support import pki  # noqa: F401
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.usefixtures("pki")  # the demo's plans are issued by si
 
 
 def seed_demo():
-    """The demo up to the plans (the accounts, the certificates, the plans)."""
+    """The demo up to the reports (the accounts, the certificates, the plans, the reports)."""
     for seeder in seeders():
-        if seeder.order <= 30:
+        if seeder.order <= 32:
             seeder.run()
             db.session.commit()
 
@@ -37,6 +38,7 @@ def test_demo_seeder_is_idempotent_and_has_late_tasks_and_a_returned_report(comm
     seed_demo()
     first = counts()
     seed_plan_progress()
+    seed_reports()
     db.session.commit()
     assert counts() == first
     statuses = set(db.session.scalars(select(TaskUpdate.status)))

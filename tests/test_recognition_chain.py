@@ -240,6 +240,28 @@ def test_an_initiative_the_council_did_not_recommend_cannot_be_added(client, log
     assert fresh.articles[0].startswith("Công nhận 02 sáng kiến")  # the locked article stays
 
 
+def test_the_initiative_page_shows_the_council_result_only_once_scoring_closed(client, login_as):
+    """The initiatives never import the council: the council registers who knows the result."""
+    login_as("staff", "secretariat", office="VHXH")
+    rnd = factories.make_round(2024)
+    scoring = factories.make_initiative(rnd, "HCC", title="Số hóa hồ sơ", state="accepted")
+    people = [
+        (factories.make_user(roles=("vice_chairman",), office=None), "chair"),
+        (factories.make_user(roles=("head",), office="VHXH"), "secretary"),
+        (factories.make_user(roles=("head",), office="QS"), "member"),
+    ]
+    factories.make_council(rnd, people)  # scoring, not closed: no result yet
+    db.session.commit()
+    assert "Kết quả Hội đồng" not in client.get(f"/initiatives/{scoring.id}").get_data(True)
+
+    _council, initiatives = closed_council()
+    hcc, kt = initiatives["HCC"], initiatives["KT"]
+    page = client.get(f"/initiatives/{hcc.id}").get_data(as_text=True)
+    assert "Kết quả Hội đồng" in page and "hạng 1" in page and "Đề nghị công nhận" in page
+    page = client.get(f"/initiatives/{kt.id}").get_data(as_text=True)
+    assert "Kết quả Hội đồng" in page and "Không đề nghị" in page
+
+
 def test_recognition_for_a_council_that_is_not_closed_is_refused(secretariat, chairman):
     council, initiatives = closed_council()
     draft = decisions.create_draft(DecisionKind.INITIATIVE_RECOGNITION, council.id, secretariat)

@@ -57,7 +57,7 @@ def new_user():
     form = NewUserForm()
     form.office_id.choices = _office_choices()
     if done := run_action(
-        lambda: services.create_user(_user_data(form), form.new_password.data),
+        lambda: services.create_user(_user_data(form), form.new_password.data, actor=current_user),
         form=form,
         success=lambda user: f"Đã tạo tài khoản {user.username}.",
         to=url_for("admin.users"),
@@ -161,7 +161,9 @@ def offices():
 def new_office():
     form = OfficeForm()
     if done := run_action(
-        lambda: services.create_office(form.code.data, form.name.data, form.is_specialised.data),
+        lambda: services.create_office(
+            form.code.data, form.name.data, form.is_specialised.data, actor=current_user
+        ),
         form=form,
         success=lambda office: f"Đã thêm đơn vị {office.code}.",
         to=url_for("admin.offices"),
@@ -177,7 +179,9 @@ def edit_office(office_id: int):
     form = OfficeForm(obj=office)
     form.code.data = office.code  # the code is fixed: plans and imports refer to it
     if done := run_action(
-        lambda: services.update_office(office, form.name.data, form.is_specialised.data),
+        lambda: services.update_office(
+            office, form.name.data, form.is_specialised.data, actor=current_user
+        ),
         form=form,
         success=f"Đã lưu đơn vị {office.code}.",
         to=url_for("admin.offices"),
@@ -192,7 +196,7 @@ def set_office_active(office_id: int):
     office = get_or_404(Office, office_id)
     active = request.form.get("active") == "1"
     return run_action(
-        lambda: services.set_office_active(office, active),
+        lambda: services.set_office_active(office, active, actor=current_user),
         success=f"Đã {'mở lại' if active else 'ngừng hoạt động'} đơn vị {office.code}.",
         to=url_for("admin.offices"),
         failed=url_for("admin.offices"),

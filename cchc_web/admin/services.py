@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -51,6 +52,25 @@ def ensure_commune(name: str, province: str, *, settings: dict | None = None) ->
                 Office(code=code, name=office_name, is_specialised=specialised, sort_order=order)
             )
     db.session.flush()
+    return commune
+
+
+# What a new commune needs besides its offices, registered by the packages that provide it
+# (the satisfaction survey's default questionnaire): the administration never imports them.
+_COMMUNE_SETUP: list[Callable[[], None]] = []
+
+
+def commune_setup(step: Callable[[], None]) -> Callable[[], None]:
+    """Register ``step`` to run when a new commune is set up (`flask init-commune`)."""
+    _COMMUNE_SETUP.append(step)
+    return step
+
+
+def set_up_commune(name: str, province: str) -> Commune:
+    """A new deployment's commune: its default offices, then every registered setup step."""
+    commune = ensure_commune(name, province)
+    for step in _COMMUNE_SETUP:
+        step()
     return commune
 
 

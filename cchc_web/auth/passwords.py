@@ -14,7 +14,9 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import has_app_context
+
+from ..core.settings import setting
 
 DATA = Path(__file__).parent / "data"
 MAX_LENGTH = 128
@@ -34,7 +36,7 @@ def common_passwords() -> frozenset[str]:
 
 
 def min_length() -> int:
-    return current_app.config["PASSWORD_MIN_LENGTH"] if has_app_context() else 12
+    return setting("PASSWORD_MIN_LENGTH") if has_app_context() else 12
 
 
 def password_problem(password: str, username: str = "") -> str | None:

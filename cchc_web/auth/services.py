@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
+from ..core.settings import setting
 from ..errors import DomainError
 from ..extensions import db
 from ..models import User
@@ -46,7 +46,7 @@ def _dummy_hash(method: str) -> str:
 def _check_unknown(password: str) -> None:
     """The same hashing work as for a real account, so that timing does not tell that the
     username does not exist."""
-    check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+    check_password_hash(_dummy_hash(setting("PASSWORD_HASH_METHOD")), password)
 
 
 def authenticate(username: str, password: str, address: str) -> User:
@@ -105,7 +105,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
     """The current password proves it is the owner (five wrong tries, then growing waits);
     the new one follows the password rule; every other session of the account ends."""
     key = f"c:{user.id}"
-    reservation = throttle.reserve_key(key, current_app.config["LOGIN_FREE_FAILURES"])
+    reservation = throttle.reserve_key(key, setting("LOGIN_FREE_FAILURES"))
     if not reservation.allowed:
         raise DomainError(
             CHANGE_THROTTLED.format(wait=throttle.describe_wait(reservation.wait)),

@@ -26,11 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..core.settings import setting
 from ..extensions import db
 from ..models import LoginThrottle
 from ..timeutil import utcnow
@@ -69,9 +69,8 @@ def delay_after(failures: int, free: int) -> timedelta:
     """How long the next attempt waits after `failures` counted failures."""
     if failures < free:
         return timedelta(0)
-    config = current_app.config
-    base: timedelta = config["LOGIN_DELAY_BASE"]
-    ceiling: timedelta = config["LOGIN_DELAY_MAX"]
+    base: timedelta = setting("LOGIN_DELAY_BASE")
+    ceiling: timedelta = setting("LOGIN_DELAY_MAX")
     steps = min(failures - free, 20)  # 2**20 × 30 s is far past any ceiling
     return min(base * (2**steps), ceiling)
 
@@ -91,29 +90,28 @@ def _lock_row(conn, key: str):
 
 def _live_failures(row, now: datetime) -> int:
     last = _aware(row.last_failure_at)
-    if last is None or now - last > current_app.config["LOGIN_FORGET_AFTER"]:
+    if last is None or now - last > setting("LOGIN_FORGET_AFTER"):
         return 0
     return row.failures
 
 
 def _known(row, now: datetime) -> bool:
     last = _aware(row.last_success_at)
-    days = current_app.config["LOGIN_KNOWN_ADDRESS_DAYS"]
+    days = setting("LOGIN_KNOWN_ADDRESS_DAYS")
     return last is not None and now - last <= timedelta(days=days)
 
 
 def reserve(username: str, address: str) -> Reservation:
     """Count one sign-in attempt of `username` from `address`, or refuse it while a key waits."""
-    config = current_app.config
     now = utcnow()
-    pair = Key(pair_key(username, address), config["LOGIN_FREE_FAILURES"])
+    pair = Key(pair_key(username, address), setting("LOGIN_FREE_FAILURES"))
     with db.engine.begin() as conn:
         pair_row = _lock_row(conn, pair.name)
         rows = {pair: pair_row}
         if not _known(pair_row, now):
             for key in (
-                Key(f"a:{address}"[:200], config["LOGIN_ADDRESS_FREE_FAILURES"]),
-                Key(f"u:{username}"[:200], config["LOGIN_ACCOUNT_FREE_FAILURES"]),
+                Key(f"a:{address}"[:200], setting("LOGIN_ADDRESS_FREE_FAILURES")),
+                Key(f"u:{username}"[:200], setting("LOGIN_ACCOUNT_FREE_FAILURES")),
             ):
                 rows[key] = _lock_row(conn, key.name)
         return _count(conn, rows, now)
@@ -191,16 +189,16 @@ def unlock_account(username: str) -> int:
 
 def is_throttled(username: str) -> bool:
     """Does any counter of this account make its next attempt wait (for the admin's page)?"""
-    config, now = current_app.config, utcnow()
+    now = utcnow()
     rows = db.session.execute(
         _TABLE.select().where(
             or_(_TABLE.c.key == f"u:{username}", _TABLE.c.key.startswith(f"p:{username}|"))
         )
     ).all()
     for row in rows:
-        free = config[
+        free = setting(
             "LOGIN_ACCOUNT_FREE_FAILURES" if row.key.startswith("u:") else "LOGIN_FREE_FAILURES"
-        ]
+        )
         if _live_failures(row, now) >= free:
             return True
     return False
@@ -208,9 +206,8 @@ def is_throttled(username: str) -> bool:
 
 def _trim(conn, now: datetime) -> None:
     """Counters nobody will look at again: no recent failure and no recent success."""
-    config = current_app.config
-    stale_failure = now - config["LOGIN_FORGET_AFTER"]
-    stale_success = now - timedelta(days=config["LOGIN_KNOWN_ADDRESS_DAYS"])
+    stale_failure = now - setting("LOGIN_FORGET_AFTER")
+    stale_success = now - timedelta(days=setting("LOGIN_KNOWN_ADDRESS_DAYS"))
     conn.execute(
         delete(_TABLE).where(
             or_(_TABLE.c.last_failure_at.is_(None), _TABLE.c.last_failure_at < stale_failure),

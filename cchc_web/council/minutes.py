@@ -23,6 +23,7 @@ from ..documents import (
     Paragraph,
     SignatureBlock,
     Table,
+    committee_issuer,
     format_date_short,
     format_number,
     render,
@@ -148,7 +149,7 @@ def build_minutes(
         ),
     ]
     return OfficialDocument(
-        parent_issuer_lines=["ỦY BAN NHÂN DÂN", commune_name.upper()],
+        parent_issuer_lines=committee_issuer(commune_name),
         issuer_lines=["HỘI ĐỒNG ĐÁNH GIÁ", "SÁNG KIẾN CCHC"],
         symbol="BB-HĐSK",
         place=commune.short_name if commune else "",

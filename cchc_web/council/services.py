@@ -15,6 +15,7 @@ from .. import audit
 from ..errors import DomainError
 from ..extensions import db
 from ..initiatives import services as initiative_ops
+from ..initiatives.evaluation import register_result_of
 from ..locking import lock_row
 from ..models import (
     Council,
@@ -534,6 +535,15 @@ def council_results(council: Council) -> list[Result]:
         sheets = [Sheet(s.points, s.total, s.recommend) for s in submitted.get(initiative.id, [])]
         results.append(evaluate(council.round, member_count, sheets, initiative))
     return rank(results)
+
+
+@register_result_of
+def result_of(initiative: Initiative) -> Result | None:
+    """The initiative's result once its round's council has closed scoring (else None)."""
+    council = initiative.round.council
+    if council is None or council.status is not CouncilState.CLOSED:
+        return None
+    return next((r for r in council_results(council) if r.initiative is initiative), None)
 
 
 def progress(council: Council) -> list[tuple[Initiative, list[Score], int]]:

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from sqlalchemy import select
 
 from .. import audit
+from ..core.settings import secret_key
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Capacity, Role, SigningCertificate, User, UserRole
@@ -59,7 +59,7 @@ def signing_capacity(user: User) -> Capacity:
 
 
 def _fernet() -> Fernet:
-    secret = current_app.secret_key
+    secret = secret_key()
     if isinstance(secret, str):
         secret = secret.encode()
     key = HKDF(

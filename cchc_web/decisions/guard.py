@@ -19,13 +19,15 @@ MAX_APPENDIX_ROWS allows): 463 KB, 315 objects, 607 references, signature checke
 
 from __future__ import annotations
 
+import logging
 import re
 
-from flask import current_app
-
+from ..core.settings import setting
 from ..errors import DomainError
 from ..sandbox import LimitExceeded, run_limited
 from . import signing
+
+log = logging.getLogger(__name__)
 
 MAX_OBJECTS = 30_000
 MAX_REFERENCES = 100_000
@@ -69,16 +71,15 @@ def check_uploaded(pdf: bytes, *, issued: bool) -> signing.SignatureCheck:
     if problem:
         raise DomainError(problem, "file")
     signing.state()  # loaded here, so that the child never waits for the loading lock
-    config = current_app.config
     try:
         return run_limited(
             signing.check_signature,
             pdf,
-            timeout=config["VERIFY_TIME_LIMIT"],
-            memory_mb=config["VERIFY_MEMORY_LIMIT_MB"],
+            timeout=setting("VERIFY_TIME_LIMIT"),
+            memory_mb=setting("VERIFY_MEMORY_LIMIT_MB"),
         )
     except LimitExceeded as exceeded:
-        current_app.logger.warning("/verify stopped a PDF: %s limit", exceeded.kind)
+        log.warning("/verify stopped a PDF: %s limit", exceeded.kind)
         raise DomainError(TOO_COSTLY, "file") from exceeded
     except RuntimeError as err:
         raise ValueError(str(err)) from err

@@ -31,14 +31,6 @@ DRAFT_MARK = "DỰ THẢO"
 DEFAULT_SYMBOL = "QĐ-UBND"
 
 
-def authority_lines(competence: str, by_vice_chairman: bool) -> list[str]:
-    """The signature block's capacity lines (SPEC §6, Nghị định 30 Phụ lục I)."""
-    own = ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] if by_vice_chairman else ["CHỦ TỊCH"]
-    if competence == Competence.COMMITTEE:
-        return ["TM. ỦY BAN NHÂN DÂN", *own]
-    return own
-
-
 def verify_url(public_url: str, number: int, year: int, symbol: str = DEFAULT_SYMBOL) -> str:
     """The verification page of a Decision, for its QR code: always under the configured
     public address (CCHC_PUBLIC_URL), never the Host a request happened to carry: whatever is

@@ -10,13 +10,20 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import audit
-from ..documents import RenderedDocument, format_date_short, render
+from ..core.settings import setting
+from ..documents import (
+    RenderedDocument,
+    authority_title,
+    capacity_lines,
+    committee_issuer,
+    format_date_short,
+    render,
+)
 from ..errors import DomainError
 from ..extensions import db
 from ..models import (
@@ -32,7 +39,7 @@ from ..models import (
 )
 from ..timeutil import format_datetime, local_today, to_local, utcnow
 from . import certificates, guard, signing
-from .pdf import authority_lines, build_document, verify_url
+from .pdf import build_document, verify_url
 from .providers import Draft, DraftContent, Selection, draft_provider
 
 AUDITED = (
@@ -152,7 +159,7 @@ def _new_decision(
         state=DecisionState.DRAFT.value,
         year=year or local_today().year,
         place=commune.short_name,
-        issuer_lines=["ỦY BAN NHÂN DÂN", commune.name.upper()],
+        issuer_lines=committee_issuer(commune.name),
         created_by=user,
     )
     _apply_content(decision, content)
@@ -268,13 +275,11 @@ def check_source(decision: Decision) -> None:
 
 
 def _apply_content(decision: Decision, content: DraftContent) -> None:
-    commune_line = decision.issuer_lines[-1] if decision.issuer_lines else ""
+    commune = Commune.current()
     decision.competence = Competence(content.competence).value
-    decision.issuer_authority = (
-        f"CHỦ TỊCH ỦY BAN NHÂN DÂN {commune_line}"
-        if decision.competence == Competence.CHAIRMAN
-        else f"ỦY BAN NHÂN DÂN {commune_line}"
-    ).strip()
+    decision.issuer_authority = authority_title(
+        decision.competence, commune.name if commune else ""
+    )
     decision.symbol = content.symbol
     decision.summary = content.summary
     decision.addressee = content.addressee
@@ -495,7 +500,7 @@ def approve(
         decision.approved_by = user
         decision.approved_at = now
         decision.signer_name = name
-        decision.authority_lines = authority_lines(decision.competence, by_vice)
+        decision.authority_lines = capacity_lines(decision.competence, by_vice)
         decision.return_comment = None
         signed = _render_and_sign(decision, personal, seal, now)
         decision.pdf = signed
@@ -525,7 +530,7 @@ def _render_and_sign(
         final=True,
         stamp_lines=stamp,
         qr_data=verify_url(
-            current_app.config["CCHC_PUBLIC_URL"], decision.number, decision.year, decision.symbol
+            setting("CCHC_PUBLIC_URL"), decision.number, decision.year, decision.symbol
         ),
     )
     rendered = render(document)
@@ -572,7 +577,7 @@ def preview(decision: Decision, viewer: User) -> RenderedDocument:
         ).first()
         by_vice, name = False, chairman.full_name if chairman else ""
     document = build_document(
-        decision, signer_name=name, authority=authority_lines(decision.competence, by_vice)
+        decision, signer_name=name, authority=capacity_lines(decision.competence, by_vice)
     )
     return render(document)
 

@@ -32,7 +32,9 @@ from typing import TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
-from flask import Flask, current_app
+from flask import Flask
+
+from ..core.settings import application
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -162,7 +164,7 @@ def init_app(app: Flask) -> None:
 
 
 def state(app: Flask | None = None) -> SigningState:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or application()
     current = app.extensions.get("cchc_signing")
     if current is None or current.missing:
         with _lock:

@@ -30,6 +30,13 @@ from .formatting import (
     place_date_line,
     punctuate,
 )
+from .issuers import (
+    authority_title,
+    capacity_lines,
+    committee_issuer,
+    head_of_office_lines,
+    office_issuer,
+)
 from .model import (
     Appendix,
     Article,
@@ -45,6 +52,7 @@ from .model import (
     Table,
 )
 from .render import render, render_stamp
+from .slip import Slip, render_slip
 
 __all__ = [
     "Appendix",
@@ -58,9 +66,15 @@ __all__ = [
     "RenderedDocument",
     "SignatureBlock",
     "SignatureBox",
+    "Slip",
     "Spacer",
     "Table",
     "Text",
+    "authority_title",
+    "capacity_lines",
+    "committee_issuer",
+    "head_of_office_lines",
+    "office_issuer",
     "format_date_long",
     "format_date_short",
     "format_number",
@@ -69,5 +83,6 @@ __all__ = [
     "punctuate",
     "register_fonts",
     "render",
+    "render_slip",
     "render_stamp",
 ]

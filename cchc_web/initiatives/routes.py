@@ -29,7 +29,7 @@ from ..views import (
     render_page_or_fragment,
     run_action,
 )
-from . import bp, documents, dossier, services, similarity
+from . import bp, documents, dossier, evaluation, services, similarity
 from .forms import (
     AUTHOR_ROWS,
     AcceptForm,
@@ -227,13 +227,7 @@ def similar():
 @login_required
 def detail(initiative_id: int):
     initiative = get_or_404_for(current_user, Initiative, initiative_id)
-    rnd = initiative.round
-    result = None
-    if rnd.council is not None and rnd.council.state == "closed":
-        from ..council.services import council_results
-
-        result = next((r for r in council_results(rnd.council) if r.initiative is initiative), None)
-    return _detail_page(initiative, result)
+    return _detail_page(initiative, evaluation.result_of(initiative))
 
 
 def _detail_page(initiative: Initiative, result=None, accept_form=None, return_form=None):

@@ -6,7 +6,6 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, g, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.settings import available, setting
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -55,6 +55,9 @@ LEADER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN})
 ROLE_VALUES = tuple(r.value for r in Role)
 
 
+_CURRENT_COMMUNE = "cchc_current_commune"
+
+
 @dataclass(frozen=True)
 class CommuneHeading:
     name: str
@@ -81,27 +84,20 @@ class Commune(db.Model):
         return self.name
 
     @classmethod
-    def heading(cls) -> CommuneHeading | None:
-        """What every page's header and footer show of the commune, cached per data version
-        (read with the user: no statement of its own)."""
-        from ..cache import fragments
-
-        def build() -> CommuneHeading | None:
-            found = cls.current()
-            return CommuneHeading(found.name, found.province) if found is not None else None
-
-        return fragments.get_or_build(("commune-heading",), build)
-
-    @classmethod
     def current(cls) -> Commune | None:
-        """The deployment's commune, looked up once per request (every page shows it)."""
-        cached = g.get("_commune") if has_app_context() else None
-        if cached is not None and cached in db.session:
+        """The deployment's commune, looked up once per unit of work (every page shows it):
+        remembered in the session itself, so it lasts exactly as long as the objects it holds."""
+        session = db.session()
+        cached = session.info.get(_CURRENT_COMMUNE)
+        if cached is not None and cached in session:
             return cached
-        found = db.session.scalars(select(cls).order_by(cls.id).limit(1)).first()
-        if found is not None and has_app_context():
-            g._commune = found
+        found = session.scalars(select(cls).order_by(cls.id).limit(1)).first()
+        if found is not None:
+            session.info[_CURRENT_COMMUNE] = found
         return found
+
+    def heading(self) -> CommuneHeading:
+        return CommuneHeading(self.name, self.province)
 
 
 class Office(db.Model):
@@ -228,7 +224,7 @@ class User(UserMixin, db.Model):
 
     # -- passwords ---------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
-        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        method = setting("PASSWORD_HASH_METHOD") if available() else "scrypt"
         self.password_hash = generate_password_hash(password, method)
 
     def check_password(self, password: str) -> bool:

@@ -102,6 +102,7 @@ class Timing(enum.StrEnum):
 COMPARISONS = (">=", "<=", ">", "<", "=")
 _REPORTING_ROLES = (Role.STAFF, Role.HEAD)
 COMPARISON_LABELS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+SURVEY_SCOPES = ("overall", "fields")
 
 
 class Plan(db.Model):
@@ -203,6 +204,10 @@ class Objective(db.Model):
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_objectives_plan_code"),
         CheckConstraint(_in("comparison", COMPARISONS), name="comparison_known"),
+        CheckConstraint(
+            "survey_scope IS NULL OR " + _in("survey_scope", SURVEY_SCOPES),
+            name="survey_scope_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +219,9 @@ class Objective(db.Model):
     unit: Mapped[str] = mapped_column(String(30), default="")
     owner_office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Linked with the citizens' satisfaction survey (SPEC §8): the monthly values are computed
+    # from the answers ("overall", or "fields": see sipas_objective_fields), never typed.
+    survey_scope: Mapped[str | None] = mapped_column(String(16))
 
     plan: Mapped[Plan] = relationship(back_populates="objectives")
     owner_office: Mapped[Office] = relationship(lazy="joined")
@@ -233,9 +241,14 @@ class Objective(db.Model):
     def can_view(self, user: User) -> bool:
         return self.plan.can_view(user)
 
+    @property
+    def is_computed(self) -> bool:
+        """Its values come from the satisfaction survey, not from an office."""
+        return self.survey_scope is not None
+
     def can_enter_values(self, user: User) -> bool:
         """The owner office reports the monthly values of an active plan; the secretariat may
-        correct them."""
+        correct them (unless they are computed from the survey: the service refuses those)."""
         return self.plan.is_active and (
             user.belongs_to(self.owner_office_id) or user.is_secretariat
         )

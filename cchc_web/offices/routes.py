@@ -118,8 +118,10 @@ def workspace(code: str):
         else []
     )
     from ..reports import services as report_services
+    from ..sipas import services as survey
 
     reminder = report_services.reminder_for(office, today, plans)
+    feedback_items = survey.feedback_for_office(office, status="open")
     return render_page_or_fragment(
         "offices/workspace.html",
         "offices/_task_list.html",
@@ -143,6 +145,7 @@ def workspace(code: str):
         ),
         state_labels=services.OBJECTIVE_STATE_LABELS,
         reminder=reminder,
+        feedback_items=feedback_items,
         lead_role=OfficeRole.LEAD,
     )
 
@@ -301,11 +304,3 @@ def download(code: str, attachment_id: int):
     if office.id not in task.office_ids:
         abort(404)
     return attachment_service.send_attachment(attachment)
-
-
-@bp.app_template_global("task_url")
-def task_url(task: Task) -> str:
-    """A task's page, under its (first) lead office's workspace."""
-    leads = task.lead_offices
-    code = (leads[0] if leads else task.office_links[0].office).code.lower()
-    return url_for("offices.task", code=code, task_id=task.id)

@@ -1,11 +1,8 @@
 from flask import Blueprint
 
 from ..nav import nav_item
-from .tabular import index_points, points
 
 bp = Blueprint("par_index", __name__, url_prefix="/par-index")
-bp.add_app_template_filter(points, "points")
-bp.add_app_template_filter(index_points, "index_points")
 
 # Every office sees its own leaves; the secretariat and leaders see the whole set.
 nav_item(

@@ -15,6 +15,8 @@ from ..documents import (
     Paragraph,
     SignatureBlock,
     Table,
+    capacity_lines,
+    committee_issuer,
     render,
 )
 from ..extensions import db
@@ -52,9 +54,8 @@ def _chairman_name() -> str:
 
 
 def _header(commune: Commune | None) -> dict:
-    name = commune.name if commune else "Xã"
     return {
-        "issuer_lines": ["ỦY BAN NHÂN DÂN", name.upper()],
+        "issuer_lines": committee_issuer(commune.name if commune else ""),
         "symbol": "UBND-VHXH",
         "place": commune.short_name if commune else "",
         "date": local_today(),
@@ -62,7 +63,7 @@ def _header(commune: Commune | None) -> dict:
 
 
 def _signature() -> SignatureBlock:
-    return SignatureBlock(["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], _chairman_name())
+    return SignatureBlock(capacity_lines("committee", False), _chairman_name())
 
 
 def _assignment_rows(index_set: IndexSet) -> tuple[list[list[object]], list[int]]:

@@ -84,7 +84,7 @@ def _create_from_form(form: NewSetForm) -> IndexSet:
         previous = services.set_for_year(year - 1)
         if previous is None:
             raise DomainError(f"Chưa có bộ chỉ số năm {year - 1} để sao chép.", field="source")
-        return services.copy_set(previous, year, form.deadline.data)
+        return services.copy_set(previous, year, form.deadline.data, actor=current_user)
     if source == "file":
         upload = form.file.data
         if upload is None or not upload.filename:
@@ -102,6 +102,7 @@ def _create_from_form(form: NewSetForm) -> IndexSet:
         rows,
         with_offices=form.with_offices.data,
         source=source,
+        actor=current_user,
     )
 
 
@@ -140,7 +141,7 @@ def change_status(set_id: int):
     except ValueError:
         abort(400)
     return run_action(
-        lambda: services.set_status(index_set, status),
+        lambda: services.set_status(index_set, status, actor=current_user),
         success=f"Bộ chỉ số chuyển sang “{status.label}”.",
         to=_overview_url(index_set),
         failed=_overview_url(index_set),
@@ -156,7 +157,7 @@ def _overview_url(index_set: IndexSet) -> str:
 def discard(set_id: int):
     index_set = _load_set(set_id)
     return run_action(
-        lambda: services.delete_set(index_set),
+        lambda: services.delete_set(index_set, actor=current_user),
         success="Đã xóa bộ chỉ số.",
         to=url_for("par_index.index"),
         failed=_overview_url(index_set),
@@ -175,6 +176,7 @@ def settings(set_id: int):
             survey_score=form.survey_score.data,
             bonus_points=form.bonus_points.data or Decimal("0"),
             penalty_points=form.penalty_points.data or Decimal("0"),
+            actor=current_user,
         ),
         form=form,
         success="Đã lưu thông tin bộ chỉ số.",
@@ -211,7 +213,9 @@ def assign(set_id: int):
     def assign_now() -> str:
         # (validate_office has checked that the value is one of the listed offices)
         office = db.session.get(Office, int(form.office.data)) if form.office.data else None
-        changed = services.assign_leaves(index_set, form.items.data or [], office)
+        changed = services.assign_leaves(
+            index_set, form.items.data or [], office, actor=current_user
+        )
         form.items.data = []  # the table comes back with nothing ticked
         return f"Đã giao {changed} tiêu chí cho {office.name if office else 'không đơn vị nào'}."
 

@@ -93,6 +93,7 @@ def create_set(
     *,
     with_offices: bool = True,
     source: str = "import",
+    actor: User | None = None,
 ) -> IndexSet:
     """Create the set of `year` from checked rows (see tabular.parse_rows).
 
@@ -135,6 +136,7 @@ def create_set(
         "par.set.create",
         index_set,
         after={**_set_snapshot(index_set), "source": source, "items": len(items)},
+        actor=actor,
     )
     return index_set
 
@@ -157,7 +159,9 @@ def set_rows(index_set: IndexSet) -> list[ItemRow]:
     ]
 
 
-def copy_set(source: IndexSet, year: int, deadline: date | None) -> IndexSet:
+def copy_set(
+    source: IndexSet, year: int, deadline: date | None, actor: User | None = None
+) -> IndexSet:
     """Next year's set from this one: same tree and assignment, no scores."""
     return create_set(
         year,
@@ -165,14 +169,15 @@ def copy_set(source: IndexSet, year: int, deadline: date | None) -> IndexSet:
         deadline,
         set_rows(source),
         source=f"copy:{source.year}",
+        actor=actor,
     )
 
 
-def delete_set(index_set: IndexSet) -> None:
+def delete_set(index_set: IndexSet, actor: User | None = None) -> None:
     """Only a draft set without scores may be deleted (to import a corrected table)."""
     if index_set.status != SetStatus.DRAFT or any(i.self_score for i in index_set.items):
         raise DomainError("Chỉ xóa được bộ chỉ số đang xây dựng và chưa có điểm.")
-    audit.record("par.set.delete", index_set, before=_set_snapshot(index_set))
+    audit.record("par.set.delete", index_set, before=_set_snapshot(index_set), actor=actor)
     db.session.delete(index_set)
 
 
@@ -183,6 +188,7 @@ def update_settings(
     survey_score: Decimal | None,
     bonus_points: Decimal,
     penalty_points: Decimal,
+    actor: User | None = None,
 ) -> None:
     """Deadline, the survey part's result (0..its maximum), bonus and penalty points."""
     if survey_score is not None:
@@ -198,10 +204,12 @@ def update_settings(
     index_set.survey_score = survey_score
     index_set.bonus_points = bonus_points
     index_set.penalty_points = penalty_points
-    audit.record("par.set.settings", index_set, before=before, after=_set_snapshot(index_set))
+    audit.record(
+        "par.set.settings", index_set, before=before, after=_set_snapshot(index_set), actor=actor
+    )
 
 
-def set_status(index_set: IndexSet, status: SetStatus) -> None:
+def set_status(index_set: IndexSet, status: SetStatus, actor: User | None = None) -> None:
     """draft → open (every self-assessed leaf assigned) → closed → open again (extension)."""
     current = index_set.status_enum
     if status == current:
@@ -225,7 +233,9 @@ def set_status(index_set: IndexSet, status: SetStatus) -> None:
         raise DomainError("Đã có đơn vị chấm điểm: không thể trả bộ chỉ số về xây dựng.")
     before = _set_snapshot(index_set)
     index_set.status = status.value
-    audit.record("par.set.status", index_set, before=before, after=_set_snapshot(index_set))
+    audit.record(
+        "par.set.status", index_set, before=before, after=_set_snapshot(index_set), actor=actor
+    )
 
 
 # -- assignment (Phụ lục phân công) -----------------------------------------------------------
@@ -233,7 +243,9 @@ def scorable_leaves(index_set: IndexSet) -> list[IndexItem]:
     return [i for i in index_set.items if i.is_leaf and not i.is_survey]
 
 
-def assign_leaves(index_set: IndexSet, item_ids: Iterable[int], office: Office | None) -> int:
+def assign_leaves(
+    index_set: IndexSet, item_ids: Iterable[int], office: Office | None, actor: User | None = None
+) -> int:
     """Give the chosen self-assessed leaves to `office` (None: unassign).
 
     A closed set is not changed, and a leaf that has already been scored keeps its office
@@ -273,6 +285,7 @@ def assign_leaves(index_set: IndexSet, item_ids: Iterable[int], office: Office |
             item,
             before=before,
             after={"office": office.code if office else None},
+            actor=actor,
         )
         changed += 1
     return changed
@@ -342,6 +355,7 @@ def save_self_score(
             "par.appraisal.reset",
             existing.appraisal,
             before={"score": existing.appraisal.score, "accepted": existing.appraisal.accepted},
+            actor=actor,
         )
         db.session.delete(existing.appraisal)
         existing.appraisal = None
@@ -352,7 +366,9 @@ def save_self_score(
     existing.scored_by = actor
     existing.scored_at = utcnow()
     db.session.flush()
-    audit.record("par.self_score.save", existing, before=before, after=_score_snapshot(existing))
+    audit.record(
+        "par.self_score.save", existing, before=before, after=_score_snapshot(existing), actor=actor
+    )
     return existing
 
 
@@ -404,6 +420,7 @@ def appraise(
             "score": value,
             "reason": reason,
         },
+        actor=actor,
     )
     return appraisal
 

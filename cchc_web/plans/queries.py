@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import lazyload, selectinload
 
 from ..models.plans import (
     OfficeRole,
@@ -41,6 +42,13 @@ def catchup_overdue(today: date):
     )
 
 
+# A task list shows each task's newest status, percent and date, never who wrote it or its
+# files: those are loaded on the task's own page only.
+LIST_LOADING = selectinload(Task.newest_update).options(
+    lazyload(TaskUpdate.author), lazyload(TaskUpdate.attachments), lazyload(TaskUpdate.office)
+)
+
+
 def tasks_query(
     plan_id: int | None,
     *,
@@ -53,7 +61,7 @@ def tasks_query(
 ) -> Select:
     """Tasks of a plan, filtered; `period` is "2025-07" (due that month), "ongoing" or "none";
     `overdue_on` keeps the tasks whose catch-up plan is overdue on that day."""
-    stmt = select(Task).order_by(Task.sort_order, Task.id)
+    stmt = select(Task).options(LIST_LOADING).order_by(Task.sort_order, Task.id)
     if plan_id is not None:
         stmt = stmt.where(Task.plan_id == plan_id)
     if office_id is not None:

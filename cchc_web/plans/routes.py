@@ -2,12 +2,13 @@ import base64
 import binascii
 from datetime import date
 
-from flask import render_template, request, send_file, url_for
+from flask import flash, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..decisions import services as decision_ops
+from ..documents import format_number
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
@@ -15,7 +16,7 @@ from ..models import DecisionKind
 from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
 from ..security import get_or_404, get_or_404_for, require, secretariat_only
 from ..views import paginate, run_action
-from . import bp, importer, queries, services
+from . import bp, exports, importer, queries, services, sources
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
 
@@ -374,7 +375,7 @@ def objective(objective_id: int):
         (
             f"{m:%Y-%m}",
             f"Tháng {m.month}/{m.year}"
-            + (f" (đã có: {vn_number(entered[m].value)})" if m in entered else ""),
+            + (f" (đã có: {format_number(entered[m].value)})" if m in entered else ""),
         )
         for m in plan_months(obj.plan)
     ]
@@ -394,7 +395,9 @@ def objective(objective_id: int):
                 reason=form.reason.data or "",
             )
 
-        if done := run_action(
+        if obj.is_computed:
+            flash(services.COMPUTED_VALUE_MESSAGE, "error")
+        elif done := run_action(
             record,
             form=form,
             success="Đã lưu số liệu.",
@@ -415,7 +418,8 @@ def objective(objective_id: int):
         rows=rows,
         chart=objective_chart(obj),
         state_labels=services.OBJECTIVE_STATE_LABELS,
-        can_enter=obj.can_enter_values(current_user),
+        can_enter=obj.can_enter_values(current_user) and not obj.is_computed,
+        survey_link=sources.source_of(obj),
     )
 
 
@@ -440,22 +444,9 @@ def export_pdf(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
     import io
 
-    from ..reports.exports import plan_pdf
-
     return send_file(
-        io.BytesIO(plan_pdf(plan)),
+        io.BytesIO(exports.plan_pdf(plan)),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"ke-hoach-{plan.id}.pdf",
     )
-
-
-@bp.app_template_filter("vn_number")
-def vn_number(value) -> str:
-    """95.50 → "95,5": Vietnamese decimal comma, no trailing zeros."""
-    if value is None:
-        return ""
-    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")

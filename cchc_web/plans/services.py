@@ -151,7 +151,9 @@ def update_plan(plan: Plan, data: PlanData, actor: User | None = None) -> Plan:
     plan.theme = data.theme.strip()
     plan.period_start, plan.period_end = data.period_start, data.period_end
     plan.doc_number, plan.doc_date = data.doc_number.strip(), data.doc_date
-    audit.record("plan.update", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS))
+    audit.record(
+        "plan.update", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS), actor=actor
+    )
     return plan
 
 
@@ -807,6 +809,13 @@ def latest_value(objective: Objective, until: date | None = None) -> ObjectiveVa
     return values[-1] if values else None
 
 
+COMPUTED_VALUE_MESSAGE = (
+    "Chỉ tiêu này được tính tự động từ phiếu khảo sát sự hài lòng (SIPAS): số liệu từng tháng "
+    "là tỷ lệ ý kiến hài lòng và rất hài lòng, không nhập tay. Muốn nhập tay, Thường trực CCHC "
+    "bỏ liên kết với khảo sát trước."
+)
+
+
 def record_objective_value(
     objective: Objective,
     month: date,
@@ -818,7 +827,11 @@ def record_objective_value(
 ) -> ObjectiveValue:
     """The owner office reports one value per month of an active plan. A second entry for a
     month corrects it and must say why; the earlier value, who entered it and when stay in
-    the month's history (`ObjectiveValue.revisions`). Every problem is reported at once."""
+    the month's history (`ObjectiveValue.revisions`). Every problem is reported at once.
+    An objective linked with the satisfaction survey is computed from the answers: typing a
+    value for it is refused."""
+    if objective.is_computed:
+        raise DomainError(COMPUTED_VALUE_MESSAGE)
     if not objective.can_enter_values(actor):
         if not objective.plan.is_active:
             raise DomainError(

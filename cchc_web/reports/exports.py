@@ -1,12 +1,11 @@
-"""A report as a PDF (through the one documents module) and as an Excel workbook; the plan
-as a PDF too. The outline follows SPEC §3: I. direction; II. results per reform field;
+"""A report as a PDF (through the one documents module) and as an Excel workbook. The
+outline follows SPEC §3: I. direction; II. results per reform field;
 III. strengths and limits; IV. tasks for the next period; a numeric appendix."""
 
 from __future__ import annotations
 
 from .. import documents as doc
 from ..models import Commune
-from ..models.plans import Plan
 from ..models.reports import Report
 from ..timeutil import format_date, to_local
 from . import services
@@ -14,13 +13,14 @@ from . import services
 UNKNOWN = "—"
 
 
-def _issuer_lines(report: Report | None, commune: Commune | None) -> tuple[list[str], list[str]]:
-    """An office report is issued by the office under the People's Committee; the commune
-    report and the plan by the committee itself."""
-    committee = ["ỦY BAN NHÂN DÂN", (commune.name if commune else "XÃ").upper()]
-    if report is not None and report.office is not None:
-        return [report.office.name.upper()], committee
-    return committee, []
+def _issuer_lines(report: Report, commune: Commune | None) -> tuple[list[str], list[str]]:
+    """(issuer, parent) lines: an office report is issued by the office under the People's
+    Committee; the commune report by the committee itself."""
+    name = commune.name if commune else ""
+    if report.office is not None:
+        parent, issuer = doc.office_issuer(report.office.name, name)
+        return issuer, parent
+    return doc.committee_issuer(name), []
 
 
 def _paragraphs(text: str, empty: str) -> list[doc.Block]:
@@ -199,7 +199,9 @@ def report_document(report: Report) -> doc.OfficialDocument:
         summary=f"Kết quả thực hiện công tác cải cách hành chính {report.period_label}",
         body=body,
         signature=doc.SignatureBlock(
-            ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"] if report.office is None else ["THỦ TRƯỞNG ĐƠN VỊ"],
+            doc.capacity_lines("committee", False)
+            if report.office is None
+            else doc.head_of_office_lines(),
             signer,
         ),
         recipients=["Phòng Văn hóa - Xã hội (Thường trực CCHC)", "Lưu: VT"],
@@ -332,66 +334,3 @@ def report_xlsx(report: Report) -> bytes:
     from ..spreadsheets import workbook_bytes
 
     return workbook_bytes(workbook)  # every user-typed cell stays text, never a formula
-
-
-def plan_document(plan: Plan) -> doc.OfficialDocument:
-    commune = Commune.current()
-    issuer, parent = _issuer_lines(None, commune)
-    body: list[doc.Block] = []
-    if plan.theme:
-        body.append(doc.Paragraph(f"Chủ đề: {plan.theme}"))
-    body.append(doc.Heading("I. MỤC TIÊU"))
-    body.append(
-        doc.Table(
-            columns=["Mã", "Chỉ tiêu", "Mục tiêu", "Phụ trách"],
-            rows=[
-                [o.code, o.indicator, o.target_text, o.owner_office.code] for o in plan.objectives
-            ]
-            or [["", "Không có chỉ tiêu.", "", ""]],
-            col_widths=[1, 6, 1.6, 1.4],
-        )
-    )
-    body.append(doc.Heading("II. NHIỆM VỤ"))
-    from ..models.plans import FIELDS
-
-    for number, (code, label) in enumerate(FIELDS.items(), start=1):
-        tasks = [t for t in plan.tasks if t.field == code]
-        if not tasks:
-            continue
-        body.append(doc.Heading(f"{number}. {label}", level=2))
-        body.append(
-            doc.Table(
-                columns=["Mã", "Nội dung", "Chủ trì", "Phối hợp", "Thời gian"],
-                rows=[
-                    [
-                        t.code,
-                        t.content,
-                        ", ".join(o.code for o in t.lead_offices),
-                        ", ".join(o.code for o in t.coordinating_offices),
-                        t.timing_label,
-                    ]
-                    for t in tasks
-                ],
-                col_widths=[0.8, 6, 1.3, 1.6, 1.6],
-                font_size=11,
-            )
-        )
-    return doc.OfficialDocument(
-        issuer_lines=issuer,
-        parent_issuer_lines=parent,
-        number_symbol=plan.doc_number or None,
-        symbol="KH-UBND",
-        place=commune.short_name if commune else "",
-        date=plan.doc_date,
-        draft_year=plan.period_start.year,
-        doc_type="Kế hoạch",
-        summary=plan.title,
-        body=body,
-        signature=doc.SignatureBlock(["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], ""),
-        recipients=["Các cơ quan chuyên môn", "Lưu: VT, VHXH"],
-        title=plan.title,
-    )
-
-
-def plan_pdf(plan: Plan) -> bytes:
-    return doc.render(plan_document(plan)).pdf

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from .. import audit
@@ -571,8 +570,11 @@ def missing_offices(
 
 @dataclass(frozen=True)
 class Reminder:
+    """What the office should do next; the page builds the link from `endpoint` and `args`."""
+
     message: str
-    url: str
+    endpoint: str
+    args: dict
     link_text: str
     tone: str
 
@@ -593,7 +595,8 @@ def reminder_for(
     if returned is not None:
         return Reminder(
             f"{returned.name} bị trả lại, cần sửa và nộp lại.",
-            url_for("reports.show", report_id=returned.id),
+            "reports.show",
+            {"report_id": returned.id},
             "Xem ý kiến",
             "warning",
         )
@@ -617,12 +620,11 @@ def reminder_for(
             tone = "info"
         else:
             continue
-        url = (
-            url_for("reports.show", report_id=report.id)
-            if report
-            else url_for("reports.office_reports", code=office.code.lower())
+        if report:
+            return Reminder(message, "reports.show", {"report_id": report.id}, "Mở báo cáo", tone)
+        return Reminder(
+            message, "reports.office_reports", {"code": office.code.lower()}, "Mở báo cáo", tone
         )
-        return Reminder(message, url, "Mở báo cáo", tone)
     return None
 
 

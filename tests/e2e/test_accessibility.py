@@ -28,11 +28,26 @@ ROLES = [
 ]
 # Pages not reached that way (forms behind buttons).
 EXTRA: dict[str, list[str]] = {
-    "anonymous": ["/login", "/verify"],
+    "anonymous": ["/login", "/verify", "/sipas/r", "/sipas/thanks"],
     "vp.canbo": ["/account/password"],
     "admin": ["/admin/users/new", "/admin/offices/new", "/admin/users/2/edit"],
     # The recognition chain of the demo: its Decisions, results and the nomination picker.
     "vhxh.lanhdao": ["/decisions/1", "/decisions/2", "/council/1/results", "/initiatives/5"],
+    # The satisfaction survey's staff pages (issue 19); the public ones: test_sipas_accessibility.
+    "vhxh.canbo": [
+        "/sipas/",
+        "/sipas/questionnaire",
+        "/sipas/questionnaire/1",
+        "/sipas/receipts",
+        "/sipas/feedback",
+        "/sipas/feedback/1",
+        "/sipas/responses",
+        "/sipas/responses/1",
+        "/sipas/settings",
+        "/sipas/fields/1",
+        "/sipas/objectives/1/link",
+    ],  # fmt: skip
+    "hcc.lanhdao": ["/sipas/", "/sipas/receipts"],
     "chutich": ["/decisions/3", "/initiatives/rounds/1/nominate", "/verify?number=2&year=2025"],
 }
 SKIP = ("/logout", "/static/", "download", "export", ".pdf", ".xlsx", ".csv", "/files/")

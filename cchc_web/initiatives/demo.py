@@ -1,7 +1,7 @@
-"""Demo: the 2025 round of Xã Chí Minh (seed 000: deadline 20/9, Decision by 30/9) told from
-the call to the city nomination: initiatives of several offices in different states, a council
-of five established by a signed Decision, its scores and signed minutes, the signed recognition
-Decision, and one initiative nominated to the city."""
+"""Demo data of the initiatives domain: the 2025 round of Xã Chí Minh (seed 000: deadline 20/9,
+Decision by 30/9) and this year's round, open today, with initiatives of several offices in
+different states. What follows the secretariat's review (the council, its scores and minutes,
+the recognition Decision, the city nomination) is told by `council/demo.py`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy import select
 from .. import demo
 from ..admin.services import office_by_code, user_by_username
 from ..extensions import db
-from ..models import Initiative, Round
-from ..timeutil import story_time
+from ..models import Round
+from ..timeutil import local_now, story_time
 from . import services
 
 # (office, title, field, [(author username, share)], final state, extra text)
@@ -83,25 +83,8 @@ DEMO_INITIATIVES = [
     ),
 ]
 
-# Each accepted initiative's points (novelty, effectiveness, applicability) and vote; each
-# member scores it a little differently (MEMBER_SHIFT) and never their own office's.
-DEMO_POINTS = {
-    "HCC": (27, 35, 26, True),
-    "VP": (22, 30, 23, True),
-    "KT": (19, 25, 20, True),
-    "VHXH": (10, 14, 12, False),
-}
-DEMO_COUNCIL = [
-    ("phochutich", "chair", 0),
-    ("vhxh.lanhdao", "secretary", -1),
-    ("vp.lanhdao", "member", 1),
-    ("kt.lanhdao", "member", 0),
-    ("hcc.lanhdao", "member", -1),
-]
-NOMINATED = ("HCC",)
 
-
-def _user(username: str):
+def demo_user(username: str):
     user = user_by_username(username)
     assert user is not None, f"demo account {username} missing: seed_organisation runs first"
     return user
@@ -134,6 +117,14 @@ def _evidence(initiative_title: str, office_name: str, uploader) -> list:
         content_type="application/pdf",
     )
     return attachments.store_uploads([upload], uploader)
+
+
+def days_ago(days: int, hour: int) -> datetime:
+    """A moment of the open round's story: ``days`` before today at ``hour``, never later
+    than half an hour ago nor before the story starts."""
+    now = local_now().replace(tzinfo=None)
+    moment = datetime.combine(now.date() - timedelta(days=days), time(hour))
+    return max(min(moment, now - timedelta(minutes=30)), demo.STORY_START)
 
 
 # The round open today: (office, title, field, author, state, days before today it was
@@ -178,26 +169,15 @@ OPEN_ROUND = [
 ]
 
 
-@demo.demo_seeder(order=45)
+@demo.demo_seeder(order=44)
 def seed_open_round() -> None:
-    """This year's round, open on the day the demo is built: applications in each state, a
-    council composed and its establishment Decision waiting for the Chairman's signature."""
-    from ..council import services as council_ops
-    from ..decisions import services as decision_ops
-    from ..decisions.demo_data import ensure_demo_signers
-    from ..models import DecisionKind
-    from ..timeutil import local_now
-
-    now = local_now().replace(tzinfo=None)
-    today = now.date()
+    """This year's round, open on the day the demo is built: applications in each state; its
+    council composed (by `council/demo.py`, which runs next)."""
+    today = local_now().date()
     if today.year <= 2025 or db.session.scalar(select(Round).where(Round.year == today.year)):
         return
-
-    def at(days_before: int, hour: int) -> datetime:
-        moment = datetime.combine(today - timedelta(days=days_before), time(hour))
-        return max(min(moment, now - timedelta(minutes=30)), demo.STORY_START)
-
-    secretariat = _user("vhxh.lanhdao")
+    at = days_ago
+    secretariat = demo_user("vhxh.lanhdao")
     with story_time(at(20, 8)):
         rnd = services.create_round(
             services.RoundData(
@@ -210,7 +190,7 @@ def seed_open_round() -> None:
         )
     for code, title, field, author, state, handed_in, with_evidence in OPEN_ROUND:
         office = office_by_code(code)
-        drafter = _user(author)
+        drafter = demo_user(author)
         with story_time(at(handed_in + 4, 9)):
             evidence = _evidence(title, office.name, drafter) if with_evidence else []
             initiative = services.create_initiative(
@@ -234,46 +214,22 @@ def seed_open_round() -> None:
         if state == "draft":
             continue
         with story_time(at(handed_in, 10)):
-            services.submit_initiative(initiative, _user(f"{code.lower()}.lanhdao"))
+            services.submit_initiative(initiative, demo_user(f"{code.lower()}.lanhdao"))
         if state == "accepted":
             with story_time(at(handed_in - 1, 14)):
                 services.accept_initiative(initiative, secretariat)
-    with story_time(at(4, 14)):
-        council = council_ops.create_council(rnd, secretariat)
-        for username, position in (
-            ("phochutich", "chair"),
-            ("vhxh.lanhdao", "secretary"),
-            ("kt.lanhdao", "member"),
-            ("ca.lanhdao", "member"),
-            ("vhtt.lanhdao", "member"),
-        ):
-            council_ops.add_member(council, _user(username), position, secretariat)
-        db.session.flush()
-        ensure_demo_signers([m.user for m in council.members])
-    with story_time(at(2, 9)):
-        establishment = decision_ops.create_draft(
-            DecisionKind.COUNCIL_ESTABLISHMENT, council.id, secretariat
-        )
-        decision_ops.submit(establishment, secretariat)
     db.session.flush()
 
 
 @demo.demo_seeder(order=40)
 def seed_initiatives() -> None:
-    """The 2025 round from the call (seed 000) to the city nomination, each step through the
-    services at the moment it happened: initiatives in several states, the council
-    established by the Chairman's signed Decision, scoring, the minutes signed by the
-    secretary and the chair, the recognition Decision signed by the Vice-Chairman, one
-    initiative nominated to the city. Does nothing when the round exists."""
+    """The 2025 round (seed 000) up to the secretariat's review, each step through the
+    services at the moment it happened: initiatives of several offices submitted, returned,
+    accepted or still in draft (the council's part is told by `council/demo.py`). Does
+    nothing when the round exists."""
     if db.session.scalar(select(Round).where(Round.year == 2025)) is not None:
         return
-    from ..council import minutes
-    from ..council import services as council_ops
-    from ..decisions import services as decision_ops
-    from ..decisions.demo_data import ensure_demo_signers
-    from ..models import DecisionKind
-
-    secretariat = _user("vhxh.lanhdao")
+    secretariat = demo_user("vhxh.lanhdao")
     with story_time(datetime(2025, 9, 5, 8, 30)):
         rnd = services.create_round(
             services.RoundData(
@@ -284,11 +240,10 @@ def seed_initiatives() -> None:
             ),
             secretariat,
         )
-    by_office: dict[str, Initiative] = {}
     for day, (code, title, field, authors, state, text) in enumerate(DEMO_INITIATIVES, start=8):
         office = office_by_code(code)
-        author_rows = [services.AuthorData(user_id=_user(u).id, share=s) for u, s in authors]
-        drafter = _user(authors[0][0])
+        author_rows = [services.AuthorData(user_id=demo_user(u).id, share=s) for u, s in authors]
+        drafter = demo_user(authors[0][0])
         with story_time(datetime(2025, 9, min(day, 14), 9, 0)):
             evidence = _evidence(title, office.name, drafter) if state == "accepted" else []
             initiative = services.create_initiative(
@@ -311,10 +266,9 @@ def seed_initiatives() -> None:
                 drafter,
                 evidence,
             )
-        by_office[code] = initiative
         if state == "draft":
             continue
-        head = _user(f"{code.lower()}.lanhdao")
+        head = demo_user(f"{code.lower()}.lanhdao")
         with story_time(datetime(2025, 9, 15, 9, 30)):
             services.submit_initiative(initiative, head)
         with story_time(datetime(2025, 9, 16, 10, 0)):
@@ -326,70 +280,4 @@ def seed_initiatives() -> None:
                 )
             elif state == "accepted":
                 services.accept_initiative(initiative, secretariat)
-
-    # The council: composed, then established by the Chairman's signed Decision.
-    with story_time(datetime(2025, 9, 16, 14, 0)):
-        council = council_ops.create_council(rnd, secretariat)
-        for username, position, _shift in DEMO_COUNCIL:
-            council_ops.add_member(council, _user(username), position, secretariat)
-        db.session.flush()
-        ensure_demo_signers([m.user for m in council.members])
-    with story_time(datetime(2025, 9, 16, 15, 0)):
-        establishment = decision_ops.create_draft(
-            DecisionKind.COUNCIL_ESTABLISHMENT, council.id, secretariat
-        )
-        decision_ops.submit(establishment, secretariat)
-    with story_time(datetime(2025, 9, 17, 8, 15)):
-        decision_ops.approve(establishment, _user("chutich"))
-    with story_time(datetime(2025, 9, 17, 9, 0)):
-        council_ops.open_scoring(council, secretariat)
-
-    # Every member scores every initiative they may (never their own office's).
-    for offset, (username, _position, shift) in enumerate(DEMO_COUNCIL):
-        member = _user(username)
-        for code, (novelty, effect, apply, yes) in DEMO_POINTS.items():
-            initiative = by_office[code]
-            if council.conflicted(council.member_for(member), initiative):
-                continue
-            with story_time(datetime(2025, 9, 22 + offset % 4, 14, 0)):
-                council_ops.submit_score(
-                    council,
-                    member,
-                    initiative,
-                    {
-                        "novelty": max(0, min(30, novelty + shift)),
-                        "effectiveness": max(0, min(40, effect + shift)),
-                        "applicability": max(0, min(30, apply + shift)),
-                    },
-                    yes,
-                    "Sáng kiến có số liệu cụ thể." if yes else "Chưa thể hiện rõ tính mới.",
-                )
-    chair, secretary = _user("phochutich"), _user("vhxh.lanhdao")
-    with story_time(datetime(2025, 9, 26, 16, 0)):
-        council_ops.close_scoring(council, chair)
-    with story_time(datetime(2025, 9, 26, 16, 30)):
-        minutes.produce_minutes(council, secretary)
-    with story_time(datetime(2025, 9, 26, 17, 0)):
-        minutes.sign_minutes(council, chair)
-
-    # The recognition Decision, drafted from the results, signed by the Vice-Chairman.
-    with story_time(datetime(2025, 9, 27, 8, 0)):
-        recognition = decision_ops.create_draft(
-            DecisionKind.INITIATIVE_RECOGNITION, council.id, secretariat
-        )
-        decision_ops.submit(recognition, secretariat)
-    with story_time(datetime(2025, 9, 29, 9, 0)):
-        decision_ops.approve(recognition, chair)
-
-    # The Chairman nominates the best one to the city.
-    chairman = _user("chutich")
-    with story_time(datetime(2025, 10, 6, 10, 0)):
-        nomination = decision_ops.create_draft(
-            DecisionKind.NOMINATION_DOSSIER,
-            rnd.id,
-            chairman,
-            picked=[by_office[code].id for code in NOMINATED],
-        )
-    with story_time(datetime(2025, 10, 8, 9, 30)):
-        decision_ops.approve(nomination, chairman)
     db.session.flush()

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
-
+from ..core.settings import application
 from ..demo import STORY_START, demo_seeder
 from ..models import Commune, User
 from ..timeutil import story_time
@@ -17,7 +16,7 @@ from . import certificates, signing
 
 def ensure_demo_signers(users: Iterable[User]) -> None:
     """Give these demo accounts a personal certificate of the demo CA (once)."""
-    folder = signing.demo_ca_folder(current_app._get_current_object())
+    folder = signing.demo_ca_folder(application())
     if folder is None:
         return  # a real installation registers real certificates
     commune = Commune.current()
@@ -33,7 +32,7 @@ def seed_signing() -> None:
 
 
 def _seed_signing() -> None:
-    app = current_app._get_current_object()
+    app = application()
     commune = Commune.current()
     if commune is None:
         return

@@ -1,0 +1,152 @@
+"""Demo data of the council: what follows the secretariat's review of the demo's rounds (told
+by `initiatives/demo.py`). The 2025 round: a council of five established by the Chairman's
+signed Decision, its scores and signed minutes, the recognition Decision signed by the
+Vice-Chairman, one initiative nominated to the city. This year's round, open today: a council
+composed, its establishment Decision waiting for the Chairman's signature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..decisions import services as decision_ops
+from ..decisions.demo import ensure_demo_signers
+from ..demo import demo_seeder
+from ..extensions import db
+from ..initiatives.demo import days_ago, demo_user
+from ..models import Council, DecisionKind, Initiative, Round
+from ..timeutil import local_today, story_time
+from . import minutes
+from . import services as council_ops
+
+# Each accepted initiative's points (novelty, effectiveness, applicability) and vote; each
+# member scores it a little differently (MEMBER_SHIFT) and never their own office's.
+DEMO_POINTS = {
+    "HCC": (27, 35, 26, True),
+    "VP": (22, 30, 23, True),
+    "KT": (19, 25, 20, True),
+    "VHXH": (10, 14, 12, False),
+}
+DEMO_COUNCIL = [
+    ("phochutich", "chair", 0),
+    ("vhxh.lanhdao", "secretary", -1),
+    ("vp.lanhdao", "member", 1),
+    ("kt.lanhdao", "member", 0),
+    ("hcc.lanhdao", "member", -1),
+]
+NOMINATED = ("HCC",)
+
+
+def _uncounselled(year: int) -> Round | None:
+    """The demo round of ``year`` when it has no council yet (else None: already told)."""
+    rnd = db.session.scalar(select(Round).where(Round.year == year))
+    if rnd is None or db.session.scalar(select(Council.id).where(Council.round_id == rnd.id)):
+        return None
+    return rnd
+
+
+@demo_seeder(order=41)
+def seed_council_2025() -> None:
+    """The 2025 round from its council to the city nomination, each step through the
+    services at the moment it happened."""
+    rnd = _uncounselled(2025)
+    if rnd is None:
+        return
+    secretariat = demo_user("vhxh.lanhdao")
+    by_office: dict[str, Initiative] = {i.office.code: i for i in rnd.initiatives}
+
+    # The council: composed, then established by the Chairman's signed Decision.
+    with story_time(datetime(2025, 9, 16, 14, 0)):
+        council = council_ops.create_council(rnd, secretariat)
+        for username, position, _shift in DEMO_COUNCIL:
+            council_ops.add_member(council, demo_user(username), position, secretariat)
+        db.session.flush()
+        ensure_demo_signers([m.user for m in council.members])
+    with story_time(datetime(2025, 9, 16, 15, 0)):
+        establishment = decision_ops.create_draft(
+            DecisionKind.COUNCIL_ESTABLISHMENT, council.id, secretariat
+        )
+        decision_ops.submit(establishment, secretariat)
+    with story_time(datetime(2025, 9, 17, 8, 15)):
+        decision_ops.approve(establishment, demo_user("chutich"))
+    with story_time(datetime(2025, 9, 17, 9, 0)):
+        council_ops.open_scoring(council, secretariat)
+
+    # Every member scores every initiative they may (never their own office's).
+    for offset, (username, _position, shift) in enumerate(DEMO_COUNCIL):
+        member = demo_user(username)
+        for code, (novelty, effect, apply, yes) in DEMO_POINTS.items():
+            initiative = by_office[code]
+            if council.conflicted(council.member_for(member), initiative):
+                continue
+            with story_time(datetime(2025, 9, 22 + offset % 4, 14, 0)):
+                council_ops.submit_score(
+                    council,
+                    member,
+                    initiative,
+                    {
+                        "novelty": max(0, min(30, novelty + shift)),
+                        "effectiveness": max(0, min(40, effect + shift)),
+                        "applicability": max(0, min(30, apply + shift)),
+                    },
+                    yes,
+                    "Sáng kiến có số liệu cụ thể." if yes else "Chưa thể hiện rõ tính mới.",
+                )
+    chair, secretary = demo_user("phochutich"), demo_user("vhxh.lanhdao")
+    with story_time(datetime(2025, 9, 26, 16, 0)):
+        council_ops.close_scoring(council, chair)
+    with story_time(datetime(2025, 9, 26, 16, 30)):
+        minutes.produce_minutes(council, secretary)
+    with story_time(datetime(2025, 9, 26, 17, 0)):
+        minutes.sign_minutes(council, chair)
+
+    # The recognition Decision, drafted from the results, signed by the Vice-Chairman.
+    with story_time(datetime(2025, 9, 27, 8, 0)):
+        recognition = decision_ops.create_draft(
+            DecisionKind.INITIATIVE_RECOGNITION, council.id, secretariat
+        )
+        decision_ops.submit(recognition, secretariat)
+    with story_time(datetime(2025, 9, 29, 9, 0)):
+        decision_ops.approve(recognition, chair)
+
+    # The Chairman nominates the best one to the city.
+    chairman = demo_user("chutich")
+    with story_time(datetime(2025, 10, 6, 10, 0)):
+        nomination = decision_ops.create_draft(
+            DecisionKind.NOMINATION_DOSSIER,
+            rnd.id,
+            chairman,
+            picked=[by_office[code].id for code in NOMINATED],
+        )
+    with story_time(datetime(2025, 10, 8, 9, 30)):
+        decision_ops.approve(nomination, chairman)
+    db.session.flush()
+
+
+@demo_seeder(order=45)
+def seed_open_council() -> None:
+    """This year's round, open today: its council composed and the establishment Decision
+    waiting for the Chairman's signature."""
+    rnd = _uncounselled(local_today().year)
+    if rnd is None or rnd.year <= 2025:
+        return
+    secretariat = demo_user("vhxh.lanhdao")
+    with story_time(days_ago(4, 14)):
+        council = council_ops.create_council(rnd, secretariat)
+        for username, position in (
+            ("phochutich", "chair"),
+            ("vhxh.lanhdao", "secretary"),
+            ("kt.lanhdao", "member"),
+            ("ca.lanhdao", "member"),
+            ("vhtt.lanhdao", "member"),
+        ):
+            council_ops.add_member(council, demo_user(username), position, secretariat)
+        db.session.flush()
+        ensure_demo_signers([m.user for m in council.members])
+    with story_time(days_ago(2, 9)):
+        establishment = decision_ops.create_draft(
+            DecisionKind.COUNCIL_ESTABLISHMENT, council.id, secretariat
+        )
+        decision_ops.submit(establishment, secretariat)
+    db.session.flush()
