@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import attachments, faults, inputs, page_cache
+from . import attachments, faults, inputs
 from .cache import remember_version, version_subquery
 from .config import CONFIGS, INSTANCE_DIR, engine_options, private_dir
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -94,7 +94,6 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     db.init_app(app)
     faults.init_app(app)  # its teardown runs after that of attachments (reverse order)
     attachments.init_app(app)
-    page_cache.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

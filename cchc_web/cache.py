@@ -4,12 +4,25 @@ one-row `data_version` table, in the same transaction as the change, and cached 
 keyed by that version. So a cached fragment is never older than the last commit, in any
 gunicorn worker, and reading the version costs one primary-key lookup per request.
 
+What counts as a write, for the session (db.session or any other Session):
+- an ORM flush that inserts, deletes or really changes a row (an attribute set to the value it
+  had is no change);
+- every INSERT, UPDATE or DELETE run through `session.execute()`: Core `insert()`, `update()`,
+  `delete()` (with or without ORM entities) and textual SQL (`text("UPDATE …")`): a textual
+  statement counts as a write unless it starts with SELECT, SHOW, EXPLAIN, SET, PRAGMA or
+  VALUES (a harmless extra version when in doubt).
+Statements run on a Connection outside the session (`db.engine.begin()`,
+`session.connection().execute(...)`) are not seen: the sign-in throttle writes its own table
+that way, which no cached fragment shows. Anything else written that way must call
+`note_write(db.session)` before its commit.
+
 A random token rather than a counter: after a restore or an emptied table the versions cannot
 collide with fragments cached before; with no row at all nothing is cached.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -17,16 +30,17 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from flask import g, has_app_context
-from sqlalchemy import String, event, select, update
+from sqlalchemy import String, TextClause, event, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from .extensions import db
 
 T = TypeVar("T")
 MAX_ENTRIES = 128
 _WROTE = "cchc_wrote"
+_READ_ONLY_SQL = re.compile(r"\s*(select|show|explain|set|pragma|values)\b", re.IGNORECASE)
 
 
 class DataVersion(db.Model):
@@ -101,23 +115,38 @@ def _bump(session: Session) -> None:
         g.pop("_data_version", None)
 
 
-@event.listens_for(Session, "before_flush")
-def _note_flush(session: Session, flush_context, instances) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.info[_WROTE] = True
+def note_write(session: Session) -> None:
+    """The transaction wrote something its session could not see: its commit replaces the
+    version."""
+    session.info[_WROTE] = True
+
+
+def is_write(statement: object) -> bool:
+    """Does this statement, run through a session, insert, update or delete rows?"""
+    if isinstance(statement, TextClause):
+        return not _READ_ONLY_SQL.match(statement.text)
+    return bool(getattr(statement, "is_dml", False))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, flush_context) -> None:
+    # Still the state before the flush: what it inserted, deleted and really changed.
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        note_write(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _note_statement(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete or is_write(state.statement):
+        note_write(state.session)
 
 
 @event.listens_for(Session, "before_commit")
 def _bump_on_commit(session: Session) -> None:
-    if session.info.pop(_WROTE, False) or session.new or session.dirty or session.deleted:
+    session.flush()  # what is still pending, so that after_flush has seen every change
+    if session.info.pop(_WROTE, False):
         _bump(session)
-        session.info.pop(_WROTE, None)
+        session.info.pop(_WROTE, None)  # the version's own UPDATE
 
 
 @event.listens_for(Session, "after_rollback")

@@ -114,10 +114,6 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a form left open all morning must still save
     TIMEZONE = "Asia/Ho_Chi_Minh"
     PAGE_SIZE = 25
-    # Whole reading pages cached per user and data version (page_cache.py).
-    PAGE_CACHE = os.environ.get("PAGE_CACHE", "1").strip().lower() not in ("0", "false", "no")
-    PAGE_CACHE_BYTES = 16 * 1024 * 1024  # per worker
-    PAGE_CACHE_SECONDS = 300
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hash method, slow on purpose
     PASSWORD_MIN_LENGTH = 12  # noqa: S105 - a length, not a password
 

@@ -1,15 +1,17 @@
 """The domain error every service raises when a rule refuses an action.
 
-Routes catch it and show `message` (Vietnamese, for the user) next to `field` when given,
-or as a flash message otherwise; nothing is committed when it is raised.
+Routes run services through `views.run_action`, which rolls back and shows `message`
+(Vietnamese, for the user) next to `field` when given, or as a flash message of `category`
+otherwise; nothing is committed when it is raised.
 """
 
 
 class DomainError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, category: str = "error") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.category = category
 
 
 class FieldErrors(DomainError):

@@ -45,10 +45,25 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+# The role predicates every blueprint shares (one definition each).
+secretariat_only = roles_required(Role.SECRETARIAT)
+leaders_only = roles_required(Role.CHAIRMAN, Role.VICE_CHAIRMAN)
+admin_only = roles_required(Role.ADMIN)
+# The rounds, the nominations to the city: the secretariat's work, which the leaders read and
+# take part in (SPEC §1).
+secretariat_or_leaders = roles_required(Role.SECRETARIAT, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
+
+
 def require(allowed: bool) -> None:
     """Abort with 403 unless `allowed`: for rules that depend on the object, not the role."""
     if not allowed:
         abort(403)
+
+
+def require_secretariat() -> None:
+    """403 unless the signed-in user is the secretariat: for an action whose object is loaded
+    (and checked: 404, 403) before the role, or a page that only some methods restrict."""
+    require(current_user.is_secretariat)
 
 
 def get_or_404(model: type[M], object_id: Any) -> M:

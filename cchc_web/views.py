@@ -1,13 +1,20 @@
-"""View helpers shared by every blueprint: htmx fragments, redirects after POST, paging."""
+"""View helpers shared by every blueprint: running an action, htmx fragments, redirects after
+POST, paging."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import abort, current_app, redirect, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_htmx import make_response as htmx_response
+from flask_wtf import FlaskForm
 
+from .errors import DomainError
 from .extensions import db, htmx
+from .forms import apply_domain_error
+
+T = TypeVar("T")
 
 
 def wants_fragment() -> bool:
@@ -39,6 +46,64 @@ def redirect_after_post(location: str):
     if htmx:
         return htmx_response(redirect=location)
     return redirect(location, code=303)
+
+
+def run_action(
+    operation: Callable[[], T],
+    *,
+    success: str | Callable[[T], str] | None = None,
+    to: str | Callable[[T], str] | None = None,
+    form: FlaskForm | None = None,
+    failed: str | None = None,
+    on_refusal: Callable[[DomainError], None] | None = None,
+) -> Any:
+    """Run one action of a POST the one way every route does: `operation()` (a service call),
+    then commit, flash `success` and go `to` (303, or HX-Redirect for htmx); or, when a service
+    refuses with DomainError, roll back (which also deletes the files the transaction stored,
+    see attachments.py) and show the refusal.
+
+    - `form`: the submitted form, validated here first. Not submitted or invalid: None, and the
+      view shows the form again with its errors (or, with `failed`, they are flashed and the
+      user goes there). A refusal goes next to its field (`forms.apply_domain_error`).
+    - `failed`: where to go after a refusal (flashed) when the view has no form page to show
+      again; without it the answer is None and the view renders its page, the form kept.
+    - `success` and `to` may be functions of what the operation returned, called once it is
+      committed; `to=None` leaves the answer to the view after the commit too (None), for a
+      page that shows the result in place (an htmx fragment).
+    - `on_refusal(err)` replaces the default showing of a refusal (after the rollback).
+
+    Only DomainError is a refusal: anything else propagates (the error pages roll back). The
+    CSRF token of every POST is checked before any view runs (CSRFProtect), so a one-button
+    form needs no form object here.
+    """
+    if form is not None and not form.validate_on_submit():
+        if failed is None or not form.is_submitted():
+            return None
+        _flash_form_errors(form)
+        return redirect_after_post(failed)
+    try:
+        result = operation()
+    except DomainError as err:
+        db.session.rollback()
+        if on_refusal is not None:
+            on_refusal(err)
+        elif form is not None and failed is None:
+            apply_domain_error(form, err)
+        else:
+            flash(err.message, err.category)
+        return None if failed is None else redirect_after_post(failed)
+    db.session.commit()
+    if success is not None:
+        flash(success(result) if callable(success) else success, "success")
+    if to is None:
+        return None
+    return redirect_after_post(to(result) if callable(to) else to)
+
+
+def _flash_form_errors(form: FlaskForm) -> None:
+    """A form shown on another page (a one-button form with a reason): its errors as flashes."""
+    for errors in form.errors.values():
+        flash(" ".join(map(str, errors)) if isinstance(errors, list) else str(errors), "error")
 
 
 def paginate(stmt, per_page: int | None = None):

@@ -7,9 +7,14 @@ each new page or action must state who may use it.
 The requests run against the demo data (`flask seed-demo`) plus a few objects the demo lacks
 (see `demo_world`). Each POST sends an empty form with a valid CSRF token: the matrix checks
 *who gets in*, not validation, so an authorised POST is "ok" when it answers 2xx, 3xx or 400
-(the empty form refused), and never 403. Views that refuse an action with a flash message
-after validation (e.g. `reports.new_report` for a leader) are not visible to an empty form;
-their rules live in the services and have their own tests.
+(the empty form refused), and never 403.
+
+It also checks *what happened*: a status code cannot tell a refusal shown as a flash message
+and a redirect from an action that went through. Every POST is bracketed by a snapshot of the
+database (the row count of every table, the newest audit row, and the data version that every
+writing commit replaces), and only the (route, actor) pairs of `GOES_THROUGH` may change it:
+every other POST, refused with a 302 to the login page, a 403, a 404, a 400, or a flash
+message, must leave the database exactly as it was.
 
 Outcomes: OK; LOGIN (redirect to /login?next=...: not logged in); FORBIDDEN (403); NOTFOUND
 (404, for an object the actor may see but that does not exist yet). Where SPEC §1 does not
@@ -26,14 +31,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal, select, text, union_all
 from werkzeug.datastructures import FileStorage
 
 from cchc_web import attachments, create_app
 from cchc_web.admin import services as org
 from cchc_web.extensions import db
 from cchc_web.models import (
+    AuditLog,
     Council,
+    DataVersion,
     Decision,
     IndexSet,
     Initiative,
@@ -314,6 +321,22 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /sipas/objectives/<int:objective_id>/link": SECRETARIAT_ONLY,
 }
 
+# The POSTs that an empty form lets through: the actor may, and the form requires nothing (or
+# its defaults are a complete answer), so the action is done and the database changes.
+GOES_THROUGH: dict[str, tuple[str, ...]] = {
+    "POST /logout": USERS,  # the account's session version is raised, the sign-out audited
+    "POST /admin/offices/<int:office_id>/active": (ADMIN,),  # without active=1: closed
+    "POST /admin/users/<int:user_id>/active": (ADMIN,),  # without active=1: locked
+    "POST /admin/users/<int:user_id>/unlock": (ADMIN,),
+    "POST /decisions/<int:decision_id>/approve": (LEADER,),  # the submitted draft is signed
+    "POST /par-index/<int:set_id>/settings": (SECRETARIAT,),  # every setting is optional
+    "POST /par-index/items/<int:item_id>/appraise": (SECRETARIAT,),  # "accept" is the default
+    "POST /plans/tasks/<int:task_id>/remove": (SECRETARIAT,),  # the spare task
+    "POST /sipas/questionnaire/draft": (SECRETARIAT,),  # a draft of the questionnaire
+    "POST /sipas/kiosks/<int:item_id>/token": (SECRETARIAT,),  # the kiosk's new address
+    "POST /sipas/objectives/<int:objective_id>/link": (SECRETARIAT,),  # no scope: typed by hand
+}
+
 # Which object each URL argument names: `World` attribute per argument, with per-endpoint
 # exceptions (the same argument name means different objects in different blueprints).
 DEFAULT_ARGUMENTS = {
@@ -391,6 +414,16 @@ def test_every_route_has_an_entry(app):
 def test_every_entry_names_every_actor():
     incomplete = [key for key, row in ACCESS.items() if set(row) != set(ACTORS)]
     assert not incomplete
+
+
+def test_only_allowed_posts_may_go_through():
+    wrong = [
+        (key, actor)
+        for key, actors in GOES_THROUGH.items()
+        for actor in actors
+        if not key.startswith("POST ") or ACCESS[key][actor] != OK
+    ]
+    assert not wrong
 
 
 def test_a_new_route_without_an_entry_is_reported(tmp_path):
@@ -625,6 +658,25 @@ def _session_version(user_id: int) -> int:
     return db.session.get(User, user_id).session_version
 
 
+def _database_state(conn) -> dict[str, object]:
+    """Row counts of every table, the newest audit row and the data version (which every
+    writing commit replaces): equal before and after a request that changed nothing."""
+    counts = union_all(
+        *(
+            select(literal(table.name).label("name"), func.count().label("n")).select_from(table)
+            for table in db.metadata.sorted_tables
+        )
+    )
+    state: dict[str, object] = dict(conn.execute(counts).all())
+    state["audit_log max id"] = conn.scalar(select(func.max(AuditLog.id)))
+    state["data version"] = conn.scalar(select(DataVersion.token))
+    return state
+
+
+def _changes(before: dict, after: dict) -> str:
+    return ", ".join(f"{k} {before[k]} → {after[k]}" for k in before if before[k] != after[k])
+
+
 def _outcome(response, method: str) -> str:
     status = response.status_code
     if 300 <= status < 400:
@@ -653,7 +705,21 @@ def test_access_matrix(app, client, demo_world, actor):
                 session["_fresh"] = True
                 # /logout raised the account's session version: sign in at the current one.
                 session["_sv"] = _session_version(demo_world.users[actor])
-        response = client.get(url) if method == "GET" else client.post(url, data={})
+        if method == "GET":
+            response = client.get(url)
+        else:
+            with db.engine.connect() as conn:
+                before = _database_state(conn)
+            response = client.post(url, data={})
+            with db.engine.connect() as conn:
+                after = _database_state(conn)
+            changed = _changes(before, after)
+            if actor in GOES_THROUGH.get(key, ()) and not changed:
+                mismatches.append(f"{key} as {actor}: expected to go through, changed nothing")
+            elif changed and actor not in GOES_THROUGH.get(key, ()):
+                mismatches.append(
+                    f"{key} as {actor}: answered {response.status_code} and changed {changed}"
+                )
         got, expected = _outcome(response, method), ACCESS[key][actor]
         if got != expected:
             where = f" → {response.location}" if response.location else ""

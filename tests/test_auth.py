@@ -252,7 +252,9 @@ def test_change_own_password(client, login_as):
             "confirm": "Mây trắng bay 2026",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 303  # like every action: views.run_action
+    assert response.location == "/"
+    assert client.get("/").status_code == 200  # this session goes on
     db.session.refresh(user)
     assert user.check_password("Mây trắng bay 2026")
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "user.change_password"))

@@ -2,12 +2,15 @@
 
 from datetime import date
 
+import pytest
 from flask import g
+from sqlalchemy import delete, insert, select, text, update
 
 from cchc_web import cache
+from cchc_web.admin import services as org
 from cchc_web.extensions import db
-from cchc_web.models import DataVersion
-from cchc_web.models.plans import TaskStatus
+from cchc_web.models import DataVersion, Office
+from cchc_web.models.plans import TaskStatus, TaskUpdate
 from cchc_web.plans import services as plans
 
 from . import factories
@@ -54,6 +57,56 @@ def test_the_cache_builds_once_per_version_and_never_without_one(commune):
     db.session.rollback()
 
 
+def test_a_flush_that_changes_nothing_keeps_the_version(commune):
+    office = org.office_by_code("KT")
+    before = version()
+    office.name = str(office.name)  # the same value
+    db.session.commit()
+    assert version() == before
+    office.name = "Phòng Kinh tế (mới)"
+    db.session.commit()
+    assert version() != before
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        lambda: update(Office).where(Office.code == "KT").values(name="Phòng Kinh tế xã"),
+        lambda: update(Office.__table__).where(Office.code == "KT").values(name="Kinh tế"),
+        lambda: insert(Office).values(
+            code="TT", name="Tổ thử", is_specialised=False, sort_order=99
+        ),
+        lambda: delete(Office).where(Office.code == "QS"),
+        lambda: text("UPDATE offices SET name = 'Kinh tế' WHERE code = 'KT'"),
+        lambda: text("  delete from offices where code = 'QS'"),
+    ],
+    ids=["orm-update", "core-update", "insert", "delete", "text-update", "text-delete"],
+)
+def test_every_statement_that_writes_through_the_session_replaces_the_version(commune, statement):
+    db.session.expire_all()
+    before = version()
+    db.session.execute(statement())
+    db.session.commit()
+    assert version() not in (None, before)
+
+
+def test_reading_statements_keep_the_version(commune):
+    db.session.expire_all()
+    before = version()
+    db.session.execute(select(Office.name))
+    db.session.execute(text("SELECT name FROM offices"))
+    db.session.commit()
+    assert version() == before
+
+
+def test_what_a_connection_writes_outside_the_session_is_told_with_note_write(commune):
+    before = version()
+    db.session.connection().execute(text("UPDATE offices SET name = 'Kinh tế' WHERE code = 'KT'"))
+    cache.note_write(db.session)
+    db.session.commit()
+    assert version() != before
+
+
 def test_the_dashboard_shows_a_new_update_at_once(client, login_as, commune):
     plan = factories.make_plan()
     task = factories.make_task(plan, code="1.1", lead="KT")
@@ -82,3 +135,17 @@ def test_the_dashboard_shows_a_new_update_at_once(client, login_as, commune):
     second = client.get(f"/dashboard/?plan={plan.id}").get_data(as_text=True)
     assert "Thiếu kinh phí số hóa" in second
     assert "Không có nhiệm vụ nào chậm tiến độ" not in second
+    # A Core update() (no ORM object loaded) and a textual UPDATE show at once too.
+    latest = db.session.scalar(select(TaskUpdate.id).where(TaskUpdate.task_id == task.id))
+    db.session.execute(
+        update(TaskUpdate).where(TaskUpdate.id == latest).values(cause="Thiếu máy quét")
+    )
+    db.session.commit()
+    third = client.get(f"/dashboard/?plan={plan.id}").get_data(as_text=True)
+    assert "Thiếu máy quét" in third and "Thiếu kinh phí số hóa" not in third
+    db.session.execute(
+        text("UPDATE task_updates SET cause = 'Thiếu nhân lực' WHERE id = :id"), {"id": latest}
+    )
+    db.session.commit()
+    fourth = client.get(f"/dashboard/?plan={plan.id}").get_data(as_text=True)
+    assert "Thiếu nhân lực" in fourth and "Thiếu máy quét" not in fourth

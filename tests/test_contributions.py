@@ -241,34 +241,30 @@ def statements():
 def test_list_pages_keep_their_statement_count_whatever_the_history(app, client, login_as, plan):
     """Workspace, dashboard and plan page read each task's lead status in one query for the
     list, whatever the number of updates and contributions."""
-    app.config["PAGE_CACHE"] = False
-    try:
-        login_as("secretariat", office="VHXH")
-        urls = ["/offices/kt/", "/dashboard/", f"/plans/{plan.id}", "/dashboard/tasks"]
+    login_as("secretariat", office="VHXH")
+    urls = ["/offices/kt/", "/dashboard/", f"/plans/{plan.id}", "/dashboard/tasks"]
 
-        def counts():
-            result = []
-            for url in urls:
-                client.get(url)
-                with statements() as seen:
-                    assert client.get(url).status_code == 200
-                result.append(len(seen))
-            return result
+    def counts():
+        result = []
+        for url in urls:
+            client.get(url)
+            with statements() as seen:
+                assert client.get(url).status_code == 200
+            result.append(len(seen))
+        return result
 
-        kt_reports_half(plan)
-        before = counts()
-        kt = make_user(roles=("staff",), office="KT")
-        vp = make_user(roles=("staff",), office="VP")
-        for code in ("6.1", "6.2"):
-            t = task(plan, code)
-            for n in range(3):
-                latest = t.latest_update.id if t.latest_update else None
-                plans.record_task_update(
-                    t, plans.UpdateData("in_progress", 10 * (n + 1), based_on_id=latest), kt
-                )
-                plans.record_contribution(t, f"Phối hợp lần {n}", vp)
-        db.session.commit()
-        assert counts() == before
-        assert db.session.scalar(select(func.count(TaskUpdate.id))) == 1 + 12
-    finally:
-        app.config["PAGE_CACHE"] = True
+    kt_reports_half(plan)
+    before = counts()
+    kt = make_user(roles=("staff",), office="KT")
+    vp = make_user(roles=("staff",), office="VP")
+    for code in ("6.1", "6.2"):
+        t = task(plan, code)
+        for n in range(3):
+            latest = t.latest_update.id if t.latest_update else None
+            plans.record_task_update(
+                t, plans.UpdateData("in_progress", 10 * (n + 1), based_on_id=latest), kt
+            )
+            plans.record_contribution(t, f"Phối hợp lần {n}", vp)
+    db.session.commit()
+    assert counts() == before
+    assert db.session.scalar(select(func.count(TaskUpdate.id))) == 1 + 12

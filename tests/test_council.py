@@ -235,7 +235,12 @@ def test_live_total_fragment(client, setup):
     body = client.post(u["total"], data=points(25, 30, 20)).get_data(as_text=True)
     assert "<strong>75</strong>/100" in body
     body = client.post(u["total"], data=points(31, 30, 20)).get_data(as_text=True)
-    assert "31 vượt khung 0–30" in body
+    # The words of the refusal the sheet gets when it is handed in (services.check_points).
+    assert "Tính mới, sáng tạo: 31 điểm vượt quá khung 0–30." in body
+    body = client.post(u["total"], data=points("x", 30, "")).get_data(as_text=True)
+    assert "<strong>30</strong>/100" in body
+    assert "Tính mới, sáng tạo: nhập số nguyên từ 0 đến 30." in body
+    assert "Khả năng áp dụng" not in body  # not typed yet: no problem while typing
 
 
 def test_submit_then_double_submission_refused(client, setup):

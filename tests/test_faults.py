@@ -318,7 +318,6 @@ def test_a_locked_table_fails_the_page_cleanly_within_the_lock_timeout(app, logi
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         UPLOAD_DIR=app.config["UPLOAD_DIR"],
         DB_LOCK_TIMEOUT_MS=300,
-        PAGE_CACHE=False,
     )
     client = fast.test_client()
     with client.session_transaction() as sess:

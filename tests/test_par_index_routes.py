@@ -392,7 +392,7 @@ def test_garbage_in_forms_gets_vietnamese_messages_not_500(client, login_as):
         "/par-index/new", data={"year": "năm nay", "source": "default", "deadline": "31/02/2025"}
     ).get_data(as_text=True)
     assert "Năm phải là số, ví dụ 2025." in page
-    assert "Ngày không hợp lệ; hãy nhập dạng 20/09/2025." in page and 'value="31/02/2025"' in page
+    assert "Ngày không hợp lệ. Hãy nhập dạng 26/12/2025." in page and 'value="31/02/2025"' in page
     assert "Not a valid" not in page
     typed_date = client.post(
         "/par-index/new", data={"year": "2031", "source": "default", "deadline": "15/12/2031"}

@@ -53,7 +53,7 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, ap
         "/account/password",
         data={"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303  # redirect after POST, like every action
     assert client.get("/").status_code == 200  # the session that changed it goes on
     assert other.get("/").status_code == 302  # every other one has ended
 

@@ -2,8 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..auth.forms import confirm_password_field, new_password_field
-from ..forms import MultiCheckboxField
+from ..forms import MultiCheckboxField, confirm_password_field, new_password_field
 from ..inputs import db_int
 from ..models import ROLE_LABELS, Role
 
@@ -82,7 +81,3 @@ class OfficeForm(FlaskForm):
         ],
     )
     is_specialised = BooleanField("Là cơ quan chuyên môn (thuộc “CQCM”)")
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: it carries only the CSRF token of a one-button POST."""

@@ -1,19 +1,15 @@
-from flask import abort, flash, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import throttle
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import ConfirmForm
 from ..models import ROLE_LABELS, AuditLog, Office, Role, User
-from ..page_cache import cached_page
-from ..security import get_or_404, roles_required
-from ..views import paginate, redirect_after_post, render_page_or_fragment
+from ..security import admin_only, get_or_404
+from ..views import paginate, render_page_or_fragment, run_action
 from . import bp, services
-from .forms import ConfirmForm, NewUserForm, OfficeForm, ResetPasswordForm, UserForm
-
-admin_only = roles_required(Role.ADMIN)
+from .forms import NewUserForm, OfficeForm, ResetPasswordForm, UserForm
 
 
 def _office_choices(include: Office | None = None) -> list[tuple[int | None, str]]:
@@ -38,7 +34,6 @@ def _user_data(form: UserForm) -> services.UserData:
 
 @bp.get("/users")
 @admin_only
-@cached_page
 def users():
     q = request.args.get("q", "").strip()[:100]
     office_id = request.args.get("office", type=int)
@@ -61,18 +56,13 @@ def users():
 def new_user():
     form = NewUserForm()
     form.office_id.choices = _office_choices()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                _user_data(form), form.new_password.data, actor=current_user
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã tạo tài khoản {user.username}.", "success")
-            return redirect_after_post(url_for("admin.users"))
+    if done := run_action(
+        lambda: services.create_user(_user_data(form), form.new_password.data, actor=current_user),
+        form=form,
+        success=lambda user: f"Đã tạo tài khoản {user.username}.",
+        to=url_for("admin.users"),
+    ):
+        return done
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -84,16 +74,13 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.roles.data = [r.value for r in user.roles]
     form.office_id.choices = _office_choices(include=user.office)
-    if form.validate_on_submit():
-        try:
-            services.update_user(user, _user_data(form), actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã lưu tài khoản {user.username}.", "success")
-            return redirect_after_post(url_for("admin.users"))
+    if done := run_action(
+        lambda: services.update_user(user, _user_data(form), actor=current_user),
+        form=form,
+        success=lambda _: f"Đã lưu tài khoản {user.username}.",
+        to=url_for("admin.users"),
+    ):
+        return done
     return render_template(
         "admin/user_form.html",
         form=form,
@@ -123,55 +110,47 @@ def _render_user(user: User, password_form: ResetPasswordForm | None = None):
 def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     password_form = ResetPasswordForm()
-    if password_form.validate_on_submit():
-        try:
-            services.reset_password(user, password_form.new_password.data, actor=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(password_form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
-            return redirect_after_post(url_for("admin.edit_user", user_id=user.id))
+    if done := run_action(
+        lambda: services.reset_password(user, password_form.new_password.data, actor=current_user),
+        form=password_form,
+        success=f"Đã đặt lại mật khẩu cho {user.username}.",
+        to=_user_url(user),
+    ):
+        return done
     return _render_user(user, password_form)
+
+
+def _user_url(user: User) -> str:
+    return url_for("admin.edit_user", user_id=user.id)
 
 
 @bp.post("/users/<int:user_id>/unlock")
 @admin_only
 def unlock_login(user_id: int):
     user = get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.unlock_login(user, actor=current_user)
-    db.session.commit()
-    flash(f"Đã mở khóa đăng nhập cho {user.username}: có thể đăng nhập lại ngay.", "success")
-    return redirect_after_post(url_for("admin.edit_user", user_id=user.id))
+    return run_action(
+        lambda: services.unlock_login(user, actor=current_user),
+        success=f"Đã mở khóa đăng nhập cho {user.username}: có thể đăng nhập lại ngay.",
+        to=_user_url(user),
+        failed=_user_url(user),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
 @admin_only
 def set_user_active(user_id: int):
     user = get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     active = request.form.get("active") == "1"
-    try:
-        services.set_user_active(user, active, actor=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            f"Đã {'mở khóa' if active else 'khóa'} tài khoản {user.username}.",
-            "success",
-        )
-    return redirect_after_post(url_for("admin.edit_user", user_id=user.id))
+    return run_action(
+        lambda: services.set_user_active(user, active, actor=current_user),
+        success=f"Đã {'mở khóa' if active else 'khóa'} tài khoản {user.username}.",
+        to=_user_url(user),
+        failed=_user_url(user),
+    )
 
 
 @bp.get("/offices")
 @admin_only
-@cached_page
 def offices():
     rows = db.session.scalars(select(Office).order_by(Office.sort_order, Office.code)).all()
     return render_template("admin/offices.html", offices=rows, confirm_form=ConfirmForm())
@@ -181,18 +160,15 @@ def offices():
 @admin_only
 def new_office():
     form = OfficeForm()
-    if form.validate_on_submit():
-        try:
-            office = services.create_office(
-                form.code.data, form.name.data, form.is_specialised.data, actor=current_user
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm đơn vị {office.code}.", "success")
-            return redirect_after_post(url_for("admin.offices"))
+    if done := run_action(
+        lambda: services.create_office(
+            form.code.data, form.name.data, form.is_specialised.data, actor=current_user
+        ),
+        form=form,
+        success=lambda office: f"Đã thêm đơn vị {office.code}.",
+        to=url_for("admin.offices"),
+    ):
+        return done
     return render_template("admin/office_form.html", form=form, office=None)
 
 
@@ -202,11 +178,15 @@ def edit_office(office_id: int):
     office = get_or_404(Office, office_id)
     form = OfficeForm(obj=office)
     form.code.data = office.code  # the code is fixed: plans and imports refer to it
-    if form.validate_on_submit():
-        services.update_office(office, form.name.data, form.is_specialised.data, actor=current_user)
-        db.session.commit()
-        flash(f"Đã lưu đơn vị {office.code}.", "success")
-        return redirect_after_post(url_for("admin.offices"))
+    if done := run_action(
+        lambda: services.update_office(
+            office, form.name.data, form.is_specialised.data, actor=current_user
+        ),
+        form=form,
+        success=f"Đã lưu đơn vị {office.code}.",
+        to=url_for("admin.offices"),
+    ):
+        return done
     return render_template("admin/office_form.html", form=form, office=office)
 
 
@@ -214,18 +194,17 @@ def edit_office(office_id: int):
 @admin_only
 def set_office_active(office_id: int):
     office = get_or_404(Office, office_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     active = request.form.get("active") == "1"
-    services.set_office_active(office, active, actor=current_user)
-    db.session.commit()
-    flash(f"Đã {'mở lại' if active else 'ngừng hoạt động'} đơn vị {office.code}.", "success")
-    return redirect_after_post(url_for("admin.offices"))
+    return run_action(
+        lambda: services.set_office_active(office, active, actor=current_user),
+        success=f"Đã {'mở lại' if active else 'ngừng hoạt động'} đơn vị {office.code}.",
+        to=url_for("admin.offices"),
+        failed=url_for("admin.offices"),
+    )
 
 
 @bp.get("/audit")
 @admin_only
-@cached_page
 def audit_log():
     page = paginate(select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()), 50)
     return render_template("admin/audit.html", page=page)

@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
+
+from ..forms import confirm_password_field, new_password_field
 
 # The password rule itself (length, username, common passwords) is auth/passwords.py, applied by
 # the services so that the CLI and the forms agree; the forms only bound the length.
@@ -21,28 +23,6 @@ class LoginForm(FlaskForm):
         "Mật khẩu",
         validators=[DataRequired("Hãy nhập mật khẩu."), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
-    )
-
-
-def new_password_field(label: str = "Mật khẩu mới") -> PasswordField:
-    return PasswordField(
-        label,
-        validators=[
-            DataRequired("Hãy nhập mật khẩu mới."),
-            Length(max=128, message="Mật khẩu dài tối đa 128 ký tự."),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-def confirm_password_field() -> PasswordField:
-    return PasswordField(
-        "Nhập lại mật khẩu mới",
-        validators=[
-            DataRequired("Hãy nhập lại mật khẩu mới."),
-            EqualTo("new_password", "Hai lần nhập mật khẩu không khớp."),
-        ],
-        render_kw={"autocomplete": "new-password"},
     )
 
 

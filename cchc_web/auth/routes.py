@@ -4,10 +4,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import DomainError
 from ..extensions import db
 from ..faults import safe_rollback
-from ..forms import apply_domain_error
+from ..views import run_action
 from . import bp, sessions
 from .forms import ChangePasswordForm, LoginForm
 from .services import LoginRefused, authenticate, change_own_password, record_logout
@@ -73,16 +72,17 @@ def logout():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            change_own_password(user, form.current_password.data, form.new_password.data)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            sessions.keep_current(user)
-            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã kết thúc.", "success")
-            return redirect(url_for("dashboard.home"))
+    user = current_user._get_current_object()
+
+    def changed(_) -> str:
+        sessions.keep_current(user)  # once committed: this session goes on, the others end
+        return "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã kết thúc."
+
+    if done := run_action(
+        lambda: change_own_password(user, form.current_password.data, form.new_password.data),
+        form=form,
+        success=changed,
+        to=url_for("dashboard.home"),
+    ):
+        return done
     return render_template("auth/password.html", form=form)

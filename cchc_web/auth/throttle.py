@@ -15,7 +15,7 @@ LOGIN_DELAY_MAX):
   his password elsewhere, and colleagues behind one proxy are not slowed by a stranger.
 
 The count is one upsert per key in a transaction of its own (never the request's session, so a
-refused guess does not invalidate the page caches): the row stays locked until the count is
+refused guess does not replace the data version, cache.py): the row stays locked until the count is
 written, so thirty parallel guesses are counted one after another and at most the free ones
 get through. A success clears the account's counter for that address and gives back the one
 it took from the others. An administrator can clear an account's counters (`unlock_account`).

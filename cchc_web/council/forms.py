@@ -4,19 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..inputs import db_int
+from ..forms import coerce_id
 from ..models.council import POSITION_LABELS
 
 
-def _coerce_id(value) -> int:
-    try:
-        return db_int(value or 0)
-    except (TypeError, ValueError):
-        return -1
-
-
 class NewCouncilForm(FlaskForm):
-    round_id = SelectField("Đợt sáng kiến", coerce=_coerce_id, validate_choice=False)
+    round_id = SelectField("Đợt sáng kiến", coerce=coerce_id, validate_choice=False)
 
     def validate_round_id(self, field) -> None:
         if field.data not in {v for v, _ in field.choices}:
@@ -24,7 +17,7 @@ class NewCouncilForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    user_id = SelectField("Người", coerce=_coerce_id, validate_choice=False)
+    user_id = SelectField("Người", coerce=coerce_id, validate_choice=False)
     position = SelectField(
         "Chức danh trong Hội đồng",
         choices=[(p.value, label) for p, label in POSITION_LABELS.items()],
@@ -44,8 +37,6 @@ class ScoreForm(FlaskForm):
 
 
 class ReopenScoreForm(FlaskForm):
-    reason = TextAreaField("Lý do mở lại", validators=[DataRequired("Hãy ghi lý do mở lại.")])
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token of a one-button POST."""
+    reason = TextAreaField(
+        "Lý do mở lại", validators=[DataRequired("Hãy ghi lý do mở lại phiếu chấm.")]
+    )

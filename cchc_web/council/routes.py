@@ -8,7 +8,7 @@ from .. import attachments
 from ..decisions import services as decision_ops
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import ConfirmForm
 from ..initiatives import services as initiative_ops
 from ..initiatives import similarity
 from ..models import (
@@ -23,15 +23,28 @@ from ..models import (
     Score,
     User,
 )
-from ..page_cache import cached_page
-from ..security import get_or_404, get_or_404_for, require
-from ..views import paginate, redirect_after_post, render_page_or_fragment
+from ..security import get_or_404, get_or_404_for, require, require_secretariat
+from ..views import paginate, render_page_or_fragment, run_action
 from . import bp, decision_kinds, minutes, services
-from .forms import ConfirmForm, MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
+from .forms import MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
 
 
 def _council(council_id: int) -> Council:
     return get_or_404_for(current_user, Council, council_id)
+
+
+def _secretariat_council(council_id: int) -> Council:
+    council = _council(council_id)
+    require_secretariat()
+    return council
+
+
+def _detail_url(council: Council) -> str:
+    return url_for("council.detail", council_id=council.id)
+
+
+def _results_url(council: Council) -> str:
+    return url_for("council.results", council_id=council.id)
 
 
 def _scoring_target(council: Council, initiative_id: int) -> tuple[Initiative, CouncilMember]:
@@ -54,19 +67,16 @@ def index():
     free_rounds = [r for r in initiative_ops.rounds() if r.council is None]
     form.round_id.choices = [(r.id, f"{r.title}") for r in free_rounds]
     if request.method == "POST":
-        require(current_user.is_secretariat)
-        if form.validate_on_submit():
-            try:
-                council = services.create_council(
-                    db.session.get(Round, form.round_id.data), current_user
-                )
-            except DomainError as err:
-                db.session.rollback()
-                apply_domain_error(form, err)
-            else:
-                db.session.commit()
-                flash("Đã lập Hội đồng; hãy thêm thành viên.", "success")
-                return redirect_after_post(url_for("council.detail", council_id=council.id))
+        require_secretariat()
+        if done := run_action(
+            lambda: services.create_council(
+                db.session.get(Round, form.round_id.data), current_user
+            ),
+            form=form,
+            success="Đã lập Hội đồng; hãy thêm thành viên.",
+            to=_detail_url,
+        ):
+            return done
     return render_template(
         "council/index.html",
         councils=services.councils_for(current_user),
@@ -77,7 +87,6 @@ def index():
 
 @bp.get("/<int:council_id>")
 @login_required
-@cached_page
 def detail(council_id: int):
     council = _council(council_id)
     member_form = MemberForm()
@@ -106,87 +115,71 @@ def detail(council_id: int):
     )
 
 
-def _secretariat_action(council_id: int, form, operation, success: str):
-    council = _council(council_id)
-    require(current_user.is_secretariat)
-    if form.validate_on_submit():
-        try:
-            operation(council, form)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash(success, "success")
-    else:
-        for errors in form.errors.values():
-            flash(" ".join(errors), "error")
-    return redirect_after_post(url_for("council.detail", council_id=council.id))
-
-
 @bp.post("/<int:council_id>/members")
 @login_required
 def add_member(council_id: int):
+    council = _secretariat_council(council_id)
     form = MemberForm()
     form.user_id.choices = [(u.id, "") for u in db.session.scalars(select(User).where(User.active))]
-
-    def add(council, form):
-        services.add_member(
+    return run_action(
+        lambda: services.add_member(
             council, db.session.get(User, form.user_id.data), form.position.data, current_user
-        )
-
-    return _secretariat_action(council_id, form, add, "Đã thêm thành viên Hội đồng.")
+        ),
+        form=form,
+        success="Đã thêm thành viên Hội đồng.",
+        to=_detail_url(council),
+        failed=_detail_url(council),
+    )
 
 
 @bp.post("/<int:council_id>/members/<int:member_id>/remove")
 @login_required
 def remove_member(council_id: int, member_id: int):
-    def remove(council, form):
-        member = next((m for m in council.members if m.id == member_id), None)
-        if member is None:
-            abort(404)
-        services.remove_member(council, member, current_user)
+    council = _secretariat_council(council_id)
+    member = next((m for m in council.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    return run_action(
+        lambda: services.remove_member(council, member, current_user),
+        success="Đã bỏ thành viên khỏi Hội đồng.",
+        to=_detail_url(council),
+        failed=_detail_url(council),
+    )
 
-    return _secretariat_action(council_id, ConfirmForm(), remove, "Đã bỏ thành viên khỏi Hội đồng.")
 
-
-def _draft_decision(council_id: int, kind: DecisionKind, failure_page: str):
-    """The secretariat drafts the council's Decision from its data and goes to the draft."""
-    council = _council(council_id)
-    require(current_user.is_secretariat)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        decision = decision_ops.create_draft(kind, council.id, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect_after_post(url_for(failure_page, council_id=council.id))
-    db.session.commit()
-    flash("Đã soạn dự thảo từ dữ liệu Hội đồng: rà soát rồi trình lãnh đạo ký.", "success")
-    return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+def _draft(council: Council, kind: DecisionKind, back: str):
+    """The secretariat drafts one of the council's Decisions from its data, then reviews it."""
+    return run_action(
+        lambda: decision_ops.create_draft(kind, council.id, current_user),
+        success="Đã soạn dự thảo từ dữ liệu Hội đồng: rà soát rồi trình lãnh đạo ký.",
+        to=lambda decision: url_for("decisions.show", decision_id=decision.id),
+        failed=back,
+    )
 
 
 @bp.post("/<int:council_id>/establishment")
 @login_required
 def draft_establishment(council_id: int):
-    return _draft_decision(council_id, DecisionKind.COUNCIL_ESTABLISHMENT, "council.detail")
+    council = _secretariat_council(council_id)
+    return _draft(council, DecisionKind.COUNCIL_ESTABLISHMENT, _detail_url(council))
 
 
 @bp.post("/<int:council_id>/recognition")
 @login_required
 def draft_recognition(council_id: int):
-    return _draft_decision(council_id, DecisionKind.INITIATIVE_RECOGNITION, "council.results")
+    council = _secretariat_council(council_id)
+    return _draft(council, DecisionKind.INITIATIVE_RECOGNITION, _results_url(council))
 
 
 @bp.post("/<int:council_id>/open")
 @login_required
 def open_scoring(council_id: int):
-    return _secretariat_action(
-        council_id,
-        ConfirmForm(),
-        lambda c, f: services.open_scoring(c, current_user),
-        "Đã mở chấm điểm: thành viên Hội đồng có thể chấm.",
+    council = _secretariat_council(council_id)
+    return run_action(
+        lambda: services.open_scoring(council, current_user),
+        success="Đã mở chấm điểm: thành viên Hội đồng có thể chấm.",
+        to=_detail_url(council),
+        failed=_detail_url(council),
     )
 
 
@@ -195,23 +188,17 @@ def open_scoring(council_id: int):
 def close_scoring(council_id: int):
     council = _council(council_id)
     require(council.member_in(current_user, Position.CHAIR))
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.close_scoring(council, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash("Đã kết thúc chấm điểm. Kết quả đã được tổng hợp.", "success")
-            return redirect_after_post(url_for("council.results", council_id=council.id))
-    return redirect_after_post(url_for("council.detail", council_id=council.id))
+    return run_action(
+        lambda: services.close_scoring(council, current_user),
+        success="Đã kết thúc chấm điểm. Kết quả đã được tổng hợp.",
+        to=_results_url(council),
+        failed=_detail_url(council),
+    )
 
 
 # -- scoring ------------------------------------------------------------------------------------
 @bp.get("/<int:council_id>/score")
 @login_required
-@cached_page
 def my_list(council_id: int):
     council = _council(council_id)
     member = council.member_for(current_user)
@@ -243,23 +230,17 @@ def _score_page(council, initiative, member, form, values, errors, status=200):
 
 
 def _running_total(rnd: Round, values: dict[str, str]) -> dict:
-    """The total of the points typed so far, and a note for each value out of its range."""
-    problems = []
-    total = 0
-    for c in rnd.rubric:
-        raw = str(values.get(c["code"], "")).strip()
-        if not raw:
-            continue
-        try:
-            number = int(raw)
-        except ValueError:
-            problems.append(f"{c['label']}: không phải số nguyên.")
-            continue
-        if not 0 <= number <= int(c["max"]):
-            problems.append(f"{c['label']}: {number} vượt khung 0–{c['max']}.")
-        else:
-            total += number
-    return {"total": total, "max_total": rnd.max_total, "problems": problems}
+    """The total of the points typed so far, and the problem of each value typed that the
+    sheet's rule refuses (services.check_points: the rule a submitted sheet must meet)."""
+    typed = {code: value for code, value in values.items() if str(value).strip()}
+    points, problems = services.check_points(rnd.rubric, typed)
+    return {
+        "total": sum(points.values()),
+        "max_total": rnd.max_total,
+        "problems": [
+            message for name, message in problems.items() if name.removeprefix("points-") in typed
+        ],
+    }
 
 
 @bp.route("/<int:council_id>/initiatives/<int:initiative_id>", methods=["GET", "POST"])
@@ -271,28 +252,29 @@ def score(council_id: int, initiative_id: int):
     form = ScoreForm()
     values = {c["code"]: request.form.get(f"points-{c['code']}", "") for c in rubric}
     errors: dict[str, str] = {}
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.submit_score(
-                council,
-                current_user,
-                initiative,
-                values,
-                bool(form.recommend.data),
-                form.comment.data or "",
-            )
-        except DomainError as err:
-            db.session.rollback()
-            if err.field and err.field.startswith("points-"):
-                errors[err.field] = err.message
-            else:
-                flash(err.message, "error")
+
+    def refused(err: DomainError) -> None:
+        # The points are typed in the page's own inputs, not fields of the form.
+        if err.field and err.field.startswith("points-"):
+            errors[err.field] = err.message
         else:
-            db.session.commit()
-            flash("Đã nộp phiếu chấm.", "success")
-            return redirect_after_post(
-                url_for("council.score", council_id=council.id, initiative_id=initiative.id)
-            )
+            flash(err.message, "error")
+
+    if done := run_action(
+        lambda: services.submit_score(
+            council,
+            current_user,
+            initiative,
+            values,
+            bool(form.recommend.data),
+            form.comment.data or "",
+        ),
+        form=form,
+        on_refusal=refused,
+        success="Đã nộp phiếu chấm.",
+        to=url_for("council.score", council_id=council.id, initiative_id=initiative.id),
+    ):
+        return done
     if request.method == "GET":
         own = services.sheet(member, initiative)
         if own is not None:
@@ -316,7 +298,6 @@ def live_total(council_id: int, initiative_id: int):
 
 @bp.get("/<int:council_id>/initiatives/<int:initiative_id>/scores")
 @login_required
-@cached_page
 def sheets(council_id: int, initiative_id: int):
     """Every submitted sheet of one initiative: only for those allowed to see them yet."""
     council = _council(council_id)
@@ -340,24 +321,18 @@ def reopen_score(council_id: int, score_id: int):
     score_row = get_or_404(Score, score_id)
     require(score_row.member.council_id == council.id)
     form = ReopenScoreForm()
-    if form.validate_on_submit():
-        try:
-            services.reopen_score(council, score_row, form.reason.data, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Đã mở lại phiếu chấm của {score_row.member.user.full_name}.", "success")
-    else:
-        flash("Hãy ghi lý do mở lại phiếu chấm.", "error")
-    return redirect_after_post(url_for("council.detail", council_id=council.id))
+    return run_action(
+        lambda: services.reopen_score(council, score_row, form.reason.data, current_user),
+        form=form,
+        success=f"Đã mở lại phiếu chấm của {score_row.member.user.full_name}.",
+        to=_detail_url(council),
+        failed=_detail_url(council),
+    )
 
 
 # -- results and minutes ------------------------------------------------------------------------
 @bp.get("/<int:council_id>/results")
 @login_required
-@cached_page
 def results(council_id: int):
     council = _council(council_id)
     closed = council.status is CouncilState.CLOSED
@@ -377,18 +352,12 @@ def results(council_id: int):
 def produce_minutes(council_id: int):
     council = _council(council_id)
     require(council.member_in(current_user, Position.SECRETARY))
-    if ConfirmForm().validate_on_submit():
-        stored = []
-        try:
-            stored = minutes.produce_minutes(council, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            attachments.discard(stored)
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash("Đã lập biên bản họp Hội đồng.", "success")
-    return redirect_after_post(url_for("council.results", council_id=council.id))
+    return run_action(
+        lambda: minutes.produce_minutes(council, current_user),
+        success="Đã lập biên bản họp Hội đồng.",
+        to=_results_url(council),
+        failed=_results_url(council),
+    )
 
 
 @bp.post("/<int:council_id>/minutes/sign")
@@ -396,18 +365,12 @@ def produce_minutes(council_id: int):
 def sign_minutes(council_id: int):
     council = _council(council_id)
     require(council.member_in(current_user, Position.CHAIR))
-    if ConfirmForm().validate_on_submit():
-        stored = []
-        try:
-            stored = minutes.sign_minutes(council, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            attachments.discard(stored)
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash("Đã ký biên bản họp Hội đồng.", "success")
-    return redirect_after_post(url_for("council.results", council_id=council.id))
+    return run_action(
+        lambda: minutes.sign_minutes(council, current_user),
+        success="Đã ký biên bản họp Hội đồng.",
+        to=_results_url(council),
+        failed=_results_url(council),
+    )
 
 
 @bp.get("/<int:council_id>/minutes.pdf")

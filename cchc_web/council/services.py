@@ -247,25 +247,36 @@ def may_score(council: Council, user: User, initiative: Initiative) -> CouncilMe
     return member
 
 
-def parse_points(rubric: Sequence[dict], raw: Mapping[str, object]) -> dict[str, int]:
-    """Whole points for every criterion, each within 0..max (a sheet over a maximum is void)."""
+def check_points(
+    rubric: Sequence[dict], raw: Mapping[str, object]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The rule of a score sheet, without raising: the whole points of every criterion within
+    0..max, and the problem of every other criterion, keyed by its field (`points-<code>`)."""
     points: dict[str, int] = {}
+    problems: dict[str, str] = {}
     for criterion in rubric:
         code, maximum = criterion["code"], int(criterion["max"])
+        name = f"points-{code}"
         value = raw.get(code)
-        message = f"{criterion['label']}: nhập số nguyên từ 0 đến {maximum}."
-        if value is None or str(value).strip() == "":
-            raise DomainError(message, field=f"points-{code}")
         try:
-            number = int(str(value).strip())
+            number = int(str(value).strip()) if value is not None else None
         except ValueError:
-            raise DomainError(message, field=f"points-{code}") from None
-        if not 0 <= number <= maximum:
-            raise DomainError(
-                f"{criterion['label']}: {number} điểm vượt quá khung 0–{maximum}.",
-                field=f"points-{code}",
-            )
-        points[code] = number
+            number = None
+        if number is None:
+            problems[name] = f"{criterion['label']}: nhập số nguyên từ 0 đến {maximum}."
+        elif not 0 <= number <= maximum:
+            problems[name] = f"{criterion['label']}: {number} điểm vượt quá khung 0–{maximum}."
+        else:
+            points[code] = number
+    return points, problems
+
+
+def parse_points(rubric: Sequence[dict], raw: Mapping[str, object]) -> dict[str, int]:
+    """Whole points for every criterion, each within 0..max (a sheet over a maximum is void)."""
+    points, problems = check_points(rubric, raw)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise DomainError(message, field=field)
     return points
 
 

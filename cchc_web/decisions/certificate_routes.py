@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
-from ..models import CAPACITY_LABELS, Role, User
-from ..security import get_or_404, roles_required
-from ..views import redirect_after_post
+from ..forms import ConfirmForm
+from ..models import CAPACITY_LABELS, User
+from ..security import admin_only, get_or_404
+from ..views import run_action
 from . import bp, certificates
-from .forms import CertificateForm, ConfirmForm
-
-admin_only = roles_required(Role.ADMIN)
+from .forms import CertificateForm
 
 
 @bp.route("/admin/certificates", methods=["GET", "POST"])
@@ -28,26 +26,26 @@ def certificates_page():
     form.capacity.choices = [("", "Theo chức danh ghi trong chứng thư")] + [
         (c.value, label) for c, label in CAPACITY_LABELS.items()
     ]
-    if form.validate_on_submit():
+
+    def register():
         user = db.session.get(User, form.user_id.data)
+        if user is None:
+            raise DomainError("Hãy chọn người trong danh sách.", "user_id")
         data = form.file.data.read(certificates.MAX_P12_BYTES + 1) if form.file.data else b""
-        try:
-            if user is None:
-                raise DomainError("Hãy chọn người trong danh sách.", "user_id")
-            row = certificates.register(
-                user, data, form.passphrase.data or "", current_user, form.capacity.data or None
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                f"Đã đăng ký chứng thư số của {user.full_name}: {row.holder} "
-                f"({row.capacity_label}), hạn đến {row.not_after:%d/%m/%Y}.",
-                "success",
-            )
-            return redirect_after_post(url_for("decisions.certificates_page"))
+        return certificates.register(
+            user, data, form.passphrase.data or "", current_user, form.capacity.data or None
+        )
+
+    if done := run_action(
+        register,
+        form=form,
+        success=lambda row: (
+            f"Đã đăng ký chứng thư số của {row.user.full_name}: {row.holder} "
+            f"({row.capacity_label}), hạn đến {row.not_after:%d/%m/%Y}."
+        ),
+        to=url_for("decisions.certificates_page"),
+    ):
+        return done
     registered = {c.user_id: c for c in certificates.registered_signers()}
     return render_template(
         "decisions/certificates.html",
@@ -62,13 +60,9 @@ def certificates_page():
 @admin_only
 def remove_certificate(user_id: int):
     user = get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            certificates.remove(user, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Đã gỡ chứng thư số của {user.full_name}.", "success")
-    return redirect_after_post(url_for("decisions.certificates_page"))
+    return run_action(
+        lambda: certificates.remove(user, current_user),
+        success=f"Đã gỡ chứng thư số của {user.full_name}.",
+        to=url_for("decisions.certificates_page"),
+        failed=url_for("decisions.certificates_page"),
+    )

@@ -10,8 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..initiatives.forms import VNIntegerField
-from ..inputs import db_int
+from ..forms import VNIntegerField, coerce_id
 
 CELL_SEPARATOR = "|"
 
@@ -119,10 +118,6 @@ class ReturnForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A bare CSRF-checked POST (submit, approve)."""
-
-
 class VerifyForm(FlaskForm):
     file = FileField("Tệp PDF cần kiểm tra")
     number = VNIntegerField(
@@ -172,15 +167,8 @@ class DropItemForm(FlaskForm):
     )
 
 
-def _coerce_id(value) -> int:
-    try:
-        return db_int(value or 0)
-    except (TypeError, ValueError):
-        return -1
-
-
 class CertificateForm(FlaskForm):
-    user_id = SelectField("Người ký", coerce=_coerce_id, validate_choice=False)
+    user_id = SelectField("Người ký", coerce=coerce_id, validate_choice=False)
     file = FileField("Tệp chứng thư số (.p12, .pfx)")
     passphrase = PasswordField(
         "Mật khẩu của tệp",

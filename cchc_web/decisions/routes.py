@@ -6,18 +6,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from ..errors import DomainError
-from ..extensions import db, limiter
-from ..forms import apply_domain_error
+from ..extensions import limiter
+from ..forms import ConfirmForm, apply_domain_error
 from ..inputs import optional_db_int
-from ..models import Decision, DecisionKind, DecisionState, Role
+from ..models import Decision, DecisionKind, DecisionState
 from ..models.decisions import STATE_LABELS
-from ..page_cache import cached_page
-from ..security import get_or_404_for, public, require, roles_required
+from ..security import get_or_404_for, leaders_only, public, require, secretariat_only
 from ..storage import format_size
-from ..views import paginate, pdf_response, redirect_after_post, render_page_or_fragment
+from ..views import (
+    paginate,
+    pdf_response,
+    redirect_after_post,
+    render_page_or_fragment,
+    run_action,
+)
 from . import bp, certificates, services, signing
 from .forms import (
-    ConfirmForm,
     DecisionForm,
     DropItemForm,
     NewDecisionForm,
@@ -29,8 +33,6 @@ from .forms import (
 )
 from .providers import draft_provider, draft_providers
 
-leaders_only = roles_required(Role.CHAIRMAN, Role.VICE_CHAIRMAN)
-secretariat_only = roles_required(Role.SECRETARIAT)
 STATE_FILTERS = {s.value for s in DecisionState}
 
 
@@ -43,7 +45,6 @@ def _filename(decision: Decision) -> str:
 
 @bp.get("/decisions/")
 @login_required
-@cached_page
 def index():
     state = request.args.get("state", "")
     state = state if state in STATE_FILTERS else ""
@@ -91,18 +92,23 @@ def _kind_choices() -> list[tuple[str, str]]:
 def new():
     form = NewDecisionForm()
     form.what.choices = _kind_choices()
-    if form.validate_on_submit():
+
+    def create() -> Decision:
         kind, _sep, subject = form.what.data.partition(":")
         try:
-            decision = services.create_draft(kind, optional_db_int(subject), current_user)
+            return services.create_draft(kind, optional_db_int(subject), current_user)
         except DomainError as err:
-            db.session.rollback()
+            # The kind and the subject are chosen together, in one list.
             err.field = "what" if err.field in ("kind", "subject_id") else err.field
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã tạo dự thảo quyết định; hãy rà soát nội dung trước khi trình.", "success")
-            return redirect_after_post(url_for("decisions.edit", decision_id=decision.id))
+            raise
+
+    if done := run_action(
+        create,
+        form=form,
+        success="Đã tạo dự thảo quyết định; hãy rà soát nội dung trước khi trình.",
+        to=lambda decision: url_for("decisions.edit", decision_id=decision.id),
+    ):
+        return done
     return render_template("decisions/new.html", form=form)
 
 
@@ -123,7 +129,6 @@ def _show(decision: Decision, return_form=None, drop_form=None, drop_target=None
 
 @bp.get("/decisions/<int:decision_id>")
 @login_required
-@cached_page
 def show(decision_id: int):
     return _show(get_or_404_for(current_user, Decision, decision_id))
 
@@ -144,29 +149,19 @@ def _signing_problem(decision: Decision) -> str | None:
     return None
 
 
-def _simple_action(decision_id: int, operation, success: str):
-    """A one-button POST of the secretariat on a draft; back to the Decision's page."""
-    decision = get_or_404_for(current_user, Decision, decision_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(decision)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+def _show_url(decision: Decision) -> str:
+    return url_for("decisions.show", decision_id=decision.id)
 
 
 @bp.post("/decisions/<int:decision_id>/refresh")
 @secretariat_only
 def refresh(decision_id: int):
-    return _simple_action(
-        decision_id,
-        lambda d: services.refresh_from_source(d, current_user),
-        "Đã cập nhật các phần lập từ dữ liệu (danh sách, phụ lục).",
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    return run_action(
+        lambda: services.refresh_from_source(decision, current_user),
+        success="Đã cập nhật các phần lập từ dữ liệu (danh sách, phụ lục).",
+        to=_show_url(decision),
+        failed=_show_url(decision),
     )
 
 
@@ -175,26 +170,25 @@ def refresh(decision_id: int):
 def drop_item(decision_id: int, initiative_id: int):
     decision = get_or_404_for(current_user, Decision, decision_id)
     form = DropItemForm()
-    if form.validate_on_submit():
-        try:
-            services.drop_item(decision, initiative_id, form.reason.data, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã bỏ sáng kiến khỏi dự thảo; lý do được ghi lại.", "success")
-            return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+    if done := run_action(
+        lambda: services.drop_item(decision, initiative_id, form.reason.data, current_user),
+        form=form,
+        success="Đã bỏ sáng kiến khỏi dự thảo; lý do được ghi lại.",
+        to=_show_url(decision),
+    ):
+        return done
     return _show(decision, drop_form=form, drop_target=initiative_id)
 
 
 @bp.post("/decisions/<int:decision_id>/items/<int:initiative_id>/restore")
 @secretariat_only
 def restore_item(decision_id: int, initiative_id: int):
-    return _simple_action(
-        decision_id,
-        lambda d: services.restore_item(d, initiative_id, current_user),
-        "Đã đưa sáng kiến trở lại dự thảo.",
+    decision = get_or_404_for(current_user, Decision, decision_id)
+    return run_action(
+        lambda: services.restore_item(decision, initiative_id, current_user),
+        success="Đã đưa sáng kiến trở lại dự thảo.",
+        to=_show_url(decision),
+        failed=_show_url(decision),
     )
 
 
@@ -208,68 +202,64 @@ def edit(decision_id: int):
     form = DecisionForm()
     if request.method == "GET":
         form.fill_from(decision)
-    if form.validate_on_submit():
-        columns = [c.strip() for c in (form.appendix_columns.data or "").split("|") if c.strip()]
-        edit_data = services.DecisionEdit(
-            summary=form.summary.data,
-            bases=lines(form.bases.data),
-            articles=paragraphs(form.articles.data),
-            recipients=lines(form.recipients.data),
-            appendix_title=form.appendix_title.data or "",
-            appendix_columns=columns,
-            appendix_rows=[cells(line) for line in lines(form.appendix_rows.data)],
-            addressee=form.addressee.data or "",
-        )
-        try:
-            services.update_draft(decision, edit_data, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã lưu dự thảo.", "success")
-            return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+    if done := run_action(
+        lambda: services.update_draft(decision, _edit_data(form), current_user),
+        form=form,
+        success="Đã lưu dự thảo.",
+        to=_show_url(decision),
+    ):
+        return done
     return render_template("decisions/edit.html", form=form, decision=decision)
+
+
+def _edit_data(form: DecisionForm) -> services.DecisionEdit:
+    columns = [c.strip() for c in (form.appendix_columns.data or "").split("|") if c.strip()]
+    return services.DecisionEdit(
+        summary=form.summary.data,
+        bases=lines(form.bases.data),
+        articles=paragraphs(form.articles.data),
+        recipients=lines(form.recipients.data),
+        appendix_title=form.appendix_title.data or "",
+        appendix_columns=columns,
+        appendix_rows=[cells(line) for line in lines(form.appendix_rows.data)],
+        addressee=form.addressee.data or "",
+    )
 
 
 @bp.post("/decisions/<int:decision_id>/submit")
 @secretariat_only
 def submit(decision_id: int):
     decision = get_or_404_for(current_user, Decision, decision_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.submit(decision, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash("Đã trình lãnh đạo UBND duyệt.", "success")
-    return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+    return run_action(
+        lambda: services.submit(decision, current_user),
+        success="Đã trình lãnh đạo UBND duyệt.",
+        to=_show_url(decision),
+        failed=_show_url(decision),
+    )
 
 
 @bp.post("/decisions/<int:decision_id>/approve")
 @leaders_only
 def approve(decision_id: int):
     decision = get_or_404_for(current_user, Decision, decision_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.approve(decision, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    except OperationalError as err:
-        # SQLite: another approval held the write lock past the wait; nothing was stored.
-        db.session.rollback()
-        if "locked" not in str(err):
-            raise
-        flash("Hệ thống đang ký một văn bản khác; chưa duyệt. Vui lòng bấm duyệt lại.", "error")
-    else:
-        db.session.commit()
-        flash(f"Đã ký ban hành {decision.display_name}.", "success")
-    return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+
+    def approve_now() -> None:
+        try:
+            services.approve(decision, current_user)
+        except OperationalError as err:
+            # SQLite: another approval held the write lock past the wait; nothing was stored.
+            if "locked" not in str(err):
+                raise
+            raise DomainError(
+                "Hệ thống đang ký một văn bản khác; chưa duyệt. Vui lòng bấm duyệt lại."
+            ) from err
+
+    return run_action(
+        approve_now,
+        success=lambda _: f"Đã ký ban hành {decision.display_name}.",
+        to=_show_url(decision),
+        failed=_show_url(decision),
+    )
 
 
 @bp.post("/decisions/<int:decision_id>/return")
@@ -277,16 +267,13 @@ def approve(decision_id: int):
 def return_(decision_id: int):
     decision = get_or_404_for(current_user, Decision, decision_id)
     form = ReturnForm()
-    if form.validate_on_submit():
-        try:
-            services.return_decision(decision, current_user, form.comment.data)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã trả lại dự thảo cho Thường trực CCHC.", "success")
-            return redirect_after_post(url_for("decisions.show", decision_id=decision_id))
+    if done := run_action(
+        lambda: services.return_decision(decision, current_user, form.comment.data),
+        form=form,
+        success="Đã trả lại dự thảo cho Thường trực CCHC.",
+        to=_show_url(decision),
+    ):
+        return done
     return _show(decision, return_form=form)
 
 

@@ -3,11 +3,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     MultipleFileField,
     SelectField,
     StringField,
@@ -15,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import MultiCheckboxField
+from ..forms import DayMonthYearField, MultiCheckboxField, VNIntegerField, coerce_id
 from ..inputs import db_int
 from ..models.initiatives import INITIATIVE_FIELDS
 from ..storage import ACCEPT_ATTRIBUTE
@@ -23,33 +21,8 @@ from ..storage import ACCEPT_ATTRIBUTE
 AUTHOR_ROWS = 4
 
 
-class VNDateField(DateField):
-    """A date input whose parse error is Vietnamese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Ngày không hợp lệ (dd/mm/yyyy).") from None
-
-
-class VNIntegerField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Hãy nhập một số nguyên.") from None
-
-
-def _coerce_id(value) -> int:
-    try:
-        return db_int(value or 0)
-    except (TypeError, ValueError):
-        return -1
-
-
 class AuthorForm(Form):
-    user_id = SelectField("Cán bộ của đơn vị", coerce=_coerce_id, validate_choice=False)
+    user_id = SelectField("Cán bộ của đơn vị", coerce=coerce_id, validate_choice=False)
     external_name = StringField(
         "hoặc họ tên người ngoài đơn vị",
         validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")],
@@ -61,7 +34,7 @@ class AuthorForm(Form):
             NumberRange(1, 100, message="Tỷ lệ đóng góp từ 1 đến 100 (%%)."),
         ],
     )
-    date_of_birth = VNDateField("Ngày sinh", validators=[Optional()])
+    date_of_birth = DayMonthYearField("Ngày sinh", validators=[Optional()])
     qualification = StringField(
         "Trình độ chuyên môn",
         validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")],
@@ -69,7 +42,7 @@ class AuthorForm(Form):
 
 
 class InitiativeForm(FlaskForm):
-    round_id = SelectField("Đợt sáng kiến", coerce=_coerce_id, validate_choice=False)
+    round_id = SelectField("Đợt sáng kiến", coerce=coerce_id, validate_choice=False)
     title = StringField(
         "Tên sáng kiến",
         validators=[
@@ -88,7 +61,7 @@ class InitiativeForm(FlaskForm):
     solution = TextAreaField("Nội dung giải pháp: mục đích, các bước thực hiện")
     novelty = TextAreaField("Tính mới (áp dụng lần đầu hoặc áp dụng thử)")
     piloted = BooleanField("Đang áp dụng thử (chưa áp dụng chính thức)")
-    first_applied_on = VNDateField(
+    first_applied_on = DayMonthYearField(
         "Ngày áp dụng lần đầu (hoặc áp dụng thử)", validators=[Optional()]
     )
     applied_where = TextAreaField("Nơi đã áp dụng")
@@ -108,10 +81,6 @@ class ReturnForm(FlaskForm):
         "Nội dung cần hoàn thiện",
         validators=[DataRequired("Hãy ghi nội dung cần hoàn thiện khi trả lại.")],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token of a one-button POST."""
 
 
 class AcceptForm(FlaskForm):
@@ -136,10 +105,10 @@ class RoundForm(FlaskForm):
             Length(max=200, message="Tối đa 200 ký tự."),
         ],
     )
-    submission_deadline = VNDateField(
+    submission_deadline = DayMonthYearField(
         "Hạn nộp sáng kiến", validators=[InputRequired("Hãy nhập hạn nộp.")]
     )
-    decision_deadline = VNDateField(
+    decision_deadline = DayMonthYearField(
         "Hạn Quyết định công nhận", validators=[InputRequired("Hãy nhập hạn Quyết định.")]
     )
     open_fields = MultiCheckboxField(
@@ -158,9 +127,9 @@ class RoundForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    office_id = SelectField("Đơn vị", coerce=_coerce_id, validate_choice=False)
+    office_id = SelectField("Đơn vị", coerce=coerce_id, validate_choice=False)
     reason = TextAreaField("Lý do mở lại", validators=[DataRequired("Hãy nêu lý do mở lại.")])
-    until = VNDateField("Mở đến hết ngày", validators=[InputRequired("Hãy nhập ngày.")])
+    until = DayMonthYearField("Mở đến hết ngày", validators=[InputRequired("Hãy nhập ngày.")])
 
     def validate_office_id(self, field) -> None:
         if field.data not in {v for v, _ in field.choices}:
@@ -171,5 +140,5 @@ class NominationForm(FlaskForm):
     """A leader picks the recognised initiatives the Tờ trình proposes to the city."""
 
     initiatives = MultiCheckboxField(
-        "Sáng kiến đề nghị cấp thành phố", coerce=_coerce_id, validate_choice=False
+        "Sáng kiến đề nghị cấp thành phố", coerce=coerce_id, validate_choice=False
     )

@@ -7,31 +7,38 @@ from sqlalchemy import select
 from .. import attachments
 from ..decisions import services as decision_ops
 from ..documents import render
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
+from ..forms import ConfirmForm
 from ..models import Decision, DecisionKind, Initiative, InitiativeState, Office, Role, Round, User
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
-from ..page_cache import cached_page
-from ..security import get_or_404, get_or_404_for, require, roles_required
+from ..security import (
+    get_or_404,
+    get_or_404_for,
+    require,
+    require_secretariat,
+    roles_required,
+    secretariat_only,
+    secretariat_or_leaders,
+)
 from ..storage import UPLOAD_HELP_TEXT
 from ..timeutil import local_today
-from ..views import paginate, pdf_response, redirect_after_post, render_page_or_fragment
+from ..views import (
+    paginate,
+    pdf_response,
+    redirect_after_post,
+    render_page_or_fragment,
+    run_action,
+)
 from . import bp, documents, dossier, evaluation, services, similarity
 from .forms import (
     AUTHOR_ROWS,
     AcceptForm,
-    ConfirmForm,
     InitiativeForm,
     NominationForm,
     ReopenForm,
     ReturnForm,
     RoundForm,
 )
-
-secretariat_only = roles_required(Role.SECRETARIAT)
-# The rounds are the secretariat's to manage; leaders read everything (SPEC §1).
-round_readers = roles_required(Role.SECRETARIAT, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
 
 
 def _selected_round() -> Round | None:
@@ -43,7 +50,6 @@ def _selected_round() -> Round | None:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     require(current_user.sees_all_offices or current_user.office_id is not None)
     rnd = _selected_round()
@@ -130,21 +136,15 @@ def _render_form(form: InitiativeForm, initiative: Initiative | None, office: Of
     )
 
 
-def _save(form: InitiativeForm, save):
-    """Store the evidence files and call `save(evidence)`; all or nothing."""
-    stored = []
-    try:
-        stored = attachments.store_uploads(
-            request.files.getlist("evidence"), current_user, field="evidence"
-        )
-        result = save(stored)
-    except DomainError as err:
-        db.session.rollback()
-        attachments.discard(stored)
-        apply_domain_error(form, err)
-        return None
-    db.session.commit()
-    return result
+def _evidence() -> list:
+    """The evidence files of the form, stored (and deleted again if the action is refused)."""
+    return attachments.store_uploads(
+        request.files.getlist("evidence"), current_user, field="evidence"
+    )
+
+
+def _detail_url(initiative: Initiative) -> str:
+    return url_for("initiatives.detail", initiative_id=initiative.id)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -162,17 +162,19 @@ def new():
     if not form.round_id.choices:
         flash("Chưa có đợt sáng kiến nào. Phòng Văn hóa - Xã hội mở đợt trước.", "info")
         return redirect_after_post(url_for("initiatives.index"))
-    if form.validate_on_submit():
-        rnd = db.session.get(Round, form.round_id.data)
-        initiative = _save(
-            form,
-            lambda stored: services.create_initiative(
-                rnd, office, _form_data(form), current_user, stored
-            ),
-        )
-        if initiative is not None:
-            flash("Đã lưu dự thảo sáng kiến.", "success")
-            return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+    if done := run_action(
+        lambda: services.create_initiative(
+            db.session.get(Round, form.round_id.data),
+            office,
+            _form_data(form),
+            current_user,
+            _evidence(),
+        ),
+        form=form,
+        success="Đã lưu dự thảo sáng kiến.",
+        to=_detail_url,
+    ):
+        return done
     return _render_form(form, None, office)
 
 
@@ -193,16 +195,15 @@ def edit(initiative_id: int):
             entry.form.share.data = author.share
             entry.form.date_of_birth.data = author.date_of_birth
             entry.form.qualification.data = author.qualification
-    if form.validate_on_submit():
-        saved = _save(
-            form,
-            lambda stored: services.update_initiative(
-                initiative, _form_data(form), current_user, stored, form.remove_evidence.data
-            ),
-        )
-        if saved is not None:
-            flash("Đã lưu sáng kiến.", "success")
-            return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+    if done := run_action(
+        lambda: services.update_initiative(
+            initiative, _form_data(form), current_user, _evidence(), form.remove_evidence.data
+        ),
+        form=form,
+        success="Đã lưu sáng kiến.",
+        to=_detail_url(initiative),
+    ):
+        return done
     return _render_form(form, initiative, initiative.office)
 
 
@@ -224,7 +225,6 @@ def similar():
 # -- reading ------------------------------------------------------------------------------------
 @bp.get("/<int:initiative_id>")
 @login_required
-@cached_page
 def detail(initiative_id: int):
     initiative = get_or_404_for(current_user, Initiative, initiative_id)
     return _detail_page(initiative, evaluation.result_of(initiative))
@@ -265,43 +265,29 @@ def download(initiative_id: int, attachment_id: int):
 
 
 # -- transitions --------------------------------------------------------------------------------
-def _transition(initiative_id: int, operation, success: str, form=None):
-    initiative = get_or_404_for(current_user, Initiative, initiative_id)
-    form = form or ConfirmForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(" ".join(errors) if isinstance(errors, list) else str(errors), "error")
-        return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
-    try:
-        operation(initiative)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
-
-
 @bp.post("/<int:initiative_id>/submit")
 @roles_required(Role.HEAD)
 def submit(initiative_id: int):
-    return _transition(
-        initiative_id,
-        lambda i: services.submit_initiative(i, current_user),
-        "Đã gửi sáng kiến đến Phòng Văn hóa - Xã hội.",
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    return run_action(
+        lambda: services.submit_initiative(initiative, current_user),
+        success="Đã gửi sáng kiến đến Phòng Văn hóa - Xã hội.",
+        to=_detail_url(initiative),
+        failed=_detail_url(initiative),
     )
 
 
 @bp.post("/<int:initiative_id>/return")
 @secretariat_only
 def return_(initiative_id: int):
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
     form = ReturnForm()
-    return _transition(
-        initiative_id,
-        lambda i: services.return_initiative(i, form.comment.data or "", current_user),
-        "Đã trả lại sáng kiến để đơn vị hoàn thiện.",
-        form,
+    return run_action(
+        lambda: services.return_initiative(initiative, form.comment.data or "", current_user),
+        form=form,
+        success="Đã trả lại sáng kiến để đơn vị hoàn thiện.",
+        to=_detail_url(initiative),
+        failed=_detail_url(initiative),
     )
 
 
@@ -312,22 +298,19 @@ def accept(initiative_id: int):
     kept on a refusal: the page is rendered again, not redirected)."""
     initiative = get_or_404_for(current_user, Initiative, initiative_id)
     form = AcceptForm()
-    if form.validate_on_submit():
-        try:
-            services.accept_initiative(initiative, current_user, form.note.data or "")
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã tiếp nhận sáng kiến để đưa ra Hội đồng.", "success")
-            return redirect_after_post(url_for("initiatives.detail", initiative_id=initiative.id))
+    if done := run_action(
+        lambda: services.accept_initiative(initiative, current_user, form.note.data or ""),
+        form=form,
+        success="Đã tiếp nhận sáng kiến để đưa ra Hội đồng.",
+        to=_detail_url(initiative),
+    ):
+        return done
     return _detail_page(initiative, accept_form=form)
 
 
 # -- nomination to the city ---------------------------------------------------------------------
 @bp.route("/rounds/<int:round_id>/nominate", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
+@secretariat_or_leaders
 def nominate(round_id: int):
     """The Chairman (or the secretariat) picks recognised initiatives for the city: the
     Tờ trình is drafted from them, and signing it nominates them."""
@@ -335,25 +318,21 @@ def nominate(round_id: int):
     form = NominationForm()
     available = services.recognised_in(rnd)
     form.initiatives.choices = [(i.id, i.title) for i in available]
-    if form.validate_on_submit():
-        try:
-            decision = decision_ops.create_draft(
-                DecisionKind.NOMINATION_DOSSIER,
-                rnd.id,
-                current_user,
-                picked=list(form.initiatives.data or []),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                "Đã lập dự thảo Tờ trình đề nghị cấp thành phố"
-                + (" và trình ký." if decision.state == "submitted" else "."),
-                "success",
-            )
-            return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+    if done := run_action(
+        lambda: decision_ops.create_draft(
+            DecisionKind.NOMINATION_DOSSIER,
+            rnd.id,
+            current_user,
+            picked=list(form.initiatives.data or []),
+        ),
+        form=form,
+        success=lambda decision: (
+            "Đã lập dự thảo Tờ trình đề nghị cấp thành phố"
+            + (" và trình ký." if decision.state == "submitted" else ".")
+        ),
+        to=lambda decision: url_for("decisions.show", decision_id=decision.id),
+    ):
+        return done
     return render_template("initiatives/nominate.html", rnd=rnd, form=form, available=available)
 
 
@@ -386,8 +365,7 @@ def dossier_pdf(decision_id: int):
 
 # -- rounds (secretariat) -----------------------------------------------------------------------
 @bp.get("/rounds")
-@round_readers
-@cached_page
+@secretariat_or_leaders
 def rounds():
     return render_template("initiatives/rounds.html", rounds=services.rounds())
 
@@ -419,45 +397,48 @@ def round_form(round_id: int | None = None):
             form.rubric.data = services.rubric_text(services.DEFAULT_RUBRIC)
         else:
             form.rubric.data = services.rubric_text(rnd.rubric)
-    if form.validate_on_submit():
-        try:
-            data = _round_data(form)
-            if rnd is None:
-                rnd = services.create_round(data, current_user)
-            else:
-                services.update_round(rnd, data, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-            rnd = get_or_404(Round, round_id) if round_id else None
-        else:
-            db.session.commit()
-            flash(f"Đã lưu đợt sáng kiến năm {rnd.year}.", "success")
-            return redirect_after_post(url_for("initiatives.round_detail", round_id=rnd.id))
+
+    def save() -> Round:
+        data = _round_data(form)
+        if rnd is None:
+            return services.create_round(data, current_user)
+        services.update_round(rnd, data, current_user)
+        return rnd
+
+    if done := run_action(
+        save,
+        form=form,
+        success=lambda saved: f"Đã lưu đợt sáng kiến năm {saved.year}.",
+        to=lambda saved: url_for("initiatives.round_detail", round_id=saved.id),
+    ):
+        return done
     return render_template("initiatives/round_form.html", form=form, rnd=rnd)
 
 
 @bp.route("/rounds/<int:round_id>", methods=["GET", "POST"])
-@round_readers
+@secretariat_or_leaders
 def round_detail(round_id: int):
     """The round, its reopenings, and (for the secretariat) the form to reopen submission for
     one office."""
-    require(request.method == "GET" or current_user.is_secretariat)
+    if request.method == "POST":
+        require_secretariat()
     rnd = get_or_404(Round, round_id)
     form = ReopenForm()
     offices = db.session.scalars(select(Office).where(Office.active).order_by(Office.sort_order))
     form.office_id.choices = [(0, "— Chọn đơn vị —")] + [(o.id, o.name) for o in offices]
-    if form.validate_on_submit():
-        try:
-            office = get_or_404(Office, form.office_id.data)
-            services.reopen_submission(rnd, office, form.reason.data, form.until.data, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã mở lại việc nộp sáng kiến cho {office.name}.", "success")
-            return redirect_after_post(url_for("initiatives.round_detail", round_id=rnd.id))
+
+    def reopen() -> Office:
+        office = get_or_404(Office, form.office_id.data)
+        services.reopen_submission(rnd, office, form.reason.data, form.until.data, current_user)
+        return office
+
+    if done := run_action(
+        reopen,
+        form=form,
+        success=lambda office: f"Đã mở lại việc nộp sáng kiến cho {office.name}.",
+        to=url_for("initiatives.round_detail", round_id=rnd.id),
+    ):
+        return done
     return render_template(
         "initiatives/round_detail.html",
         rnd=rnd,
@@ -470,7 +451,6 @@ def round_detail(round_id: int):
 # -- emulation ----------------------------------------------------------------------------------
 @bp.get("/emulation")
 @login_required
-@cached_page
 def emulation():
     """Thi đua: per office and year, initiatives handed in, recommended, recognised."""
     require(current_user.sees_all_offices or current_user.office_id is not None)

@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -18,19 +18,18 @@ from ..models.plans import (
     Task,
     TaskUpdate,
 )
-from ..page_cache import cached_page
 from ..plans import queries, services
-from ..plans.forms import ContributionForm, TaskUpdateForm
 from ..security import get_or_404, require
 from ..timeutil import local_today
 from ..views import (
     paginate,
     plan_from_args,
     query_args,
-    redirect_after_post,
     render_page_or_fragment,
+    run_action,
 )
 from . import bp
+from .forms import ContributionForm, TaskUpdateForm
 
 ROLE_FILTERS = {"": "Tất cả", "lead": "Chủ trì", "coordinating": "Phối hợp"}
 
@@ -53,7 +52,6 @@ def _task_of_office(office: Office, task_id: int) -> Task:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     if not current_user.sees_all_offices:
         if current_user.office is None:
@@ -67,7 +65,6 @@ def index():
 
 @bp.get("/<code>/")
 @login_required
-@cached_page
 def workspace(code: str):
     office = _office_or_404(code)
     plans = Plan.reportable_plans()
@@ -201,7 +198,6 @@ def _render_task(office: Office, task: Task, form, conflict=None, notice: str = 
 
 @bp.get("/<code>/tasks/<int:task_id>")
 @login_required
-@cached_page
 def task(code: str, task_id: int):
     office = _office_or_404(code)
     task = _task_of_office(office, task_id)
@@ -216,11 +212,6 @@ def _files_not_kept(form) -> None:
             *form.evidence.errors,
             "Trình duyệt không giữ lại tệp đã chọn khi trang tải lại: hãy chọn lại tệp minh chứng.",
         ]
-
-
-def _saved(code: str, task: Task, message: str):
-    flash(message, "success")
-    return redirect_after_post(url_for("offices.task", code=code, task_id=task.id))
 
 
 @bp.route("/<code>/tasks/<int:task_id>/update", methods=["GET", "POST"])
@@ -257,20 +248,26 @@ def update_task(code: str, task_id: int):
         catchup_responsible=form.catchup_responsible.data or "",
         based_on_id=optional_db_int(form.based_on.data),
     )
-    if form.validate_on_submit():
-        try:
-            services.record_task_update(task, data, current_user, request.files.getlist("evidence"))
-            db.session.commit()
-        except services.UpdateConflict as err:
-            db.session.rollback()
+
+    def refused(err: DomainError) -> None:
+        nonlocal conflict
+        if isinstance(err, services.UpdateConflict):
             conflict = err
             # The next save is based on the update the user has now been shown.
             form.based_on.data = str(err.latest.id)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
         else:
-            return _saved(code, task, f"Đã lưu cập nhật nhiệm vụ {task.code}.")
+            apply_domain_error(form, err)
+
+    if form.validate_on_submit():
+        if done := run_action(
+            lambda: services.record_task_update(
+                task, data, current_user, request.files.getlist("evidence")
+            ),
+            on_refusal=refused,
+            success=f"Đã lưu cập nhật nhiệm vụ {task.code}.",
+            to=url_for("offices.task", code=code, task_id=task.id),
+        ):
+            return done
     else:
         # Every problem at once: the fields the form could not read, and the rules of the
         # fields it could.
@@ -282,17 +279,15 @@ def update_task(code: str, task_id: int):
 
 def _save_contribution(code: str, office: Office, task: Task):
     form = _contribution_form(formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            services.record_contribution(
-                task, form.result.data or "", current_user, request.files.getlist("evidence")
-            )
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            return _saved(code, task, f"Đã gửi phần việc phối hợp của nhiệm vụ {task.code}.")
+    if done := run_action(
+        lambda: services.record_contribution(
+            task, form.result.data or "", current_user, request.files.getlist("evidence")
+        ),
+        form=form,
+        success=f"Đã gửi phần việc phối hợp của nhiệm vụ {task.code}.",
+        to=url_for("offices.task", code=code, task_id=task.id),
+    ):
+        return done
     _files_not_kept(form)
     return _render_task(office, task, form)
 

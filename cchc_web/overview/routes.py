@@ -6,7 +6,6 @@ from markupsafe import Markup
 
 from ..cache import fragments
 from ..models.plans import FIELDS, TASK_STATUS_LABELS, Plan, TaskStatus
-from ..page_cache import cached_page
 from ..plans import queries
 from ..plans import services as plan_services
 from ..plans.charts import Bar, bar_chart
@@ -28,7 +27,6 @@ def _tone(group: services.Group) -> str:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     require(can_see_dashboard(current_user))
     plans = Plan.reportable_plans()
@@ -105,7 +103,6 @@ def _figures(plan: Plan | None, plans: list[Plan], today) -> dict:
 
 @bp.get("/tasks")
 @login_required
-@cached_page
 def tasks():
     """The list behind every task figure of the dashboard."""
     require(can_see_dashboard(current_user))
@@ -146,7 +143,6 @@ def tasks():
 
 @bp.get("/objectives")
 @login_required
-@cached_page
 def objectives():
     require(can_see_dashboard(current_user))
     plan = plan_from_args(Plan.reportable_plans())

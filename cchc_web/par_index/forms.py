@@ -1,15 +1,9 @@
-from datetime import datetime
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     MultipleFileField,
-    RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -22,6 +16,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..forms import DayMonthYearField, MultiCheckboxField, VNIntegerField, VNRadioField
 from ..inputs import db_int
 from .tabular import PointsError, parse_points, points
 
@@ -51,47 +46,6 @@ class PointsField(StringField):
         return points(self.data) if self.data is not None else ""
 
 
-class YearField(IntegerField):
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and str(valuelist[0]).strip():
-            try:
-                self.data = int(str(valuelist[0]).strip())
-            except ValueError as err:
-                raise ValueError("Năm phải là số, ví dụ 2025.") from err
-
-
-class VietnameseDateField(DateField):
-    """A date from the date picker (yyyy-mm-dd) or typed as 20/09/2025."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = str(valuelist[0]).strip() if valuelist else ""
-        if not text:
-            return
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                self.data = datetime.strptime(text, pattern).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError("Ngày không hợp lệ; hãy nhập dạng 20/09/2025.")
-
-
-class IdListField(SelectMultipleField):
-    """Ids of checked rows; anything that is not a number is refused in Vietnamese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            self.data = [db_int(v) for v in valuelist]
-        except ValueError as err:
-            self.data = []
-            raise ValueError(f"Lựa chọn “{self.label.text}” không hợp lệ.") from err
-
-    def pre_validate(self, form):
-        pass
-
-
 SOURCE_CHOICES = [
     ("default", "Bộ chỉ số mặc định (8 lĩnh vực, 100 điểm)"),
     ("copy", "Sao chép bộ chỉ số của năm trước"),
@@ -100,8 +54,9 @@ SOURCE_CHOICES = [
 
 
 class NewSetForm(FlaskForm):
-    year = YearField(
+    year = VNIntegerField(
         "Năm",
+        invalid="Năm phải là số, ví dụ 2025.",
         validators=[
             InputRequired("Hãy nhập năm (ví dụ 2025)."),
             NumberRange(2000, 2100, "Năm phải từ 2000 đến 2100."),
@@ -111,31 +66,26 @@ class NewSetForm(FlaskForm):
         "Tên bộ chỉ số",
         validators=[Optional(), Length(max=300, message="Tên dài tối đa 300 ký tự.")],
     )
-    deadline = VietnameseDateField("Hạn tự chấm điểm", validators=[Optional()])
-    source = RadioField(
+    deadline = DayMonthYearField("Hạn tự chấm điểm", validators=[Optional()])
+    source = VNRadioField(
         "Lấy nội dung từ",
         choices=SOURCE_CHOICES,
         default="default",
         validators=[DataRequired("Hãy chọn nguồn.")],
-        validate_choice=False,
     )
     file = FileField("Tệp bộ chỉ số")
-
-    def validate_source(self, field) -> None:
-        _one_of(field)
-
     with_offices = BooleanField("Áp dụng phân công đơn vị có trong nguồn", default=True)
 
 
 class SettingsForm(FlaskForm):
-    deadline = VietnameseDateField("Hạn tự chấm điểm", validators=[Optional()])
+    deadline = DayMonthYearField("Hạn tự chấm điểm", validators=[Optional()])
     survey_score = PointsField("Điểm điều tra xã hội học", required=False)
     bonus_points = PointsField("Điểm thưởng", required=False)
     penalty_points = PointsField("Điểm trừ", required=False)
 
 
 class AssignForm(FlaskForm):
-    items = IdListField("Tiêu chí")
+    items = MultiCheckboxField("Tiêu chí", coerce=db_int, validate_choice=False)
     office = SelectField("Giao cho đơn vị", coerce=str, validate_choice=False)
 
     def validate_office(self, field) -> None:
@@ -150,32 +100,20 @@ class ScoreForm(FlaskForm):
         validators=[Length(max=5000, message="Giải trình dài tối đa 5000 ký tự.")],
     )
     evidence = MultipleFileField("Thêm minh chứng")
-    remove_evidence = IdListField("Bỏ minh chứng đã gửi")
+    remove_evidence = MultiCheckboxField(
+        "Bỏ minh chứng đã gửi", coerce=db_int, validate_choice=False
+    )
 
 
 class AppraiseForm(FlaskForm):
-    decision = RadioField(
+    decision = VNRadioField(
         "Kết quả thẩm định",
         choices=[("accept", "Đồng ý với điểm tự chấm"), ("adjust", "Điều chỉnh điểm")],
         default="accept",
         validators=[DataRequired("Hãy chọn kết quả thẩm định.")],
-        validate_choice=False,
     )
     adjusted_score = PointsField("Điểm thẩm định", required=False)
     reason = TextAreaField(
         "Lý do điều chỉnh",
         validators=[Length(max=2000, message="Lý do dài tối đa 2000 ký tự.")],
     )
-
-    def validate_decision(self, field) -> None:
-        _one_of(field)
-
-
-def _one_of(field) -> None:
-    """WTForms' own check answers in English; ours in Vietnamese."""
-    if field.data not in {value for value, _ in field.choices}:
-        raise ValidationError("Hãy chọn một mục trong danh sách.")
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token of a one-button POST."""

@@ -6,18 +6,16 @@ from flask_login import current_user, login_required
 from .. import attachments
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
-from ..models import Attachment, IndexItem, IndexSet, Office, Role, SelfScore, SetStatus
-from ..page_cache import cached_page
-from ..security import get_or_404, get_or_404_for, require, roles_required
+from ..forms import ConfirmForm, apply_domain_error
+from ..models import IndexItem, IndexSet, Office, SelfScore, SetStatus
+from ..security import get_or_404, get_or_404_for, require, secretariat_only
 from ..spreadsheets import MAX_IMPORT_BYTES
 from ..storage import ACCEPT_ATTRIBUTE, UPLOAD_HELP_TEXT
 from ..timeutil import local_today
-from ..views import redirect_after_post, render_page_or_fragment
+from ..views import render_page_or_fragment, run_action
 from . import bp, reports, services, tabular
-from .forms import AppraiseForm, AssignForm, ConfirmForm, NewSetForm, ScoreForm, SettingsForm
+from .forms import AppraiseForm, AssignForm, NewSetForm, ScoreForm, SettingsForm
 
-secretariat_only = roles_required(Role.SECRETARIAT)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -42,7 +40,6 @@ def _load_set(set_id: int) -> IndexSet:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     sets = services.all_sets()
     return render_template("par_index/index.html", sets=sets, confirm_form=ConfirmForm())
@@ -55,25 +52,33 @@ def new_set():
     if request.method == "GET":
         form.year.data = local_today().year
     issues: list[tabular.TableIssue] = []
-    if form.validate_on_submit():
-        try:
-            index_set = _create_from_form(form, issues)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
+
+    def refused(err: DomainError) -> None:
+        if isinstance(err, _TableRefused):
+            issues.extend(err.issues)  # listed on the page
         else:
-            if index_set is not None:
-                db.session.commit()
-                flash(
-                    f"Đã tạo {index_set.title} với {len(index_set.items)} mục.",
-                    "success",
-                )
-                return redirect_after_post(url_for("par_index.overview", set_id=index_set.id))
-            db.session.rollback()
+            apply_domain_error(form, err)
+
+    if done := run_action(
+        lambda: _create_from_form(form),
+        form=form,
+        on_refusal=refused,
+        success=lambda index_set: f"Đã tạo {index_set.title} với {len(index_set.items)} mục.",
+        to=lambda index_set: url_for("par_index.overview", set_id=index_set.id),
+    ):
+        return done
     return render_template("par_index/new.html", form=form, issues=issues)
 
 
-def _create_from_form(form: NewSetForm, issues: list) -> IndexSet | None:
+class _TableRefused(DomainError):
+    """The imported table has problems: nothing is created, the page lists them."""
+
+    def __init__(self, issues: list[tabular.TableIssue]) -> None:
+        super().__init__(f"Tệp có {len(issues)} lỗi: chưa lưu gì.")
+        self.issues = issues
+
+
+def _create_from_form(form: NewSetForm) -> IndexSet:
     year, source = form.year.data, form.source.data
     if source == "copy":
         previous = services.set_for_year(year - 1)
@@ -87,8 +92,7 @@ def _create_from_form(form: NewSetForm, issues: list) -> IndexSet | None:
         table = tabular.read_table(upload.filename, upload.read(MAX_IMPORT_BYTES + 1))
         rows, found = tabular.parse_rows(table, services.office_codes())
         if found:
-            issues.extend(found)
-            return None
+            raise _TableRefused(found)
     else:
         rows = tabular.default_rows(services.office_codes())
     return services.create_set(
@@ -112,7 +116,6 @@ def template_csv():
 
 @bp.get("/<int:set_id>")
 @login_required
-@cached_page
 def overview(set_id: int):
     index_set = _load_set(set_id)
     if not current_user.sees_all_offices:
@@ -133,38 +136,32 @@ def overview(set_id: int):
 @secretariat_only
 def change_status(set_id: int):
     index_set = _load_set(set_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     try:
         status = SetStatus(request.form.get("status", ""))
     except ValueError:
         abort(400)
-    try:
-        services.set_status(index_set, status, actor=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Bộ chỉ số chuyển sang “{status.label}”.", "success")
-    return redirect_after_post(url_for("par_index.overview", set_id=set_id))
+    return run_action(
+        lambda: services.set_status(index_set, status, actor=current_user),
+        success=f"Bộ chỉ số chuyển sang “{status.label}”.",
+        to=_overview_url(index_set),
+        failed=_overview_url(index_set),
+    )
+
+
+def _overview_url(index_set: IndexSet) -> str:
+    return url_for("par_index.overview", set_id=index_set.id)
 
 
 @bp.post("/<int:set_id>/discard")
 @secretariat_only
 def discard(set_id: int):
     index_set = _load_set(set_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.delete_set(index_set, actor=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect_after_post(url_for("par_index.overview", set_id=set_id))
-    db.session.commit()
-    flash("Đã xóa bộ chỉ số.", "success")
-    return redirect_after_post(url_for("par_index.index"))
+    return run_action(
+        lambda: services.delete_set(index_set, actor=current_user),
+        success="Đã xóa bộ chỉ số.",
+        to=url_for("par_index.index"),
+        failed=_overview_url(index_set),
+    )
 
 
 @bp.route("/<int:set_id>/settings", methods=["GET", "POST"])
@@ -172,23 +169,20 @@ def discard(set_id: int):
 def settings(set_id: int):
     index_set = _load_set(set_id)
     form = SettingsForm(obj=index_set if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_settings(
-                index_set,
-                deadline=form.deadline.data,
-                survey_score=form.survey_score.data,
-                bonus_points=form.bonus_points.data or Decimal("0"),
-                penalty_points=form.penalty_points.data or Decimal("0"),
-                actor=current_user,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã lưu thông tin bộ chỉ số.", "success")
-            return redirect_after_post(url_for("par_index.overview", set_id=set_id))
+    if done := run_action(
+        lambda: services.update_settings(
+            index_set,
+            deadline=form.deadline.data,
+            survey_score=form.survey_score.data,
+            bonus_points=form.bonus_points.data or Decimal("0"),
+            penalty_points=form.penalty_points.data or Decimal("0"),
+            actor=current_user,
+        ),
+        form=form,
+        success="Đã lưu thông tin bộ chỉ số.",
+        to=_overview_url(index_set),
+    ):
+        return done
     return render_template("par_index/settings.html", form=form, index_set=index_set)
 
 
@@ -215,21 +209,18 @@ def assign(set_id: int):
     offices = [o for o in db.session.query(Office).order_by(Office.sort_order) if o.active]
     form = AssignForm()
     form.office.choices = [("", "— Bỏ giao —")] + [(str(o.id), o.name) for o in offices]
-    if form.validate_on_submit():
-        office = db.session.get(Office, int(form.office.data)) if form.office.data else None
+
+    def assign_now() -> str:
         # (validate_office has checked that the value is one of the listed offices)
-        try:
-            changed = services.assign_leaves(
-                index_set, form.items.data or [], office, actor=current_user
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            target = office.name if office else "không đơn vị nào"
-            flash(f"Đã giao {changed} tiêu chí cho {target}.", "success")
-            form.items.data = []
+        office = db.session.get(Office, int(form.office.data)) if form.office.data else None
+        changed = services.assign_leaves(
+            index_set, form.items.data or [], office, actor=current_user
+        )
+        form.items.data = []  # the table comes back with nothing ticked
+        return f"Đã giao {changed} tiêu chí cho {office.name if office else 'không đơn vị nào'}."
+
+    # Answered in place (the table, to htmx), not redirected.
+    run_action(assign_now, form=form, success=lambda message: message)
     return render_page_or_fragment(
         "par_index/assign.html",
         "par_index/_assign_table.html",
@@ -254,7 +245,6 @@ def assignment_export(set_id: int, fmt: str):
 # -- self-assessment ---------------------------------------------------------------------------
 @bp.get("/<int:set_id>/mine")
 @login_required
-@cached_page
 def mine(set_id: int):
     index_set = _load_set(set_id)
     if current_user.office_id is None:
@@ -277,30 +267,29 @@ def score(item_id: int):
     form.remove_evidence.choices = [
         (a.id, a.original_name) for a in (existing.evidence if existing else [])
     ]
-    if form.validate_on_submit():
-        stored: list[Attachment] = []
-        try:
-            services.check_can_score(item, current_user)
-            services.check_score_range(item, form.score.data)
-            stored = attachments.store_uploads(
-                request.files.getlist("evidence"), current_user, field="evidence"
-            )
-            services.save_self_score(
-                item,
-                current_user,
-                form.score.data,
-                form.explanation.data or "",
-                stored,
-                form.remove_evidence.data or [],
-            )
-        except DomainError as err:
-            db.session.rollback()
-            attachments.discard(stored)
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã lưu điểm tự chấm tiêu chí {item.code}.", "success")
-            return redirect_after_post(url_for("par_index.mine", set_id=item.set_id))
+
+    def save() -> None:
+        services.check_can_score(item, current_user)
+        services.check_score_range(item, form.score.data)
+        stored = attachments.store_uploads(
+            request.files.getlist("evidence"), current_user, field="evidence"
+        )
+        services.save_self_score(
+            item,
+            current_user,
+            form.score.data,
+            form.explanation.data or "",
+            stored,
+            form.remove_evidence.data or [],
+        )
+
+    if done := run_action(
+        save,
+        form=form,
+        success=f"Đã lưu điểm tự chấm tiêu chí {item.code}.",
+        to=url_for("par_index.mine", set_id=item.set_id),
+    ):
+        return done
     try:
         services.check_can_score(item, current_user)
         closed_reason = None
@@ -343,31 +332,25 @@ def appraise(item_id: int):
         form.decision.data = "accept" if appraisal.accepted else "adjust"
         form.adjusted_score.data = None if appraisal.accepted else appraisal.score
         form.reason.data = appraisal.reason
-    if form.validate_on_submit():
-        try:
-            services.appraise(
-                self_score,
-                current_user,
-                accepted=form.decision.data == "accept",
-                adjusted_score=form.adjusted_score.data,
-                reason=form.reason.data or "",
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã thẩm định tiêu chí {item.code}.", "success")
-            return redirect_after_post(
-                url_for("par_index.overview", set_id=item.set_id) + f"#item-{item.id}"
-            )
+    if done := run_action(
+        lambda: services.appraise(
+            self_score,
+            current_user,
+            accepted=form.decision.data == "accept",
+            adjusted_score=form.adjusted_score.data,
+            reason=form.reason.data or "",
+        ),
+        form=form,
+        success=f"Đã thẩm định tiêu chí {item.code}.",
+        to=url_for("par_index.overview", set_id=item.set_id) + f"#item-{item.id}",
+    ):
+        return done
     return render_template("par_index/appraise.html", item=item, score=self_score, form=form)
 
 
 # -- totals ------------------------------------------------------------------------------------
 @bp.get("/<int:set_id>/totals")
 @login_required
-@cached_page
 def totals(set_id: int):
     index_set = _load_set(set_id)
     _require_overview(current_user)

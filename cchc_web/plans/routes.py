@@ -12,22 +12,24 @@ from ..documents import format_number
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_domain_error
-from ..models import DecisionKind, Role
+from ..models import DecisionKind
 from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
-from ..page_cache import cached_page
-from ..security import get_or_404, get_or_404_for, require, roles_required
-from ..views import paginate, redirect_after_post
+from ..security import get_or_404, get_or_404_for, require, secretariat_only
+from ..views import paginate, run_action
 from . import bp, exports, importer, queries, services, sources
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
 
-secretariat_only = roles_required(Role.SECRETARIAT)
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 def parse_month(text: str | None) -> date | None:
     found = importer.parse_timing(text or "")
     return found[1] if found else None
+
+
+def _plan_url(plan: Plan) -> str:
+    return url_for("plans.show", plan_id=plan.id)
 
 
 def _plan_data(form: PlanForm) -> services.PlanData:
@@ -43,7 +45,6 @@ def _plan_data(form: PlanForm) -> services.PlanData:
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     page = paginate(
         select(Plan)
@@ -58,22 +59,18 @@ def index():
 @secretariat_only
 def new_plan():
     form = PlanForm()
-    if form.validate_on_submit():
-        try:
-            plan = services.create_plan(_plan_data(form), current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã tạo kế hoạch.", "success")
-            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    if done := run_action(
+        lambda: services.create_plan(_plan_data(form), current_user),
+        form=form,
+        success="Đã tạo kế hoạch.",
+        to=_plan_url,
+    ):
+        return done
     return render_template("plans/plan_form.html", form=form, plan=None)
 
 
 @bp.get("/<int:plan_id>")
 @login_required
-@cached_page
 def show(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
     # A page of tasks in plan order, shown under their fields (a field may continue on the
@@ -107,30 +104,14 @@ def show(plan_id: int):
 def edit_plan(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
     form = PlanForm(obj=plan if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_plan(plan, _plan_data(form), current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã lưu kế hoạch.", "success")
-            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    if done := run_action(
+        lambda: services.update_plan(plan, _plan_data(form), current_user),
+        form=form,
+        success="Đã lưu kế hoạch.",
+        to=_plan_url(plan),
+    ):
+        return done
     return render_template("plans/plan_form.html", form=form, plan=plan)
-
-
-def _lifecycle(plan_id: int, operation, done: str):
-    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
-    try:
-        operation(plan, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
-    return redirect_after_post(url_for("plans.show", plan_id=plan.id))
 
 
 @bp.post("/<int:plan_id>/document")
@@ -139,15 +120,12 @@ def draft_document(plan_id: int):
     """The plan's issuing document (Kế hoạch, seed 001) drafted from it, to be signed: the
     signature is what makes the plan active."""
     plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
-    try:
-        decision = decision_ops.create_draft(DecisionKind.PLAN_APPROVAL, plan.id, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect_after_post(url_for("plans.show", plan_id=plan.id))
-    db.session.commit()
-    flash("Đã soạn văn bản ban hành kế hoạch: rà soát rồi trình lãnh đạo ký.", "success")
-    return redirect_after_post(url_for("decisions.show", decision_id=decision.id))
+    return run_action(
+        lambda: decision_ops.create_draft(DecisionKind.PLAN_APPROVAL, plan.id, current_user),
+        success="Đã soạn văn bản ban hành kế hoạch: rà soát rồi trình lãnh đạo ký.",
+        to=lambda decision: url_for("decisions.show", decision_id=decision.id),
+        failed=_plan_url(plan),
+    )
 
 
 @bp.post("/<int:plan_id>/activate")
@@ -155,20 +133,26 @@ def draft_document(plan_id: int):
 def activate(plan_id: int):
     """A plan signed on paper, outside the system, is recorded as issued by the secretariat
     (with its number and date); otherwise the signed Kế hoạch document issues it."""
-    return _lifecycle(
-        plan_id,
-        services.activate_plan,
-        "Đã ghi nhận kế hoạch đã ban hành: các đơn vị cập nhật nhiệm vụ và báo cáo theo kế hoạch.",
+    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
+    return run_action(
+        lambda: services.activate_plan(plan, current_user),
+        success="Đã ghi nhận kế hoạch đã ban hành: các đơn vị cập nhật nhiệm vụ và báo cáo "
+        "theo kế hoạch.",
+        to=_plan_url(plan),
+        failed=_plan_url(plan),
     )
 
 
 @bp.post("/<int:plan_id>/close")
 @secretariat_only
 def close(plan_id: int):
-    return _lifecycle(
-        plan_id,
-        services.close_plan,
-        "Đã kết thúc kế hoạch: nhiệm vụ không nhận cập nhật mới; số liệu vẫn có trong báo cáo.",
+    plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
+    return run_action(
+        lambda: services.close_plan(plan, current_user),
+        success="Đã kết thúc kế hoạch: nhiệm vụ không nhận cập nhật mới; số liệu vẫn có trong "
+        "báo cáo.",
+        to=_plan_url(plan),
+        failed=_plan_url(plan),
     )
 
 
@@ -191,40 +175,52 @@ def _file_payload(form: ImportForm, name: str) -> tuple[str, bytes] | None:
     return None
 
 
+def _parse_files(form: ImportForm):
+    """The plan files (uploaded, or carried back by the confirmation form) read and checked;
+    they travel in the form to the confirmation."""
+    tasks_file = _file_payload(form, "tasks_file")
+    objectives_file = _file_payload(form, "objectives_file")
+    if tasks_file is None:
+        raise DomainError("Hãy chọn tệp nhiệm vụ.", field="tasks_file")
+    parsed = services.parse_plan_files(
+        tasks_file, objectives_file, (form.period_start.data, form.period_end.data)
+    )
+    form.tasks_name.data, form.tasks_blob.data = (
+        tasks_file[0],
+        base64.b64encode(tasks_file[1]).decode(),
+    )
+    if objectives_file:
+        form.objectives_name.data = objectives_file[0]
+        form.objectives_blob.data = base64.b64encode(objectives_file[1]).decode()
+    return parsed
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @secretariat_only
 def import_plan():
     form = ImportForm()
     parsed = None
-    confirmed = request.form.get("confirm") == "1"
     if form.validate_on_submit():
         try:
-            tasks_file = _file_payload(form, "tasks_file")
-            objectives_file = _file_payload(form, "objectives_file")
-            if tasks_file is None:
-                raise DomainError("Hãy chọn tệp nhiệm vụ.", field="tasks_file")
-            period = (form.period_start.data, form.period_end.data)
-            parsed = services.parse_plan_files(tasks_file, objectives_file, period)
-            form.tasks_name.data, form.tasks_blob.data = (
-                tasks_file[0],
-                base64.b64encode(tasks_file[1]).decode(),
-            )
-            if objectives_file:
-                form.objectives_name.data = objectives_file[0]
-                form.objectives_blob.data = base64.b64encode(objectives_file[1]).decode()
-            if confirmed and parsed.ok:
-                plan = services.import_plan(_plan_data(form), parsed, current_user)
-                db.session.commit()
-                flash(
-                    f"Đã nhập kế hoạch: {len(parsed.tasks)} nhiệm vụ, "
-                    f"{len(parsed.objectives)} mục tiêu.",
-                    "success",
-                )
-                return redirect_after_post(url_for("plans.show", plan_id=plan.id))
-        except DomainError as err:
-            db.session.rollback()
+            parsed = _parse_files(form)
+        except DomainError as err:  # the files are only read: nothing to roll back
             apply_domain_error(form, err)
+    if parsed is not None and parsed.ok and request.form.get("confirm") == "1":
+
+        def refused(err: DomainError) -> None:
+            nonlocal parsed
             parsed = None
+            apply_domain_error(form, err)
+
+        rows = parsed
+        if done := run_action(
+            lambda: services.import_plan(_plan_data(form), rows, current_user),
+            on_refusal=refused,
+            success=f"Đã nhập kế hoạch: {len(rows.tasks)} nhiệm vụ, "
+            f"{len(rows.objectives)} mục tiêu.",
+            to=_plan_url,
+        ):
+            return done
     offices = {o.code.upper(): o for o in services.active_offices()}
     return render_template(
         "plans/import.html",
@@ -264,16 +260,13 @@ def new_task(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
     form = TaskForm()
     _task_form_choices(form)
-    if form.validate_on_submit():
-        try:
-            task = services.create_task(plan, _task_data(form), current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm nhiệm vụ {task.code}.", "success")
-            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    if done := run_action(
+        lambda: services.create_task(plan, _task_data(form), current_user),
+        form=form,
+        success=lambda task: f"Đã thêm nhiệm vụ {task.code}.",
+        to=_plan_url(plan),
+    ):
+        return done
     return render_template("plans/task_form.html", form=form, plan=plan, task=None)
 
 
@@ -288,16 +281,13 @@ def edit_task(task_id: int):
         form.lead_office_ids.data = [o.id for o in task.lead_offices]
         form.coordinating_office_ids.data = [o.id for o in task.coordinating_offices]
         form.due_month.data = task.due_month.strftime("%m/%Y") if task.due_month else ""
-    if form.validate_on_submit():
-        try:
-            services.update_task(task, _task_data(form), current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(f"Đã lưu nhiệm vụ {task.code}.", "success")
-            return redirect_after_post(url_for("plans.show", plan_id=task.plan_id))
+    if done := run_action(
+        lambda: services.update_task(task, _task_data(form), current_user),
+        form=form,
+        success=lambda _: f"Đã lưu nhiệm vụ {task.code}.",
+        to=lambda _: url_for("plans.show", plan_id=task.plan_id),
+    ):
+        return done
     return render_template("plans/task_form.html", form=form, plan=task.plan, task=task)
 
 
@@ -306,16 +296,13 @@ def edit_task(task_id: int):
 def delete_task(task_id: int):
     task = get_or_404(Task, task_id)
     require(task.plan.can_edit(current_user))
-    plan_id = task.plan_id
-    try:
-        services.delete_task(task, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash("Đã xóa nhiệm vụ.", "success")
-    return redirect_after_post(url_for("plans.show", plan_id=plan_id))
+    back = url_for("plans.show", plan_id=task.plan_id)
+    return run_action(
+        lambda: services.delete_task(task, current_user),
+        success="Đã xóa nhiệm vụ.",
+        to=back,
+        failed=back,
+    )
 
 
 # -- objectives --------------------------------------------------------------------------------
@@ -343,16 +330,13 @@ def _objective_data(form: ObjectiveForm) -> services.ObjectiveData:
 def new_objective(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id, check="can_edit")
     form = _objective_form()
-    if form.validate_on_submit():
-        try:
-            services.create_objective(plan, _objective_data(form), current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã thêm chỉ tiêu.", "success")
-            return redirect_after_post(url_for("plans.show", plan_id=plan.id))
+    if done := run_action(
+        lambda: services.create_objective(plan, _objective_data(form), current_user),
+        form=form,
+        success="Đã thêm chỉ tiêu.",
+        to=_plan_url(plan),
+    ):
+        return done
     return render_template("plans/objective_form.html", form=form, plan=plan, objective=None)
 
 
@@ -362,16 +346,13 @@ def edit_objective(objective_id: int):
     obj = get_or_404(Objective, objective_id)
     require(obj.plan.can_edit(current_user))
     form = _objective_form(obj)
-    if form.validate_on_submit():
-        try:
-            services.update_objective(obj, _objective_data(form), current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash("Đã lưu chỉ tiêu.", "success")
-            return redirect_after_post(url_for("plans.objective", objective_id=obj.id))
+    if done := run_action(
+        lambda: services.update_objective(obj, _objective_data(form), current_user),
+        form=form,
+        success="Đã lưu chỉ tiêu.",
+        to=url_for("plans.objective", objective_id=obj.id),
+    ):
+        return done
     return render_template("plans/objective_form.html", form=form, plan=obj.plan, objective=obj)
 
 
@@ -400,28 +381,29 @@ def objective(objective_id: int):
     ]
     if request.method == "POST":
         require(obj.can_enter_values(current_user))
+
+        def record() -> None:
+            month = parse_month(form.month.data)
+            if month is None:
+                raise DomainError("Hãy chọn tháng trong danh sách.", field="month")
+            services.record_objective_value(
+                obj,
+                month,
+                form.value.data,
+                form.note.data or "",
+                current_user,
+                reason=form.reason.data or "",
+            )
+
         if obj.is_computed:
             flash(services.COMPUTED_VALUE_MESSAGE, "error")
-        elif form.validate_on_submit():
-            month = parse_month(form.month.data)
-            try:
-                if month is None:
-                    raise DomainError("Hãy chọn tháng trong danh sách.", field="month")
-                services.record_objective_value(
-                    obj,
-                    month,
-                    form.value.data,
-                    form.note.data or "",
-                    current_user,
-                    reason=form.reason.data or "",
-                )
-            except DomainError as err:
-                db.session.rollback()
-                apply_domain_error(form, err)
-            else:
-                db.session.commit()
-                flash("Đã lưu số liệu.", "success")
-                return redirect_after_post(url_for("plans.objective", objective_id=obj.id))
+        elif done := run_action(
+            record,
+            form=form,
+            success="Đã lưu số liệu.",
+            to=url_for("plans.objective", objective_id=obj.id),
+        ):
+            return done
     values = db.session.scalars(
         select(ObjectiveValue)
         .where(ObjectiveValue.objective_id == obj.id)

@@ -1,20 +1,18 @@
 import io
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_domain_error
 from ..models import Office, Plan
 from ..models.reports import Report, ReportKind, ReportStatus
-from ..page_cache import cached_page
-from ..security import get_or_404_for, require
+from ..security import get_or_404_for, require, require_secretariat
 from ..timeutil import local_today
-from ..views import paginate, redirect_after_post
+from ..views import paginate, run_action
 from . import bp, exports, periods, services
 from .forms import DecisionForm, NewReportForm, ReportTextForm
 
@@ -39,7 +37,6 @@ def _default_period(choices: list[periods.Period], today: date) -> periods.Perio
 
 @bp.get("/")
 @login_required
-@cached_page
 def index():
     """The secretariat's compliance view; an office's people go to their office's reports."""
     if not current_user.sees_all_offices:
@@ -80,7 +77,6 @@ def index():
 
 @bp.get("/office/<code>/")
 @login_required
-@cached_page
 def office_reports(code: str):
     office = _office_or_404(code)
     page = paginate(
@@ -111,43 +107,42 @@ def office_reports(code: str):
 def new_report(code: str):
     office = _office_or_404(code)
     form = NewReportForm()
-    if not form.validate_on_submit():
-        flash("Hãy chọn kỳ báo cáo.", "error")
-        return redirect_after_post(url_for("reports.office_reports", code=code))
-    period = periods.parse_key(form.period.data)
-    try:
+
+    def start() -> Report:
+        period = periods.parse_key(form.period.data)
         if period is None:
             raise DomainError("Kỳ báo cáo không hợp lệ.")
-        report = services.start_report(office, period, current_user)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect_after_post(url_for("reports.office_reports", code=code))
-    except IntegrityError:
-        # Two clicks at once: the unique constraint kept one report; show the list with it.
-        db.session.rollback()
-        flash("Báo cáo của kỳ này vừa được lập.", "info")
-        return redirect_after_post(url_for("reports.office_reports", code=code))
-    return redirect_after_post(url_for("reports.show", report_id=report.id))
+        try:
+            return services.start_report(office, period, current_user)
+        except IntegrityError as err:
+            # Two clicks at once: the unique constraint kept one report; show the list with it.
+            raise DomainError("Báo cáo của kỳ này vừa được lập.", category="info") from err
+
+    return run_action(
+        start,
+        form=form,
+        to=_report_url,
+        failed=url_for("reports.office_reports", code=code),
+    )
+
+
+def _report_url(report: Report) -> str:
+    return url_for("reports.show", report_id=report.id)
 
 
 @bp.post("/commune/new")
 @login_required
 def new_commune_report():
-    require(current_user.is_secretariat)
+    require_secretariat()
     form = NewReportForm()
-    period = periods.parse_key(form.period.data or "") if form.validate_on_submit() else None
-    try:
+
+    def start() -> Report:
+        period = periods.parse_key(form.period.data or "") if form.validate_on_submit() else None
         if period is None:
             raise DomainError("Kỳ báo cáo không hợp lệ.")
-        report = services.start_report(None, period, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect_after_post(url_for("reports.index"))
-    db.session.commit()
-    return redirect_after_post(url_for("reports.show", report_id=report.id))
+        return services.start_report(None, period, current_user)
+
+    return run_action(start, to=_report_url, failed=url_for("reports.index"))
 
 
 def _render_report(report: Report, text_form=None, decision_form=None):
@@ -169,7 +164,6 @@ def _render_report(report: Report, text_form=None, decision_form=None):
 
 @bp.get("/<int:report_id>")
 @login_required
-@cached_page
 def show(report_id: int):
     report = get_or_404_for(current_user, Report, report_id)
     return _render_report(report)
@@ -180,30 +174,26 @@ def show(report_id: int):
 def save_text(report_id: int):
     report = get_or_404_for(current_user, Report, report_id, check="can_edit")
     form = ReportTextForm()
-    if form.validate_on_submit():
-        try:
-            services.save_text(
-                report,
-                form.direction.data or "",
-                form.strengths_limits.data or "",
-                form.next_tasks.data or "",
-                current_user,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            submit = request.form.get("submit_after") == "1"
-            if submit:
-                try:
-                    services.submit_report(report, current_user)
-                except DomainError as err:
-                    db.session.rollback()
-                    apply_domain_error(form, err)
-                    return _render_report(report, text_form=form)
-            db.session.commit()
-            flash("Đã nộp báo cáo." if submit else "Đã lưu báo cáo.", "success")
-            return redirect_after_post(url_for("reports.show", report_id=report.id))
+    submit = request.form.get("submit_after") == "1"
+
+    def save() -> None:
+        services.save_text(
+            report,
+            form.direction.data or "",
+            form.strengths_limits.data or "",
+            form.next_tasks.data or "",
+            current_user,
+        )
+        if submit:
+            services.submit_report(report, current_user)
+
+    if done := run_action(
+        save,
+        form=form,
+        success="Đã nộp báo cáo." if submit else "Đã lưu báo cáo.",
+        to=_report_url(report),
+    ):
+        return done
     return _render_report(report, text_form=form)
 
 
@@ -214,24 +204,22 @@ def decide(report_id: int):
     require(report.can_decide(current_user))
     form = DecisionForm()
     action = request.form.get("action")
-    if form.validate_on_submit():
-        try:
-            if action == "accept":
-                services.accept_report(report, current_user, form.comment.data or "")
-            elif action == "return":
-                services.return_report(report, current_user, form.comment.data or "")
-            else:
-                raise DomainError("Hãy chọn tiếp nhận hoặc trả lại.")
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
+
+    def decide_now() -> None:
+        if action == "accept":
+            services.accept_report(report, current_user, form.comment.data or "")
+        elif action == "return":
+            services.return_report(report, current_user, form.comment.data or "")
         else:
-            db.session.commit()
-            flash(
-                "Đã tiếp nhận báo cáo." if action == "accept" else "Đã trả lại báo cáo.",
-                "success",
-            )
-            return redirect_after_post(url_for("reports.show", report_id=report.id))
+            raise DomainError("Hãy chọn tiếp nhận hoặc trả lại.")
+
+    if done := run_action(
+        decide_now,
+        form=form,
+        success="Đã tiếp nhận báo cáo." if action == "accept" else "Đã trả lại báo cáo.",
+        to=_report_url(report),
+    ):
+        return done
     return _render_report(report, decision_form=form)
 
 

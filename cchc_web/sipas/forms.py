@@ -5,23 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
     Form,
     FormField,
     HiddenField,
-    RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import DayMonthYearField, MultiCheckboxField
+from ..forms import DayMonthYearField, MultiCheckboxField, VNRadioField, VNSelectField
 from ..inputs import db_int, optional_db_int
 from ..models.sipas import MAX_QUESTION
-from ..plans.forms import VNForm
 from .services import QuestionnaireData, Submission
 
 
@@ -31,12 +29,12 @@ def _optional_id(value) -> int | None:
     return db_int(value)
 
 
-class ReceiptForm(VNForm):
+class ReceiptForm(FlaskForm):
     number = StringField(
         "Số biên nhận hồ sơ",
         validators=[DataRequired("Hãy nhập số biên nhận hồ sơ."), Length(max=60)],
     )
-    procedure_field_id = SelectField(
+    procedure_field_id = VNSelectField(
         "Lĩnh vực", coerce=_optional_id, validators=[DataRequired("Hãy chọn lĩnh vực.")]
     )
     procedure = StringField(
@@ -45,23 +43,23 @@ class ReceiptForm(VNForm):
     received_on = DayMonthYearField(
         "Ngày tiếp nhận", validators=[DataRequired("Hãy nhập ngày tiếp nhận hồ sơ.")]
     )
-    counter_id = SelectField("Quầy", coerce=_optional_id, validators=[Optional()])
+    counter_id = VNSelectField("Quầy", coerce=_optional_id, validators=[Optional()])
 
 
-class FieldForm(VNForm):
+class FieldForm(FlaskForm):
     name = StringField("Tên lĩnh vực", validators=[DataRequired("Hãy nhập tên."), Length(max=120)])
-    office_id = SelectField("Đơn vị trả lời kiến nghị", coerce=_optional_id)
+    office_id = VNSelectField("Đơn vị trả lời kiến nghị", coerce=_optional_id)
     active = BooleanField("Đang dùng", default=True)
 
 
-class CounterForm(VNForm):
+class CounterForm(FlaskForm):
     name = StringField("Tên quầy", validators=[DataRequired("Hãy nhập tên."), Length(max=120)])
     active = BooleanField("Đang dùng", default=True)
 
 
-class KioskForm(VNForm):
+class KioskForm(FlaskForm):
     name = StringField("Tên máy", validators=[DataRequired("Hãy nhập tên."), Length(max=120)])
-    counter_id = SelectField("Đặt tại quầy", coerce=_optional_id, validators=[Optional()])
+    counter_id = VNSelectField("Đặt tại quầy", coerce=_optional_id, validators=[Optional()])
     active = BooleanField("Đang dùng", default=True)
 
 
@@ -76,7 +74,7 @@ class AspectEntry(Form):
     questions = FieldList(FormField(QuestionEntry), min_entries=0)
 
 
-class QuestionnaireForm(VNForm):
+class QuestionnaireForm(FlaskForm):
     title = StringField(
         "Tên phiếu", validators=[DataRequired("Hãy nhập tên phiếu."), Length(max=200)]
     )
@@ -129,27 +127,27 @@ class QuestionnaireForm(VNForm):
         )
 
 
-class ReplyForm(VNForm):
+class ReplyForm(FlaskForm):
     reply = TextAreaField(
         "Nội dung trả lời",
         validators=[DataRequired("Hãy nhập nội dung trả lời."), Length(max=5000)],
     )
 
 
-class RerouteForm(VNForm):
-    office_id = SelectField("Chuyển cho đơn vị", coerce=_optional_id)
+class RerouteForm(FlaskForm):
+    office_id = VNSelectField("Chuyển cho đơn vị", coerce=_optional_id)
 
 
-class CorrectionForm(VNForm):
+class CorrectionForm(FlaskForm):
     excluded = BooleanField("Không tính phiếu này vào kết quả")
-    procedure_field_id = SelectField("Tính vào lĩnh vực", coerce=_optional_id)
+    procedure_field_id = VNSelectField("Tính vào lĩnh vực", coerce=_optional_id)
     reason = TextAreaField(
         "Lý do hiệu chỉnh", validators=[DataRequired("Hãy ghi lý do hiệu chỉnh."), Length(max=2000)]
     )
 
 
-class LinkForm(VNForm):
-    scope = RadioField(
+class LinkForm(FlaskForm):
+    scope = VNRadioField(
         "Nguồn số liệu",
         choices=[
             ("", "Nhập tay hằng tháng (đơn vị phụ trách nhập)"),

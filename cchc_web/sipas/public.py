@@ -8,9 +8,10 @@ import secrets
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from ..errors import DomainError, FieldErrors
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..ratelimit import remote_address_key, view_arg_key
 from ..security import public
+from ..views import redirect_after_post, run_action
 from . import bp, services
 from .forms import submission_from
 
@@ -70,7 +71,6 @@ def _form_page(
 
 def _refused(template: str, version, err: DomainError, **context):
     """The form again with what the person chose and every problem next to its question."""
-    db.session.rollback()
     errors = err.errors if isinstance(err, FieldErrors) else {"form": err.message}
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     return _form_page(
@@ -102,15 +102,17 @@ def kiosk(token: str):
         except DomainError as err:
             return _refused("sipas/kiosk.html", version, err, **context)
         submission = submission_from(request.form, services.ratings_of(request.form, posted))
-        try:
-            services.submit_response(submission, kiosk=device)
-        except services.AlreadyRecorded:
-            db.session.rollback()
-        except DomainError as err:
-            return _refused("sipas/kiosk.html", posted, err, **context)
-        else:
-            db.session.commit()
-        return redirect(url_for("sipas.kiosk_thanks", token=token), code=303)
+        thanks = url_for("sipas.kiosk_thanks", token=token)
+        refused: list[DomainError] = []
+        if done := run_action(
+            lambda: services.submit_response(submission, kiosk=device),
+            on_refusal=refused.append,
+            to=thanks,
+        ):
+            return done
+        if isinstance(refused[0], services.AlreadyRecorded):  # sent twice: stored once
+            return redirect_after_post(thanks)
+        return _refused("sipas/kiosk.html", posted, refused[0], **context)
     return _form_page("sipas/kiosk.html", version, **context)
 
 
@@ -169,18 +171,18 @@ def answer(code: str):
         except DomainError as err:
             return _refused("sipas/answer.html", version, err, **context)
         submission = submission_from(request.form, services.ratings_of(request.form, posted))
-        try:
-            services.submit_response(submission, receipt=receipt)
-        except services.AlreadyRecorded:
-            db.session.rollback()
-        except DomainError as err:
-            if err.message == services.USED_MESSAGE:
-                db.session.rollback()
-                return render_template("sipas/used.html", message=err.message), 409
-            return _refused("sipas/answer.html", posted, err, **context)
-        else:
-            db.session.commit()
-        return redirect(url_for("sipas.thanks"), code=303)
+        refused: list[DomainError] = []
+        if done := run_action(
+            lambda: services.submit_response(submission, receipt=receipt),
+            on_refusal=refused.append,
+            to=url_for("sipas.thanks"),
+        ):
+            return done
+        if isinstance(refused[0], services.AlreadyRecorded):  # sent twice: stored once
+            return redirect_after_post(url_for("sipas.thanks"))
+        if refused[0].message == services.USED_MESSAGE:
+            return render_template("sipas/used.html", message=refused[0].message), 409
+        return _refused("sipas/answer.html", posted, refused[0], **context)
     return _form_page("sipas/answer.html", version, **context)
 
 

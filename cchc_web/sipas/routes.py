@@ -34,7 +34,7 @@ from ..models.sipas import (
 from ..plans import services as plan_services
 from ..security import get_or_404, get_or_404_for, require
 from ..timeutil import format_date, local_today
-from ..views import paginate, pdf_response, redirect_after_post
+from ..views import paginate, pdf_response, redirect_after_post, run_action
 from . import bp, charts, exports, objectives, results, services
 from .forms import (
     CorrectionForm,
@@ -53,11 +53,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _allowed(check: Callable) -> None:
     require(current_user.is_authenticated and check(current_user))
-
-
-def _commit(message: str) -> None:
-    db.session.commit()
-    flash(message, "success")
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -229,23 +224,24 @@ def version(version_id: int):
 @login_required
 def install_default():
     _allowed(can_manage)
-    try:
-        services.ensure_defaults(current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        _commit("Đã dùng phiếu khảo sát mẫu theo SIPAS.")
-    return redirect_after_post(url_for("sipas.questionnaire"))
+    return run_action(
+        lambda: services.ensure_defaults(current_user),
+        success="Đã dùng phiếu khảo sát mẫu theo SIPAS.",
+        to=url_for("sipas.questionnaire"),
+        failed=url_for("sipas.questionnaire"),
+    )
 
 
 @bp.post("/questionnaire/draft")
 @login_required
 def new_draft():
     _allowed(can_manage)
-    draft = services.start_draft(current_user)
-    _commit("Đã tạo bản nháp từ phiếu đang dùng; phiếu đang dùng vẫn tiếp tục nhận trả lời.")
-    return redirect_after_post(url_for("sipas.edit_version", version_id=draft.id))
+    return run_action(
+        lambda: services.start_draft(current_user),
+        success="Đã tạo bản nháp từ phiếu đang dùng; phiếu đang dùng vẫn tiếp tục nhận trả lời.",
+        to=lambda draft: url_for("sipas.edit_version", version_id=draft.id),
+        failed=url_for("sipas.questionnaire"),
+    )
 
 
 @bp.route("/questionnaire/<int:version_id>/edit", methods=["GET", "POST"])
@@ -259,15 +255,13 @@ def edit_version(version_id: int):
         return redirect_after_post(url_for("sipas.version", version_id=draft.id))
     if request.method == "GET":
         form.load(services.data_of(draft))
-    elif form.validate_on_submit():
-        try:
-            services.save_draft(draft, form.to_data(), current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            _commit("Đã lưu bản nháp.")
-            return redirect_after_post(url_for("sipas.edit_version", version_id=draft.id))
+    elif done := run_action(
+        lambda: services.save_draft(draft, form.to_data(), current_user),
+        form=form,
+        success="Đã lưu bản nháp.",
+        to=url_for("sipas.edit_version", version_id=draft.id),
+    ):
+        return done
     return render_template("sipas/edit_version.html", form=form, version=draft)
 
 
@@ -276,14 +270,14 @@ def edit_version(version_id: int):
 def publish_version(version_id: int):
     _allowed(can_manage)
     draft = get_or_404(SurveyVersion, version_id)
-    try:
-        services.publish(draft, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect_after_post(url_for("sipas.questionnaire"))
-    _commit(f"Đã đưa phiên bản {draft.number} vào sử dụng; các phiếu đã nhận giữ câu hỏi cũ.")
-    return redirect_after_post(url_for("sipas.questionnaire"))
+    return run_action(
+        lambda: services.publish(draft, current_user),
+        success=lambda _: (
+            f"Đã đưa phiên bản {draft.number} vào sử dụng; các phiếu đã nhận giữ câu hỏi cũ."
+        ),
+        to=url_for("sipas.questionnaire"),
+        failed=url_for("sipas.questionnaire"),
+    )
 
 
 @bp.post("/questionnaire/<int:version_id>/discard")
@@ -291,14 +285,12 @@ def publish_version(version_id: int):
 def discard_version(version_id: int):
     _allowed(can_manage)
     draft = get_or_404(SurveyVersion, version_id)
-    try:
-        services.discard_draft(draft, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        _commit("Đã hủy bản nháp.")
-    return redirect_after_post(url_for("sipas.questionnaire"))
+    return run_action(
+        lambda: services.discard_draft(draft, current_user),
+        success="Đã hủy bản nháp.",
+        to=url_for("sipas.questionnaire"),
+        failed=url_for("sipas.questionnaire"),
+    )
 
 
 # -- receipts ----------------------------------------------------------------------------------
@@ -321,30 +313,32 @@ def receipts():
     _allowed(can_issue_receipts)
     form = _receipt_form()
     existing = None
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            receipt = services.issue_receipt(
-                services.ReceiptData(
-                    number=form.number.data or "",
-                    procedure_field_id=form.procedure_field_id.data,
-                    received_on=form.received_on.data,
-                    procedure=form.procedure.data or "",
-                    counter_id=form.counter_id.data,
-                ),
-                current_user,
-            )
-        except services.ReceiptExists as err:
-            db.session.rollback()
-            existing = err.receipt
-            apply_domain_error(form, err)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            _commit(
-                f"Đã tạo phiếu đánh giá cho hồ sơ {receipt.number}: in phiếu và giao kèm giấy hẹn."
-            )
-            return redirect_after_post(url_for("sipas.receipts", printed=receipt.id))
+
+    def refused(err: DomainError) -> None:
+        nonlocal existing
+        if isinstance(err, services.ReceiptExists):
+            existing = err.receipt  # its slip can be printed again
+        apply_domain_error(form, err)
+
+    if done := run_action(
+        lambda: services.issue_receipt(
+            services.ReceiptData(
+                number=form.number.data or "",
+                procedure_field_id=form.procedure_field_id.data,
+                received_on=form.received_on.data,
+                procedure=form.procedure.data or "",
+                counter_id=form.counter_id.data,
+            ),
+            current_user,
+        ),
+        form=form,
+        on_refusal=refused,
+        success=lambda receipt: (
+            f"Đã tạo phiếu đánh giá cho hồ sơ {receipt.number}: in phiếu và giao kèm giấy hẹn."
+        ),
+        to=lambda receipt: url_for("sipas.receipts", printed=receipt.id),
+    ):
+        return done
     page = paginate(select(Receipt).order_by(Receipt.id.desc()), per_page=20)
     printed = db.session.get(Receipt, request.args.get("printed", type=int) or 0)
     return render_template(
@@ -410,15 +404,13 @@ def feedback_item(item_id: int):
                 lambda: services.reply_feedback(item, reply_form.reply.data or "", current_user),
             )
             message = "Đã lưu nội dung trả lời."
-        if form.validate_on_submit():
-            try:
-                action()
-            except DomainError as err:
-                db.session.rollback()
-                apply_domain_error(form, err)
-            else:
-                _commit(message)
-                return redirect_after_post(url_for("sipas.feedback_item", item_id=item.id))
+        if done := run_action(
+            action,
+            form=form,
+            success=message,
+            to=url_for("sipas.feedback_item", item_id=item.id),
+        ):
+            return done
     elif item.reply:
         reply_form.reply.data = item.reply
     reroute_form.office_id.data = reroute_form.office_id.data or item.office_id
@@ -466,21 +458,19 @@ def response(response_id: int):
     excluded, field_id = services.effective(found)
     if request.method == "GET":
         form.excluded.data, form.procedure_field_id.data = excluded, field_id
-    elif form.validate_on_submit():
-        try:
-            services.correct_response(
-                found,
-                excluded=bool(form.excluded.data),
-                procedure_field_id=form.procedure_field_id.data,
-                reason=form.reason.data or "",
-                actor=current_user,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            _commit("Đã ghi hiệu chỉnh; câu trả lời của người dân giữ nguyên.")
-            return redirect_after_post(url_for("sipas.response", response_id=found.id))
+    elif done := run_action(
+        lambda: services.correct_response(
+            found,
+            excluded=bool(form.excluded.data),
+            procedure_field_id=form.procedure_field_id.data,
+            reason=form.reason.data or "",
+            actor=current_user,
+        ),
+        form=form,
+        success="Đã ghi hiệu chỉnh; câu trả lời của người dân giữ nguyên.",
+        to=url_for("sipas.response", response_id=found.id),
+    ):
+        return done
     return render_template(
         "sipas/response.html",
         response=found,
@@ -536,16 +526,15 @@ def edit_field(item_id: int | None):
     item = _settings_item(ProcedureField, item_id)
     form = FieldForm(obj=item if request.method == "GET" else None)
     form.office_id.choices = _office_choices()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.save_field(item, form.name.data, form.office_id.data, form.active.data,
-                                current_user)  # fmt: skip
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            _commit("Đã lưu lĩnh vực.")
-            return redirect_after_post(url_for("sipas.settings"))
+    if done := run_action(
+        lambda: services.save_field(
+            item, form.name.data, form.office_id.data, form.active.data, current_user
+        ),
+        form=form,
+        success="Đã lưu lĩnh vực.",
+        to=url_for("sipas.settings"),
+    ):
+        return done
     return render_template("sipas/setting_form.html", form=form, item=item, kind="field")
 
 
@@ -556,15 +545,13 @@ def edit_counter(item_id: int | None):
     _allowed(can_manage)
     item = _settings_item(ServiceCounter, item_id)
     form = CounterForm(obj=item if request.method == "GET" else None)
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.save_counter(item, form.name.data, form.active.data, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            _commit("Đã lưu quầy.")
-            return redirect_after_post(url_for("sipas.settings"))
+    if done := run_action(
+        lambda: services.save_counter(item, form.name.data, form.active.data, current_user),
+        form=form,
+        success="Đã lưu quầy.",
+        to=url_for("sipas.settings"),
+    ):
+        return done
     return render_template("sipas/setting_form.html", form=form, item=item, kind="counter")
 
 
@@ -576,16 +563,15 @@ def edit_kiosk(item_id: int | None):
     item = _settings_item(Kiosk, item_id)
     form = KioskForm(obj=item if request.method == "GET" else None)
     form.counter_id.choices = _counter_choices()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.save_kiosk(item, form.name.data, form.counter_id.data, form.active.data,
-                                current_user)  # fmt: skip
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            _commit("Đã lưu máy khảo sát.")
-            return redirect_after_post(url_for("sipas.settings"))
+    if done := run_action(
+        lambda: services.save_kiosk(
+            item, form.name.data, form.counter_id.data, form.active.data, current_user
+        ),
+        form=form,
+        success="Đã lưu máy khảo sát.",
+        to=url_for("sipas.settings"),
+    ):
+        return done
     return render_template("sipas/setting_form.html", form=form, item=item, kind="kiosk")
 
 
@@ -594,9 +580,12 @@ def edit_kiosk(item_id: int | None):
 def renew_token(item_id: int):
     _allowed(can_manage)
     item = get_or_404(Kiosk, item_id)
-    services.renew_kiosk_token(item, current_user)
-    _commit("Đã đổi địa chỉ của máy: mở địa chỉ mới trên máy tính bảng.")
-    return redirect_after_post(url_for("sipas.settings"))
+    return run_action(
+        lambda: services.renew_kiosk_token(item, current_user),
+        success="Đã đổi địa chỉ của máy: mở địa chỉ mới trên máy tính bảng.",
+        to=url_for("sipas.settings"),
+        failed=url_for("sipas.settings"),
+    )
 
 
 # -- objectives --------------------------------------------------------------------------------
@@ -610,19 +599,17 @@ def link_objective(objective_id: int):
     if request.method == "GET":
         form.scope.data = objective.survey_scope or ""
         form.field_ids.data = objectives.linked_field_ids(objective)
-    elif form.validate_on_submit():
-        try:
-            objectives.link_objective(
-                objective, form.scope.data or None, form.field_ids.data or [], current_user
-            )
-        except DomainError as err:
-            db.session.rollback()
-            apply_domain_error(form, err)
-        else:
-            _commit(
-                "Đã liên kết chỉ tiêu với khảo sát: số liệu các tháng được tính từ phiếu."
-                if form.scope.data
-                else "Đã bỏ liên kết: đơn vị phụ trách nhập số liệu các tháng tới."
-            )
-            return redirect_after_post(url_for("plans.objective", objective_id=objective.id))
+    elif done := run_action(
+        lambda: objectives.link_objective(
+            objective, form.scope.data or None, form.field_ids.data or [], current_user
+        ),
+        form=form,
+        success=lambda _: (
+            "Đã liên kết chỉ tiêu với khảo sát: số liệu các tháng được tính từ phiếu."
+            if form.scope.data
+            else "Đã bỏ liên kết: đơn vị phụ trách nhập số liệu các tháng tới."
+        ),
+        to=url_for("plans.objective", objective_id=objective.id),
+    ):
+        return done
     return render_template("sipas/link.html", form=form, objective=objective)

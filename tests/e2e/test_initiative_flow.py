@@ -158,7 +158,7 @@ def test_recognition_chain_from_application_to_city_nomination(
         "Quét, ký số hồ sơ khi tiếp nhận; lưu vào kho dữ liệu điện tử."
     )
     page.get_by_label("Ngày áp dụng lần đầu (hoặc áp dụng thử)").fill(
-        (local_today() - timedelta(days=60)).isoformat()
+        f"{local_today() - timedelta(days=60):%d/%m/%Y}"
     )
     page.get_by_label("Nơi đã áp dụng").fill("Trung tâm Phục vụ hành chính công xã")
     page.get_by_label("Hiệu quả, lợi ích thu được (có số liệu)").fill("1.240 hồ sơ trong 3 tháng.")
