@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from werkzeug.security import generate_password_hash
 
 from cchc_web.admin.services import ensure_commune
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models import AuditLog, Office, Role, User, UserRole
 
 PASSWORD = "Bench@2025"  # noqa: S105 - benchmark accounts in a throwaway database

@@ -6,7 +6,7 @@ Targets (Quality issue): p95 ≤ 50 ms and ≤ 3× the baseline; the same statem
 
 Every page is timed as the server renders it for every reader: there is no whole-page cache
 (issue 16 measured that it did not raise throughput on the mixed `make soak` workload); only
-the dashboard's body is cached per data version (cchc_web/cache.py).
+the dashboard's body is cached per data version (cchc_web/core/cache.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import dataset  # noqa: E402
 from cchc_web import create_app  # noqa: E402
-from cchc_web.extensions import db  # noqa: E402
+from cchc_web.core.extensions import db  # noqa: E402
 
 # name, account (key in dataset accounts), url
 # The url's {placeholders} are filled from what dataset.build returns.

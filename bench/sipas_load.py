@@ -51,9 +51,9 @@ def print_receipts(url: str, count: int, prefix: str) -> list[str]:
     os.environ.setdefault("SECRET_KEY", "sipas-load")
     from cchc_web import create_app
     from cchc_web.admin.services import user_by_username
-    from cchc_web.extensions import db
+    from cchc_web.core.extensions import db
+    from cchc_web.core.timeutil import local_today
     from cchc_web.sipas import services
-    from cchc_web.timeutil import local_today
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
@@ -124,11 +124,11 @@ def check_database(url: str) -> dict:
     from sqlalchemy import func, select
 
     from cchc_web import create_app
-    from cchc_web.extensions import db
+    from cchc_web.core.extensions import db
+    from cchc_web.core.timeutil import local_today
     from cchc_web.models.plans import Objective, ObjectiveValue
     from cchc_web.models.sipas import SurveyResponse
     from cchc_web.sipas import results
-    from cchc_web.timeutil import local_today
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "soak.json"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEMO_PASSWORD = "Demo@2025"  # noqa: S105 - cchc_web.demo.DEMO_PASSWORD, published in the README
+DEMO_PASSWORD = "Demo@2025"  # noqa: S105 - cchc_web.core.demo.DEMO_PASSWORD, published in the README
 OFFICES = ("vp", "kt", "vhxh", "hcc", "vhtt", "ca", "qs")
 # Office staff and heads report on tasks and draft initiatives; the leaders and the
 # administrator read. Users are given these accounts in turn (several sessions per account).
@@ -92,7 +92,7 @@ def throwaway_database() -> Iterator[str]:
 
 
 def server_env(database_url: str, work: Path) -> dict[str, str]:
-    """The production configuration (cchc_web/config.py) on plain HTTP in a temporary place."""
+    """The production configuration (cchc_web/core/config.py) on plain HTTP in a temporary place."""
     return {
         **os.environ,
         "CCHC_CONFIG": "production",

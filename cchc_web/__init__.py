@@ -18,10 +18,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import attachments, faults, inputs
-from .cache import remember_version, version_subquery
-from .config import CONFIGS, INSTANCE_DIR, engine_options, private_dir
-from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+from .core.cache import remember_version, version_subquery
+from .core.config import CONFIGS, INSTANCE_DIR, engine_options, private_dir
+from .core.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from .records import attachments
+from .web import faults, inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,7 +105,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     login_manager.login_message_category = "info"
 
     from . import models  # noqa: F401 - registers every table with the metadata
-    from .auth import sessions
+    from .web import sessions
 
     # Every request starts here: one statement for the user and their roles, with the data
     # version in the same statement (cached fragments need nothing more). Built once: only
@@ -132,7 +133,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     _register_template_helpers(app)
     _register_security_headers(app)
 
-    from .cli import register_cli
+    from .admin.cli import register_cli
 
     register_cli(app)
     if not app.debug and not app.testing:
@@ -156,12 +157,12 @@ def _check_public_url(url: str) -> None:
 # One blueprint package per domain, each exposing `bp`.
 BLUEPRINT_PACKAGES = (
     "auth",
-    "dashboard",
+    "home",
     "admin",
     "plans",
     "offices",
     "reports",
-    "overview",
+    "dashboard",
     "initiatives",
     "council",
     "par_index",
@@ -241,9 +242,9 @@ def _is_own_text(text: str | None) -> bool:
 
 def _register_template_helpers(app: Flask) -> None:
     from .auth.forms import PASSWORD_HELP
+    from .core.timeutil import format_date, format_datetime, localise_dates
     from .models import ROLE_LABELS
-    from .nav import items_for, task_url
-    from .timeutil import format_date, format_datetime, localise_dates
+    from .web.nav import items_for, task_url
 
     app.jinja_env.globals["password_help"] = PASSWORD_HELP
     app.jinja_env.filters["date_vn"] = format_date
@@ -259,7 +260,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_layout() -> dict[str, Any]:
-        from .cache import fragments
+        from .core.cache import fragments
         from .models import Commune
 
         def heading():
@@ -285,8 +286,8 @@ def _require_login_everywhere(app: Flask) -> None:
     if a route forgets its own decorator (unknown URLs too: no probing while anonymous).
     A session that was idle too long, or whose version no longer matches the account's
     (auth/sessions.py), ends here."""
-    from .auth import sessions
-    from .security import is_public_endpoint
+    from .web import sessions
+    from .web.security import is_public_endpoint
 
     @app.before_request
     def require_login():

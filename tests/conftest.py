@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from cchc_web import create_app
 from cchc_web.admin.services import ensure_commune
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models import Commune
 
 from . import factories
@@ -98,7 +98,7 @@ def _truncate_all() -> None:
 @pytest.fixture(autouse=True)
 def _app_context(app):
     """Every test runs in an app context and leaves an empty database and upload dir behind."""
-    from cchc_web.extensions import limiter
+    from cchc_web.core.extensions import limiter
 
     limiter.reset()  # rate limits count per test, not across the session
     with app.app_context():
@@ -124,7 +124,7 @@ def set_today(monkeypatch):
     day: `set_today(date(2025, 11, 20))`. Stored timestamps keep the real clock."""
     from datetime import datetime, time
 
-    from cchc_web import timeutil
+    from cchc_web.core import timeutil
 
     def move(day):
         monkeypatch.setattr(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from cchc_web.admin import services as org
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models import Office, Role, User
 
 PASSWORD = "Secret@123"
@@ -116,8 +116,8 @@ def make_round(year: int | None = None, *, deadline=None, decision_deadline=None
     """A round whose submission is open (deadline in 30 days) unless told otherwise."""
     from datetime import timedelta
 
+    from cchc_web.core.timeutil import local_today
     from cchc_web.models import Round
-    from cchc_web.timeutil import local_today
 
     today = local_today()
     deadline = deadline or today + timedelta(days=30)
@@ -201,8 +201,8 @@ def signed_decision(kind: str = "other", **links):
     import hashlib
     from datetime import date
 
+    from cchc_web.core.timeutil import utcnow
     from cchc_web.models import Decision
-    from cchc_web.timeutil import utcnow
 
     signer = make_user(roles=("chairman",), office=None)
     pdf = b"%PDF-1.7 test decision " + str(next(_numbers)).encode()
@@ -373,8 +373,8 @@ def sipas_field(code: str):
 
 
 def make_receipt(number: str | None = None, field: str = "dat_dai", **fields):
+    from cchc_web.core.timeutil import local_today
     from cchc_web.sipas import services as sipas
-    from cchc_web.timeutil import local_today
 
     n = next(_counter)
     receipt = sipas.issue_receipt(

@@ -34,9 +34,9 @@ import pytest
 from sqlalchemy import func, literal, select, text, union_all
 from werkzeug.datastructures import FileStorage
 
-from cchc_web import attachments, create_app
+from cchc_web import create_app
 from cchc_web.admin import services as org
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models import (
     AuditLog,
     Council,
@@ -59,6 +59,7 @@ from cchc_web.models.sipas import (
     SurveyResponse,
 )
 from cchc_web.plans import services as plans
+from cchc_web.records import attachments
 from cchc_web.reports import periods
 from cchc_web.reports import services as reports
 from cchc_web.sipas import services as sipas
@@ -651,7 +652,7 @@ def _url(rule, world: World) -> str:
 
 
 def _session_version(user_id: int) -> int:
-    from cchc_web.extensions import db
+    from cchc_web.core.extensions import db
     from cchc_web.models import User
 
     db.session.rollback()

@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models import AuditLog, Office, Role, User
 
 from .factories import make_user, office

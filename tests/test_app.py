@@ -7,8 +7,8 @@ from flask import abort
 from sqlalchemy import inspect
 
 from cchc_web import create_app
-from cchc_web.extensions import db
-from cchc_web.security import public
+from cchc_web.core.extensions import db
+from cchc_web.web.security import public
 
 
 def test_404_page_is_vietnamese(client, login_as):
@@ -110,7 +110,7 @@ def test_public_views_and_forgotten_decorators(tmp_path):
 
 
 def test_htmx_post_redirect_is_a_full_page_load(app):
-    from cchc_web.views import redirect_after_post
+    from cchc_web.web.views import redirect_after_post
 
     with app.test_request_context("/", method="POST", headers={"HX-Request": "true"}):
         response = redirect_after_post("/admin/users")

@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from cchc_web.attachments import store_uploads
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.models import Attachment
+from cchc_web.records.attachments import store_uploads
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import utcnow
 from cchc_web.models import AuditLog, LoginThrottle, User
-from cchc_web.timeutil import utcnow
 
 from .factories import PASSWORD, make_user
 
@@ -290,7 +290,7 @@ def test_change_password_refuses_wrong_current_and_mismatch(client, login_as):
 
 
 def test_passwords_are_hashed_with_scrypt_outside_the_test_suite(app):
-    from cchc_web.config import Config, ProductionConfig
+    from cchc_web.core.config import Config, ProductionConfig
     from cchc_web.models import User
 
     assert Config.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"

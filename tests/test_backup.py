@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from cchc_web.attachments import store_uploads
-from cchc_web.backup import BackupError, create_backup, restore_backup
-from cchc_web.extensions import db
+from cchc_web.core.backup import BackupError, create_backup, restore_backup
+from cchc_web.core.extensions import db
 from cchc_web.models import Office, User
+from cchc_web.records.attachments import store_uploads
 
 PDF = b"%PDF-1.4\n% evidence\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

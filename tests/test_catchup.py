@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from cchc_web.errors import FieldErrors
-from cchc_web.extensions import db
+from cchc_web.core.errors import FieldErrors
+from cchc_web.core.extensions import db
 from cchc_web.models.plans import TaskUpdate
 from cchc_web.plans import services as plans
 from cchc_web.reports import periods

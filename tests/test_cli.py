@@ -1,8 +1,8 @@
 from sqlalchemy import func, select
 
-from cchc_web.cli import DEMO_USERNAMES
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
+from cchc_web.admin.cli import DEMO_USERNAMES
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
 from cchc_web.models import Commune, Office, Role, User
 
 from .factories import make_user

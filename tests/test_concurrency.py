@@ -27,13 +27,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web import attachments, timeutil
+from cchc_web.core import timeutil
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.council import services as council_services
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
 from cchc_web.models import AuditLog, Council, Initiative, Score, User
 from cchc_web.models.plans import Objective, ObjectiveValue, Task, TaskUpdate
 from cchc_web.plans import services as plans
+from cchc_web.records import attachments
 
 from . import factories
 

@@ -9,9 +9,9 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import func, select
 
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.council import services
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
 from cchc_web.models import AuditLog, CouncilMember, Role, Round, Score
 
 from .decisions_support import pki, run_tool  # noqa: F401

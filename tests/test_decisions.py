@@ -8,6 +8,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.decisions import certificates, services, signing
 from cchc_web.decisions.providers import (
     Draft,
@@ -17,8 +19,6 @@ from cchc_web.decisions.providers import (
     draft_providers,
     register_draft_provider,
 )
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
 from cchc_web.models import AuditLog, Decision, DecisionCounter, DecisionState
 
 from . import factories

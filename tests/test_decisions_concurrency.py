@@ -8,8 +8,8 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from cchc_web.core.extensions import db
 from cchc_web.decisions import services
-from cchc_web.extensions import db
 from cchc_web.models import Decision, DecisionCounter, User
 
 from . import factories

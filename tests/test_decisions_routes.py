@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from cchc_web.core.extensions import db
 from cchc_web.decisions import services
-from cchc_web.extensions import db
 from cchc_web.models import Decision, DecisionState
 
 from . import factories

@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from cchc_web import create_app
+from cchc_web.core.extensions import db
 from cchc_web.decisions import services, signing
-from cchc_web.extensions import db
 
 from . import factories
 from .decisions_support import pki, run_tool  # noqa: F401

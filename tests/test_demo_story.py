@@ -15,14 +15,14 @@ import pytest
 import time_machine
 from sqlalchemy import Date, DateTime, select
 
-from cchc_web.demo import DEMO_PASSWORD, seeders
-from cchc_web.extensions import db
+from cchc_web.core.demo import DEMO_PASSWORD, seeders
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import LOCAL_TZ
 from cchc_web.models import Council, Decision, Initiative, InitiativeState
 from cchc_web.models.plans import Plan, TaskUpdate
 from cchc_web.models.reports import Report
 from cchc_web.models.sipas import Kiosk, Receipt
 from cchc_web.sipas import results
-from cchc_web.timeutil import LOCAL_TZ
 
 from .decisions_support import pki  # noqa: F401
 

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy import exc as sa_exc
 
-from cchc_web import create_app, faults
-from cchc_web.config import engine_options
-from cchc_web.extensions import db
+from cchc_web import create_app
+from cchc_web.core.config import engine_options
+from cchc_web.core.extensions import db
 from cchc_web.models import User
+from cchc_web.web import faults
 
 from .factories import import_demo_plan
 
@@ -343,7 +344,7 @@ def test_gunicorn_configuration_is_threaded_with_a_timeout_above_the_database():
     spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
-    from cchc_web.config import Config
+    from cchc_web.core.config import Config
 
     assert conf.worker_class == "gthread" and conf.threads >= 4
     assert conf.timeout > (Config.DB_STATEMENT_TIMEOUT_MS / 1000) + Config.DB_CONNECT_TIMEOUT

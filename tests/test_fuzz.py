@@ -34,10 +34,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from cchc_web.extensions import db
-from cchc_web.inputs import strip_control
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models import Attachment, Report
-from cchc_web.timeutil import local_today
+from cchc_web.web.inputs import strip_control
 
 from . import factories
 from .decisions_support import pki  # noqa: F401 - the signing key for Decision approval
@@ -523,7 +523,7 @@ def _during_the_plan(monkeypatch) -> None:
     within the plan, and a report needs a period of the plan. Move the app's clock there."""
     from datetime import datetime, time
 
-    from cchc_web import timeutil
+    from cchc_web.core import timeutil
 
     today = datetime.combine(date(2025, 11, 20), time(9), timeutil.LOCAL_TZ)
     monkeypatch.setattr(timeutil, "local_now", lambda: today)

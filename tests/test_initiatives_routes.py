@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models import Attachment, Initiative, SubmissionReopening
-from cchc_web.timeutil import local_today
 
 from .factories import make_initiative, make_round, make_user, office
 

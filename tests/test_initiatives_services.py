@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.initiatives import services
 from cchc_web.models import AuditLog, Decision, Initiative, InitiativeAuthor
-from cchc_web.timeutil import local_today
 
 from .factories import make_council, make_initiative, make_round, make_user, office
 

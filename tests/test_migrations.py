@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cchc_web import create_app
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 
 NOW = datetime(2025, 9, 20, 3, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.errors import FieldErrors
-from cchc_web.extensions import db
+from cchc_web.core.errors import FieldErrors
+from cchc_web.core.extensions import db
 from cchc_web.models.plans import ObjectiveValue, ObjectiveValueRevision
 from cchc_web.plans import services as plans
 from cchc_web.reports import periods

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.models import Attachment
 from cchc_web.models.plans import TaskUpdate
 from cchc_web.plans import services as plans

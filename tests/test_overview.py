@@ -4,15 +4,15 @@ also tests/test_demo_story.py)."""
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.demo import seeders
-from cchc_web.extensions import db
+from cchc_web.core.demo import seeders
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models import AuditLog
 from cchc_web.models.plans import ObjectiveValue, TaskUpdate
 from cchc_web.models.reports import Report
 from cchc_web.plans.demo import seed_plan_progress
 from cchc_web.reports import periods
 from cchc_web.reports.demo import seed_reports
-from cchc_web.timeutil import local_today
 
 from .decisions_support import pki  # noqa: F401
 

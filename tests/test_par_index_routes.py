@@ -9,13 +9,13 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 from werkzeug.datastructures import FileStorage
 
-from cchc_web import attachments
-from cchc_web.cli import seed_organisation
-from cchc_web.extensions import db
+from cchc_web.admin.cli import seed_organisation
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models import Attachment, IndexSet, SelfScore
 from cchc_web.par_index import services, tabular
 from cchc_web.par_index.demo import seed_par_index
-from cchc_web.timeutil import local_today
+from cchc_web.records import attachments
 
 from .factories import make_par_set, make_user, office, par_item
 from .test_par_index_services import score_small_set, sixty_leaf_table

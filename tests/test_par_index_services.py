@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models import AuditLog, IndexItem, IndexSet, SetStatus
 from cchc_web.par_index import reports, services, tabular
-from cchc_web.timeutil import local_today
 
 from .factories import make_par_set, make_user, office, par_item
 
@@ -397,7 +397,7 @@ def test_parse_points_refuses_with_vietnamese_messages(text, message):
 
 
 def test_demo_seeder_is_idempotent_and_gives_two_years(commune):
-    from cchc_web.cli import seed_organisation
+    from cchc_web.admin.cli import seed_organisation
     from cchc_web.par_index.demo import seed_par_index
 
     seed_organisation()

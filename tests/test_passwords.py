@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cchc_web import create_app
 from cchc_web.auth import throttle
 from cchc_web.auth.passwords import common_passwords, password_problem
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models import AuditLog, LoginThrottle, User
 
 from .factories import PASSWORD, make_user
@@ -115,7 +115,7 @@ def test_the_change_form_is_throttled(client, login_as):
 
 
 def test_the_demo_accounts_keep_their_published_password(runner):
-    from cchc_web.demo import DEMO_PASSWORD
+    from cchc_web.core.demo import DEMO_PASSWORD
 
     assert password_problem(DEMO_PASSWORD) is not None  # the rule would refuse it today ...
     result = runner.invoke(args=["seed-demo"])

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.models import AuditLog
 from cchc_web.models.plans import Objective, Plan, Task
 from cchc_web.plans import importer

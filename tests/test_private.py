@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cchc_web import create_app
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.initiatives import similarity
 
 from .factories import make_decision, make_initiative, make_round
@@ -107,7 +107,7 @@ def test_hsts_only_when_configured(client, app):
 def test_trusted_proxies_give_the_client_address(tmp_path):
     from flask import request
 
-    from cchc_web.security import public
+    from cchc_web.web.security import public
 
     def address_seen(**config) -> str:
         app = create_app(
@@ -175,7 +175,7 @@ def test_instance_files_are_owner_only(tmp_path):
 def test_uploaded_files_and_shards_are_owner_only(tmp_path):
     import io
 
-    from cchc_web.storage import path_for, save_upload
+    from cchc_web.core.storage import path_for, save_upload
 
     old = os.umask(0o022)
     try:

@@ -9,10 +9,10 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.council import services as council_ops
 from cchc_web.decisions import services as decisions
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
 from cchc_web.models import (
     Decision,
     DecisionCounter,

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.models.reports import Report
 from cchc_web.plans import services as plans
 from cchc_web.reports import periods
@@ -188,7 +188,7 @@ def test_report_pages_and_documents_show_dates_as_dd_mm_yyyy(client, login_as, p
 
 
 def test_audit_log_and_stored_json_dates_read_as_dd_mm_yyyy(client, login_as, plan):
-    from cchc_web.timeutil import format_date, localise_dates
+    from cchc_web.core.timeutil import format_date, localise_dates
 
     assert format_date("2025-12-26") == "26/12/2025"  # a date kept in a report's JSON
     assert localise_dates('{"month": "2025-10-01", "at": "2025-12-05T05:09:00+00:00"}') == (

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.models.plans import TaskUpdate
 from cchc_web.models.reports import Report
 from cchc_web.plans import services as plans

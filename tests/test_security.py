@@ -55,7 +55,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("CCHC_PUBLIC_URL", "https://cchc.chiminh.gov.vn")
     import importlib
 
-    from cchc_web import config
+    from cchc_web.core import config
 
     importlib.reload(config)
     try:
@@ -79,7 +79,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     import importlib
 
-    from cchc_web import config
+    from cchc_web.core import config
 
     importlib.reload(config)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):

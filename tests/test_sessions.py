@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import select
 
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models import AuditLog, User
 
 from .factories import PASSWORD, make_user

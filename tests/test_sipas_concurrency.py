@@ -11,14 +11,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models.plans import ObjectiveValue
 from cchc_web.models.sipas import Receipt, SurveyResponse
 from cchc_web.plans import services as plans
 from cchc_web.sipas import objectives, results
 from cchc_web.sipas import services as sipas
-from cchc_web.timeutil import local_today
 
 from . import factories
 from .factories import answers_for

@@ -13,12 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models.plans import ObjectiveValue
 from cchc_web.models.sipas import FeedbackItem, SurveyResponse
 from cchc_web.plans import services as plans
 from cchc_web.sipas import services as sipas
-from cchc_web.timeutil import local_today
 
 from . import factories
 from .factories import answers_for, submit

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from cchc_web.errors import DomainError, FieldErrors
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError, FieldErrors
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models import AuditLog
 from cchc_web.models.plans import ObjectiveValue
 from cchc_web.models.sipas import (
@@ -23,7 +24,6 @@ from cchc_web.models.sipas import (
 from cchc_web.plans import services as plans
 from cchc_web.sipas import objectives, results
 from cchc_web.sipas import services as sipas
-from cchc_web.timeutil import local_today
 
 from . import factories
 from .factories import answers_for, submit

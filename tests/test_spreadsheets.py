@@ -18,14 +18,14 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from cchc_web import spreadsheets
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core import spreadsheets
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
+from cchc_web.core.spreadsheets import SpreadsheetRefused
 from cchc_web.models import Report
 from cchc_web.par_index import tabular
 from cchc_web.plans import importer
 from cchc_web.plans import services as plans
-from cchc_web.spreadsheets import SpreadsheetRefused
 
 from .factories import import_demo_plan, make_par_set
 

@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
-from cchc_web.storage import (
+from cchc_web.core.storage import (
     ACCEPT_ATTRIBUTE,
     ALLOWED_KINDS,
     CHUNK_SIZE,
@@ -33,8 +33,8 @@ from cchc_web.storage import (
     path_for,
     sanitize_filename,
     save_upload,
-    send_stored,
 )
+from cchc_web.web.views import send_stored
 
 MIME_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MIME_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

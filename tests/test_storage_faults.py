@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from cchc_web import storage
-from cchc_web.attachments import store_uploads
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
+from cchc_web.core import storage
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
+from cchc_web.core.storage import StorageFailure, collect_garbage, save_upload
 from cchc_web.models import Attachment, Office
 from cchc_web.models.plans import TaskUpdate
-from cchc_web.storage import StorageFailure, collect_garbage, save_upload
+from cchc_web.records.attachments import store_uploads
 
 from .factories import import_demo_plan
 

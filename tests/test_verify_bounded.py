@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from cchc_web import sandbox
+from cchc_web.core import sandbox
+from cchc_web.core.errors import DomainError
+from cchc_web.core.extensions import db
 from cchc_web.decisions import guard, signing
-from cchc_web.errors import DomainError
-from cchc_web.extensions import db
 from cchc_web.models import Decision
 
 from . import factories

@@ -13,11 +13,11 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from cchc_web.admin import services as org
-from cchc_web.attachments import store_uploads
-from cchc_web.errors import DomainError, FieldErrors
-from cchc_web.extensions import db
+from cchc_web.core.errors import DomainError, FieldErrors
+from cchc_web.core.extensions import db
 from cchc_web.models import Attachment, Office
-from cchc_web.views import run_action
+from cchc_web.records.attachments import store_uploads
+from cchc_web.web.views import run_action
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

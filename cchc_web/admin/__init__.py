@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from ..nav import nav_item
+from ..web.nav import nav_item
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -2,9 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..forms import MultiCheckboxField, confirm_password_field, new_password_field
-from ..inputs import db_int
 from ..models import ROLE_LABELS, Role
+from ..web.forms import MultiCheckboxField, confirm_password_field, new_password_field
+from ..web.inputs import db_int
 
 USERNAME_RULE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",

@@ -3,11 +3,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import throttle
-from ..extensions import db
-from ..forms import ConfirmForm
+from ..core.extensions import db
 from ..models import ROLE_LABELS, AuditLog, Office, Role, User
-from ..security import admin_only, get_or_404
-from ..views import paginate, render_page_or_fragment, run_action
+from ..web.forms import ConfirmForm
+from ..web.security import admin_only, get_or_404
+from ..web.views import paginate, render_page_or_fragment, run_action
 from . import bp, services
 from .forms import NewUserForm, OfficeForm, ResetPasswordForm, UserForm
 

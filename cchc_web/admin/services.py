@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from .. import audit
 from ..auth import throttle
 from ..auth.passwords import password_problem
-from ..errors import DomainError
-from ..extensions import db
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..models import Commune, Office, Role, User
+from ..records import audit
 
 USER_FIELDS = ("username", "full_name", "position_title", "office_code", "roles", "active")
 OFFICE_FIELDS = ("code", "name", "is_specialised", "active")

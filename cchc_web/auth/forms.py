@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
 
-from ..forms import confirm_password_field, new_password_field
+from ..web.forms import confirm_password_field, new_password_field
 
 # The password rule itself (length, username, common passwords) is auth/passwords.py, applied by
 # the services so that the CLI and the forms agree; the forms only bound the length.
@@ -11,19 +11,6 @@ _HELP = (
     "nên dùng một câu ngắn dễ nhớ gồm vài từ."
 )
 PASSWORD_HELP = _HELP
-
-
-class LoginForm(FlaskForm):
-    username = StringField(
-        "Tên đăng nhập",
-        validators=[DataRequired("Hãy nhập tên đăng nhập."), Length(max=64)],
-        render_kw={"autocomplete": "username", "autofocus": True},
-    )
-    password = PasswordField(
-        "Mật khẩu",
-        validators=[DataRequired("Hãy nhập mật khẩu."), Length(max=256)],
-        render_kw={"autocomplete": "current-password"},
-    )
 
 
 class ChangePasswordForm(FlaskForm):

@@ -4,11 +4,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
-from ..faults import safe_rollback
-from ..views import run_action
-from . import bp, sessions
-from .forms import ChangePasswordForm, LoginForm
+from ..core.extensions import db
+from ..web import sessions
+from ..web.faults import safe_rollback
+from ..web.forms import LoginForm
+from ..web.views import run_action
+from . import bp
+from .forms import ChangePasswordForm
 from .services import LoginRefused, authenticate, change_own_password, record_logout
 
 
@@ -24,7 +26,7 @@ def safe_next(target: str | None) -> str:
             and "\\" not in target
         ):
             return target
-    return url_for("dashboard.home")
+    return url_for("home.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -82,7 +84,7 @@ def change_password():
         lambda: change_own_password(user, form.current_password.data, form.new_password.data),
         form=form,
         success=changed,
-        to=url_for("dashboard.home"),
+        to=url_for("home.home"),
     ):
         return done
     return render_template("auth/password.html", form=form)

@@ -8,12 +8,12 @@ from functools import lru_cache
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..core.settings import setting
-from ..errors import DomainError
-from ..extensions import db
+from ..core.timeutil import utcnow
 from ..models import User
-from ..timeutil import utcnow
+from ..records import audit
 from . import throttle
 from .passwords import password_problem
 

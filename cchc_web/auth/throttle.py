@@ -30,10 +30,10 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..core.extensions import db
 from ..core.settings import setting
-from ..extensions import db
+from ..core.timeutil import utcnow
 from ..models import LoginThrottle
-from ..timeutil import utcnow
 
 _TABLE = LoginThrottle.__table__
 

@@ -1,5 +1,3 @@
-"""What has no web in it: configuration, the database handle, time, storage, the audit log.
-
-Nothing here imports a blueprint, a route, or a request-bound global (request, session, g,
-url_for, current_user).
-"""
+"""What has no web and no domain in it: configuration, the extensions, errors, time, file
+storage, locks, the data version, the sandbox, spreadsheets, backups and the demo registry.
+Imports nothing else of the application."""

@@ -1,7 +1,7 @@
 from flask import Blueprint
 
 from ..models import Role
-from ..nav import nav_item
+from ..web.nav import nav_item
 
 bp = Blueprint("council", __name__, url_prefix="/council")
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..decisions import Draft, DraftProvider, Selection, register_draft_provider
 from ..decisions.providers import fingerprint_of
 from ..decisions.texts import council_establishment_content, recognition_content
 from ..documents import format_date_short
-from ..errors import DomainError
-from ..extensions import db
 from ..initiatives import services as initiative_ops
 from ..models import (
     Commune,

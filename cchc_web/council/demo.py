@@ -10,13 +10,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ..core.demo import demo_seeder
+from ..core.extensions import db
+from ..core.timeutil import local_today, story_time
 from ..decisions import services as decision_ops
 from ..decisions.demo import ensure_demo_signers
-from ..demo import demo_seeder
-from ..extensions import db
 from ..initiatives.demo import days_ago, demo_user
 from ..models import Council, DecisionKind, Initiative, Round
-from ..timeutil import local_today, story_time
 from . import minutes
 from . import services as council_ops
 

@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import coerce_id
 from ..models.council import POSITION_LABELS
+from ..web.forms import coerce_id
 
 
 class NewCouncilForm(FlaskForm):

@@ -14,7 +14,8 @@ from datetime import date
 
 from werkzeug.datastructures import FileStorage
 
-from .. import attachments, audit
+from ..core.errors import DomainError
+from ..core.timeutil import format_datetime, to_local, utcnow
 from ..decisions import certificates, signing
 from ..documents import (
     Heading,
@@ -29,9 +30,8 @@ from ..documents import (
     render,
     render_stamp,
 )
-from ..errors import DomainError
 from ..models import Attachment, Commune, Council, CouncilState, Position, User
-from ..timeutil import format_datetime, to_local, utcnow
+from ..records import attachments, audit
 from .services import Result, council_results
 
 SECRETARY_FIELD = "ChuKyThuKy"

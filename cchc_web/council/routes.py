@@ -4,11 +4,9 @@ from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import attachments
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..decisions import services as decision_ops
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import ConfirmForm
 from ..initiatives import services as initiative_ops
 from ..initiatives import similarity
 from ..models import (
@@ -23,8 +21,9 @@ from ..models import (
     Score,
     User,
 )
-from ..security import get_or_404, get_or_404_for, require, require_secretariat
-from ..views import paginate, render_page_or_fragment, run_action
+from ..web.forms import ConfirmForm
+from ..web.security import get_or_404, get_or_404_for, require, require_secretariat
+from ..web.views import paginate, render_page_or_fragment, run_action, send_attachment
 from . import bp, decision_kinds, minutes, services
 from .forms import MemberForm, NewCouncilForm, ReopenScoreForm, ScoreForm
 
@@ -379,4 +378,4 @@ def minutes_pdf(council_id: int):
     council = _council(council_id)
     if council.minutes is None:
         abort(404)
-    return attachments.send_attachment(council.minutes)
+    return send_attachment(council.minutes)

@@ -11,12 +11,12 @@ from fractions import Fraction
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit
-from ..errors import DomainError
-from ..extensions import db
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.locking import lock_row
+from ..core.timeutil import utcnow
 from ..initiatives import services as initiative_ops
 from ..initiatives.evaluation import register_result_of
-from ..locking import lock_row
 from ..models import (
     Council,
     CouncilMember,
@@ -33,14 +33,9 @@ from ..models import (
     Score,
     User,
 )
-from ..timeutil import utcnow
+from ..records import audit
 
 MIN_MEMBERS = 3
-
-
-def _require_secretariat(actor: User) -> None:
-    if not actor.is_secretariat:
-        raise DomainError("Chỉ Thường trực CCHC (Phòng VH-XH) được làm việc này.")
 
 
 def _require_state(council: Council, state: CouncilState, message: str) -> None:
@@ -51,7 +46,7 @@ def _require_state(council: Council, state: CouncilState, message: str) -> None:
 # -- composing ----------------------------------------------------------------------------------
 def create_council(rnd: Round, actor: User) -> Council:
     """One council per round, composed by the secretariat."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     if rnd.council is not None:
         raise DomainError(f"Đợt {rnd.year} đã có Hội đồng.")
     council = Council(round=rnd, state=CouncilState.COMPOSING.value)
@@ -78,7 +73,7 @@ def _require_changeable(council: Council) -> None:
 
 def add_member(council: Council, user: User, position: str, actor: User) -> CouncilMember:
     """Add a member (one chair, one secretary) and give them the council-member role."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     _require_changeable(council)
     if position not in {p.value for p in Position}:
         raise DomainError("Chức danh trong Hội đồng không hợp lệ.", field="position")
@@ -103,7 +98,7 @@ def add_member(council: Council, user: User, position: str, actor: User) -> Coun
 
 def remove_member(council: Council, member: CouncilMember, actor: User) -> None:
     """Take a member off while composing; the role goes when they sit on no other council."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     _require_changeable(council)
     user = member.user
     council.members.remove(member)
@@ -160,7 +155,7 @@ def establish(council: Council, decision: Decision, signer: User) -> None:
 
 def open_scoring(council: Council, actor: User) -> None:
     """established → scoring: the secretariat opens scoring once the Decision is signed."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     if council.status is CouncilState.COMPOSING:
         raise DomainError(
             "Hội đồng chưa được thành lập: cần Quyết định thành lập Hội đồng đã được lãnh đạo "

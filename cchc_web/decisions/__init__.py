@@ -10,7 +10,7 @@ there, and whoever holds the paper or the file must be able to check it.
 
 from flask import Blueprint
 
-from ..nav import nav_item
+from ..web.nav import nav_item
 from .providers import Draft, DraftContent, DraftProvider, Selection, register_draft_provider
 
 # cli_group=None: `flask demo-pki`, not `flask decisions demo-pki`.

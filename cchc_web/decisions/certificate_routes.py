@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user
 
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import ConfirmForm
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..models import CAPACITY_LABELS, User
-from ..security import admin_only, get_or_404
-from ..views import run_action
+from ..web.forms import ConfirmForm
+from ..web.security import admin_only, get_or_404
+from ..web.views import run_action
 from . import bp, certificates
 from .forms import CertificateForm
 

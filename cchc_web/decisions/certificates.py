@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 
-from .. import audit
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..core.settings import secret_key
-from ..errors import DomainError
-from ..extensions import db
+from ..core.timeutil import format_date, utcnow
 from ..models import Capacity, Role, SigningCertificate, User, UserRole
-from ..timeutil import format_date, utcnow
+from ..records import audit
 from . import signing
 
 MAX_P12_BYTES = 64 * 1024  # a PKCS#12 file with its chain is a few kB

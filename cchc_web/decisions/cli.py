@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from ..errors import DomainError
-from ..extensions import db
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..models import Capacity, Commune, User
 from . import bp, certificates, signing
 

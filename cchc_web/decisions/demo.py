@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..core.demo import STORY_START, demo_seeder
 from ..core.settings import application
-from ..demo import STORY_START, demo_seeder
+from ..core.timeutil import story_time
 from ..models import Commune, User
-from ..timeutil import story_time
 from . import certificates, signing
 
 

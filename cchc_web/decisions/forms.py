@@ -10,7 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import VNIntegerField, coerce_id
+from ..web.forms import VNIntegerField, coerce_id
 
 CELL_SEPARATOR = "|"
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import logging
 import re
 
+from ..core.errors import DomainError
+from ..core.sandbox import LimitExceeded, run_limited
 from ..core.settings import setting
-from ..errors import DomainError
-from ..sandbox import LimitExceeded, run_limited
 from . import signing
 
 log = logging.getLogger(__name__)

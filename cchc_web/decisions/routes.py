@@ -5,15 +5,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from ..errors import DomainError
-from ..extensions import limiter
-from ..forms import ConfirmForm, apply_domain_error
-from ..inputs import optional_db_int
+from ..core.errors import DomainError
+from ..core.extensions import limiter
+from ..core.storage import format_size
 from ..models import Decision, DecisionKind, DecisionState
 from ..models.decisions import STATE_LABELS
-from ..security import get_or_404_for, leaders_only, public, require, secretariat_only
-from ..storage import format_size
-from ..views import (
+from ..web.forms import ConfirmForm, apply_domain_error
+from ..web.inputs import optional_db_int
+from ..web.security import get_or_404_for, leaders_only, public, require, secretariat_only
+from ..web.views import (
     paginate,
     pdf_response,
     redirect_after_post,

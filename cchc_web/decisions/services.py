@@ -14,8 +14,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .. import audit
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..core.settings import setting
+from ..core.timeutil import format_datetime, local_today, to_local, utcnow
 from ..documents import (
     RenderedDocument,
     authority_title,
@@ -24,8 +26,6 @@ from ..documents import (
     format_date_short,
     render,
 )
-from ..errors import DomainError
-from ..extensions import db
 from ..models import (
     Commune,
     Competence,
@@ -37,7 +37,7 @@ from ..models import (
     Role,
     User,
 )
-from ..timeutil import format_datetime, local_today, to_local, utcnow
+from ..records import audit
 from . import certificates, guard, signing
 from .pdf import build_document, verify_url
 from .providers import Draft, DraftContent, Selection, draft_provider

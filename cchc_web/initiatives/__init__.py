@@ -1,7 +1,7 @@
 from flask import Blueprint
 
 from ..models import Role
-from ..nav import nav_item
+from ..web.nav import nav_item
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 

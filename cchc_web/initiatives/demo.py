@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from .. import demo
 from ..admin.services import office_by_code, user_by_username
-from ..extensions import db
+from ..core import demo
+from ..core.extensions import db
+from ..core.timeutil import local_now, story_time
 from ..models import Round
-from ..timeutil import local_now, story_time
 from . import services
 
 # (office, title, field, [(author username, share)], final state, extra text)
@@ -94,8 +94,8 @@ def _evidence(initiative_title: str, office_name: str, uploader) -> list:
     """A one-page report of the application, as an office would attach it."""
     from werkzeug.datastructures import FileStorage
 
-    from .. import attachments
     from ..documents import OfficialDocument, Paragraph, render
+    from ..records import attachments
 
     pdf = render(
         OfficialDocument(

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+from ..core.timeutil import to_local
 from ..documents import Heading, OfficialDocument, Paragraph, SignatureBlock, Table
 from ..models import Commune, Initiative, Role
-from ..timeutil import to_local
 
 
 def _text(value: str) -> str:

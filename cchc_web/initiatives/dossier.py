@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from pypdf import PdfReader, PdfWriter
 
-from .. import attachments
 from ..documents import render
 from ..models import Decision
+from ..records import attachments
 from . import documents
 
 

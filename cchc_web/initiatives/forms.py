@@ -13,10 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import DayMonthYearField, MultiCheckboxField, VNIntegerField, coerce_id
-from ..inputs import db_int
+from ..core.storage import ACCEPT_ATTRIBUTE
 from ..models.initiatives import INITIATIVE_FIELDS
-from ..storage import ACCEPT_ATTRIBUTE
+from ..web.forms import DayMonthYearField, MultiCheckboxField, VNIntegerField, coerce_id
+from ..web.inputs import db_int
 
 AUTHOR_ROWS = 4
 

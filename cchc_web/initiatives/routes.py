@@ -4,14 +4,16 @@ from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import attachments
+from ..core.extensions import db
+from ..core.storage import UPLOAD_HELP_TEXT
+from ..core.timeutil import local_today
 from ..decisions import services as decision_ops
 from ..documents import render
-from ..extensions import db
-from ..forms import ConfirmForm
 from ..models import Decision, DecisionKind, Initiative, InitiativeState, Office, Role, Round, User
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
-from ..security import (
+from ..records import attachments
+from ..web.forms import ConfirmForm
+from ..web.security import (
     get_or_404,
     get_or_404_for,
     require,
@@ -20,14 +22,13 @@ from ..security import (
     secretariat_only,
     secretariat_or_leaders,
 )
-from ..storage import UPLOAD_HELP_TEXT
-from ..timeutil import local_today
-from ..views import (
+from ..web.views import (
     paginate,
     pdf_response,
     redirect_after_post,
     render_page_or_fragment,
     run_action,
+    send_attachment,
 )
 from . import bp, documents, dossier, evaluation, services, similarity
 from .forms import (
@@ -261,7 +262,7 @@ def download(initiative_id: int, attachment_id: int):
     link = next((e for e in initiative.evidence if e.attachment_id == attachment_id), None)
     if link is None:
         abort(404)
-    return attachments.send_attachment(link.attachment)
+    return send_attachment(link.attachment)
 
 
 # -- transitions --------------------------------------------------------------------------------

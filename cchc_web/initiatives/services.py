@@ -10,9 +10,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from .. import audit
-from ..errors import DomainError
-from ..extensions import db
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.timeutil import local_today, utcnow
 from ..models import (
     Attachment,
     Decision,
@@ -35,7 +35,7 @@ from ..models.initiatives import (
     RECOGNISED_STATES,
     WAS_RECOMMENDED_STATES,
 )
-from ..timeutil import local_today, utcnow
+from ..records import audit
 
 S = InitiativeState
 CONTENT_FIELDS = (
@@ -91,7 +91,7 @@ def _check_round(data: RoundData, rnd: Round | None) -> None:
 
 def create_round(data: RoundData, actor: User) -> Round:
     """Open a yearly round (secretariat only), with the default rubric unless one is given."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     _check_round(data, None)
     rnd = Round(
         year=data.year,
@@ -109,7 +109,7 @@ def create_round(data: RoundData, actor: User) -> Round:
 
 def update_round(rnd: Round, data: RoundData, actor: User) -> Round:
     """Change a round; its rubric is frozen once the council has begun scoring."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     _check_round(data, rnd)
     before = _round_snapshot(rnd)
     if data.rubric is not None and data.rubric != rnd.rubric:
@@ -162,7 +162,7 @@ def reopen_submission(
     rnd: Round, office: Office, reason: str, until: date, actor: User, *, today: date | None = None
 ) -> SubmissionReopening:
     """After the deadline the secretariat may reopen submission for one office, with a reason."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     today = today or local_today()
     if not reason.strip():
         raise DomainError("Hãy nêu lý do mở lại.", field="reason")
@@ -223,11 +223,6 @@ class InitiativeData:
     replication: str = ""
     effectiveness: str = ""
     authors: list[AuthorData] = field(default_factory=list)
-
-
-def _require_secretariat(actor: User) -> None:
-    if not actor.is_secretariat:
-        raise DomainError("Chỉ Thường trực CCHC (Phòng VH-XH) được làm việc này.")
 
 
 def _check_authors(office: Office, authors: list[AuthorData]) -> list[AuthorData]:
@@ -383,7 +378,7 @@ def _author_data(a: InitiativeAuthor) -> AuthorData:
 
 def return_initiative(initiative: Initiative, comment: str, actor: User) -> None:
     """submitted → returned: the secretariat, with a comment saying what to complete."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     if initiative.status is not S.SUBMITTED:
         raise DomainError("Chỉ trả lại được sáng kiến đang chờ tiếp nhận.")
     if not comment.strip():
@@ -398,7 +393,7 @@ def accept_initiative(initiative: Initiative, actor: User, note: str = "") -> No
     Nghị định 13/2012 (Điều 3) recognises only what has been applied or piloted: without that
     evidence (a first application date, where, an evidence file) the secretariat writes why it
     accepts the initiative anyway, and the reason stays with it."""
-    _require_secretariat(actor)
+    actor.require_secretariat()
     if initiative.status is not S.SUBMITTED:
         raise DomainError("Chỉ tiếp nhận được sáng kiến đang chờ tiếp nhận.")
     council = initiative.round.council

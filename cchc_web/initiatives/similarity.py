@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from sqlalchemy import select
 
-from ..extensions import db
+from ..core.extensions import db
 from ..models import Initiative, InitiativeState, User
 
 THRESHOLD = 84  # measured: precision 0.92, recall 1.0 on the labelled set

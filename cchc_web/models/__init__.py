@@ -1,6 +1,6 @@
 """All models, one module per aggregate; importing this package registers every table."""
 
-from ..cache import DataVersion
+from ..core.cache import DataVersion
 from .audit import AuditLog, LoginThrottle
 from .certificates import CAPACITY_LABELS, Capacity, SigningCertificate
 from .council import Council, CouncilMember, CouncilState, Position, Score

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..timeutil import utcnow
+from ..core.extensions import db
+from ..core.timeutil import utcnow
 from .files import Attachment
 from .org import Office, Role, User
 
@@ -279,7 +279,7 @@ class Initiative(db.Model):
     def has_application_evidence(self) -> bool:
         """Applied or piloted (Nghị định 13/2012, Điều 3): a first date that is not in the
         future, where, and at least one evidence file."""
-        from ..timeutil import local_today
+        from ..core.timeutil import local_today
 
         return (
             self.first_applied_on is not None

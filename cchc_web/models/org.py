@@ -21,9 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..core.settings import available, setting
-from ..extensions import db
-from ..timeutil import utcnow
+from ..core.timeutil import utcnow
 
 
 class Role(enum.StrEnum):
@@ -183,6 +184,11 @@ class User(UserMixin, db.Model):
     @property
     def is_secretariat(self) -> bool:
         return self.has_role(Role.SECRETARIAT)
+
+    def require_secretariat(self) -> None:
+        """For the services: refuse what only the standing office may do, in one wording."""
+        if not self.is_secretariat:
+            raise DomainError("Chỉ Thường trực CCHC (Phòng VH-XH) được làm việc này.")
 
     @property
     def sees_all_offices(self) -> bool:

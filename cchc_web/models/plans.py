@@ -30,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
-from ..extensions import db
-from ..timeutil import utcnow
+from ..core.extensions import db
+from ..core.timeutil import utcnow
 from .files import Attachment
 from .org import Office, Role, User
 
@@ -186,7 +186,7 @@ class Plan(db.Model):
     def current(cls, plans: list[Plan] | None = None) -> Plan | None:
         """The active plan whose period includes today (the latest starting one when several
         overlap), else the reportable plan that ended last; never a draft."""
-        from ..timeutil import local_today
+        from ..core.timeutil import local_today
 
         today = local_today()
         plans = cls.reportable_plans() if plans is None else plans

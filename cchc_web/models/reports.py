@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..timeutil import to_local, utcnow
+from ..core.extensions import db
+from ..core.timeutil import to_local, utcnow
 from .org import Office, Role, User
 
 

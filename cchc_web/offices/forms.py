@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import DayMonthYearField, VNIntegerField, VNRadioField
 from ..models.plans import CAUSE_LABELS, TASK_STATUS_LABELS
+from ..web.forms import DayMonthYearField, VNIntegerField, VNRadioField
 
 
 class TaskUpdateForm(FlaskForm):

@@ -2,12 +2,10 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import attachments as attachment_service
-from .. import storage
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import add_field_errors, apply_domain_error
-from ..inputs import optional_db_int
+from ..core import storage
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.timeutil import local_today
 from ..models import Attachment, Office
 from ..models.plans import (
     FIELDS,
@@ -19,14 +17,16 @@ from ..models.plans import (
     TaskUpdate,
 )
 from ..plans import queries, services
-from ..security import get_or_404, require
-from ..timeutil import local_today
-from ..views import (
+from ..web.forms import add_field_errors, apply_domain_error
+from ..web.inputs import optional_db_int
+from ..web.security import get_or_404, require
+from ..web.views import (
     paginate,
     plan_from_args,
     query_args,
     render_page_or_fragment,
     run_action,
+    send_attachment,
 )
 from . import bp
 from .forms import ContributionForm, TaskUpdateForm
@@ -303,4 +303,4 @@ def download(code: str, attachment_id: int):
     require(task.can_view(current_user))
     if office.id not in task.office_ids:
         abort(404)
-    return attachment_service.send_attachment(attachment)
+    return send_attachment(attachment)

@@ -10,12 +10,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from .. import attachments
 from ..admin import services as org
-from ..demo import demo_seeder
-from ..extensions import db
+from ..core.demo import demo_seeder
+from ..core.extensions import db
+from ..core.timeutil import local_today
 from ..models import IndexSet, SetStatus, User
-from ..timeutil import local_today
+from ..records import attachments
 from . import services, tabular
 
 # A tiny but well-formed PDF: enough for the evidence list of the demo.

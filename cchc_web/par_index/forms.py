@@ -16,8 +16,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import DayMonthYearField, MultiCheckboxField, VNIntegerField, VNRadioField
-from ..inputs import db_int
+from ..web.forms import DayMonthYearField, MultiCheckboxField, VNIntegerField, VNRadioField
+from ..web.inputs import db_int
 from .tabular import PointsError, parse_points, points
 
 

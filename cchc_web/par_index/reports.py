@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..core.extensions import db
+from ..core.timeutil import local_today
 from ..documents import (
     Heading,
     OfficialDocument,
@@ -19,9 +21,7 @@ from ..documents import (
     committee_issuer,
     render,
 )
-from ..extensions import db
 from ..models import Commune, IndexSet, Role, User, UserRole
-from ..timeutil import local_today
 from .services import Totals, effective_score, leaf_scores, scorable_leaves
 from .tabular import index_points, points, xlsx_bytes
 

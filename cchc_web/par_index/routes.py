@@ -3,16 +3,16 @@ from decimal import Decimal
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import attachments
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import ConfirmForm, apply_domain_error
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.spreadsheets import MAX_IMPORT_BYTES
+from ..core.storage import ACCEPT_ATTRIBUTE, UPLOAD_HELP_TEXT
+from ..core.timeutil import local_today
 from ..models import IndexItem, IndexSet, Office, SelfScore, SetStatus
-from ..security import get_or_404, get_or_404_for, require, secretariat_only
-from ..spreadsheets import MAX_IMPORT_BYTES
-from ..storage import ACCEPT_ATTRIBUTE, UPLOAD_HELP_TEXT
-from ..timeutil import local_today
-from ..views import render_page_or_fragment, run_action
+from ..records import attachments
+from ..web.forms import ConfirmForm, apply_domain_error
+from ..web.security import get_or_404, get_or_404_for, require, secretariat_only
+from ..web.views import render_page_or_fragment, run_action, send_attachment
 from . import bp, reports, services, tabular
 from .forms import AppraiseForm, AssignForm, NewSetForm, ScoreForm, SettingsForm
 
@@ -314,7 +314,7 @@ def evidence(score_id: int, attachment_id: int):
     found = next((a for a in self_score.evidence if a.id == attachment_id), None)
     if found is None:
         abort(404)
-    return attachments.send_attachment(found)
+    return send_attachment(found)
 
 
 # -- appraisal ---------------------------------------------------------------------------------

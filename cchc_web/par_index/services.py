@@ -14,9 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit
-from ..errors import DomainError
-from ..extensions import db
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.timeutil import format_date, local_today, utcnow
 from ..models import (
     Appraisal,
     Attachment,
@@ -27,7 +27,7 @@ from ..models import (
     SetStatus,
     User,
 )
-from ..timeutil import format_date, local_today, utcnow
+from ..records import audit
 from .tabular import ItemRow, points
 
 ZERO = Decimal("0")

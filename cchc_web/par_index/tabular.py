@@ -17,11 +17,11 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .. import spreadsheets
+from ..core import spreadsheets
+from ..core.errors import DomainError
 from ..documents import format_number
-from ..errors import DomainError
-from ..inputs import strip_control
 from ..models import ScoringMethod
+from ..web.inputs import strip_control
 
 DEFAULT_SET_PATH = Path(__file__).parent / "data" / "bo_chi_so_mac_dinh.csv"
 MAX_ROWS = 2000

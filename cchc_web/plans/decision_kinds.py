@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import audit
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..decisions import Draft, DraftProvider, Selection, register_draft_provider
 from ..decisions.providers import fingerprint_of
 from ..decisions.texts import plan_content
-from ..errors import DomainError
-from ..extensions import db
 from ..models import Commune, Decision, DecisionKind, User
 from ..models.plans import Plan, PlanStatus
+from ..records import audit
 from . import services
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..demo import demo_seeder
+from ..core.demo import demo_seeder
+from ..core.timeutil import LOCAL_TZ, local_now, story_time
 from ..models.plans import Plan
-from ..timeutil import LOCAL_TZ, local_now, story_time
 from . import services
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -57,7 +57,7 @@ def import_shipped_plan(actor=None, data: services.PlanData = DEMO_PLAN, month_o
 
 
 def demo_plan() -> Plan | None:
-    from ..extensions import db
+    from ..core.extensions import db
 
     return db.session.scalar(select(Plan).where(Plan.title == DEMO_PLAN.title))
 
@@ -178,7 +178,7 @@ _VALUES_2025 = {
 
 
 def _seed_2025(clock: Clock) -> None:
-    from ..extensions import db
+    from ..core.extensions import db
 
     secretary = demo_user("vhxh.canbo")
     with story_time(datetime(2025, 7, 2, 9, 0)):
@@ -235,7 +235,7 @@ def _current_title(first: date, last: date) -> str:
 
 
 def _seed_current(clock: Clock) -> None:
-    from ..extensions import db
+    from ..core.extensions import db
 
     first, last, current = window(clock.today)
     if first > clock.today:

@@ -9,19 +9,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import (
+from ..models.plans import (
+    COMPARISON_LABELS,
+    FIELDS,
+    Timing,
+)
+from ..web.forms import (
     DayMonthYearField,
     MultiCheckboxField,
     VNDecimalField,
     VNRadioField,
     VNSelectField,
 )
-from ..inputs import db_int
-from ..models.plans import (
-    COMPARISON_LABELS,
-    FIELDS,
-    Timing,
-)
+from ..web.inputs import db_int
 
 
 def _date(label: str, required: bool = True, **kwargs) -> DayMonthYearField:

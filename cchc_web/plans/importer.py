@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from .. import spreadsheets
-from ..inputs import strip_control
+from ..core import spreadsheets
 from ..models.plans import COMPARISONS, FIELDS, Timing
+from ..web.inputs import strip_control
 
 TASK_COLUMNS = ("ma", "linh_vuc", "noi_dung", "chu_tri", "phoi_hop", "thoi_gian")
 OBJECTIVE_COLUMNS = ("ma", "chi_tieu", "phep_so_sanh", "gia_tri", "don_vi", "phu_trach")

@@ -7,15 +7,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.errors import DomainError
+from ..core.extensions import db
 from ..decisions import services as decision_ops
 from ..documents import format_number
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import apply_domain_error
 from ..models import DecisionKind
 from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
-from ..security import get_or_404, get_or_404_for, require, secretariat_only
-from ..views import paginate, run_action
+from ..web.forms import apply_domain_error
+from ..web.security import get_or_404, get_or_404_for, require, secretariat_only
+from ..web.views import paginate, run_action
 from . import bp, exports, importer, queries, services, sources
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import attachments as attachment_service
-from .. import audit, timeutil
-from ..errors import DomainError, FieldErrors
-from ..extensions import db
-from ..locking import lock_row
+from ..core import timeutil
+from ..core.errors import DomainError, FieldErrors
+from ..core.extensions import db
+from ..core.locking import lock_row
+from ..core.timeutil import local_today
 from ..models import Attachment, Office, User
 from ..models.plans import (
     FIELDS,
@@ -35,7 +35,8 @@ from ..models.plans import (
     UpdateKind,
     newest_progress_id,
 )
-from ..timeutil import local_today
+from ..records import attachments as attachment_service
+from ..records import audit
 from . import importer
 
 PLAN_FIELDS = ("title", "theme", "period_start", "period_end", "doc_number", "doc_date", "status")
@@ -490,7 +491,7 @@ def export_plan_xlsx(plan: Plan) -> bytes:
         # Codes such as "1.10" must stay text, not become the number 1.1.
         for row in ws.iter_rows(min_row=2, max_col=1):
             row[0].number_format = "@"
-    from ..spreadsheets import workbook_bytes
+    from ..core.spreadsheets import workbook_bytes
 
     return workbook_bytes(workbook)  # every user-typed cell stays text, never a formula
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from ..nav import nav_item
+from ..web.nav import nav_item
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -14,11 +14,11 @@ from datetime import date
 from sqlalchemy import select
 
 from ..admin.services import office_by_code, user_by_username
-from ..demo import demo_seeder
-from ..extensions import db
+from ..core.demo import demo_seeder
+from ..core.extensions import db
+from ..core.timeutil import story_time
 from ..models.reports import Report
 from ..plans.demo import OFFICES, Clock, demo_plan, demo_user, month_shift, window
-from ..timeutil import story_time
 from . import periods, services
 
 

@@ -5,9 +5,9 @@ III. strengths and limits; IV. tasks for the next period; a numeric appendix."""
 from __future__ import annotations
 
 from .. import documents as doc
+from ..core.timeutil import format_date, to_local
 from ..models import Commune
 from ..models.reports import Report
-from ..timeutil import format_date, to_local
 from . import services
 
 UNKNOWN = "—"
@@ -331,6 +331,6 @@ def report_xlsx(report: Report) -> bytes:
     for ws in (objectives, counts):
         for cell in ws[1]:
             cell.font = Font(bold=True)
-    from ..spreadsheets import workbook_bytes
+    from ..core.spreadsheets import workbook_bytes
 
     return workbook_bytes(workbook)  # every user-typed cell stays text, never a formula

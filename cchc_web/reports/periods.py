@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from ..core.timeutil import LOCAL_TZ
 from ..models import Commune
 from ..models.reports import ReportKind
-from ..timeutil import LOCAL_TZ
 
 DEADLINE_DAY = 20
 DEFAULT_START_DAY = 15

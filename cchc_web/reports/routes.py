@@ -6,13 +6,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import DomainError
-from ..extensions import db
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.timeutil import local_today
 from ..models import Office, Plan
 from ..models.reports import Report, ReportKind, ReportStatus
-from ..security import get_or_404_for, require, require_secretariat
-from ..timeutil import local_today
-from ..views import paginate, run_action
+from ..web.security import get_or_404_for, require, require_secretariat
+from ..web.views import paginate, run_action
 from . import bp, exports, periods, services
 from .forms import DecisionForm, NewReportForm, ReportTextForm
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from .. import audit
-from ..errors import DomainError
-from ..extensions import db
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.timeutil import format_date, local_today, to_local, utcnow
 from ..models import Office, User
 from ..models.plans import (
     FIELDS,
@@ -27,7 +27,7 @@ from ..models.plans import (
 )
 from ..models.reports import Report, ReportComment, ReportStatus
 from ..plans import services as plan_services
-from ..timeutil import format_date, local_today, to_local, utcnow
+from ..records import audit
 from . import periods
 from .periods import Period
 

@@ -5,7 +5,7 @@ objectives the answers feed."""
 from flask import Blueprint
 
 from ..models.sipas import can_issue_receipts, can_view_results
-from ..nav import nav_item
+from ..web.nav import nav_item
 
 bp = Blueprint("sipas", __name__, url_prefix="/sipas")
 

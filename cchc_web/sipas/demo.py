@@ -19,10 +19,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from ..demo import STORY_START, demo_seeder
-from ..extensions import db
+from ..core.demo import STORY_START, demo_seeder
+from ..core.extensions import db
+from ..core.timeutil import LOCAL_TZ, local_now, story_time, to_local
 from ..models.sipas import FeedbackItem, ProcedureField, SurveyVersion
-from ..timeutil import LOCAL_TZ, local_now, story_time, to_local
 from . import services
 
 MONTHS = 12

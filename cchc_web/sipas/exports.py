@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from .. import documents as doc
-from ..extensions import db
+from ..core.extensions import db
+from ..core.timeutil import local_today
 from ..models import Commune, Office, Role, User, UserRole
 from ..models.sipas import CENTRE_OFFICE_CODE, FEEDBACK_STATUS_LABELS, FeedbackItem, Receipt
-from ..timeutil import local_today
 from . import services
 from .results import SMALL_SAMPLE, Results, Stat
 

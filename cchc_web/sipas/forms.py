@@ -17,9 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import DayMonthYearField, MultiCheckboxField, VNRadioField, VNSelectField
-from ..inputs import db_int, optional_db_int
 from ..models.sipas import MAX_QUESTION
+from ..web.forms import DayMonthYearField, MultiCheckboxField, VNRadioField, VNSelectField
+from ..web.inputs import db_int, optional_db_int
 from .services import QuestionnaireData, Submission
 
 

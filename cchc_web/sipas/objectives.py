@@ -18,15 +18,15 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import audit
-from ..errors import DomainError
-from ..extensions import db
-from ..locking import lock_row
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.locking import lock_row
+from ..core.timeutil import local_today, utcnow
 from ..models import User
 from ..models.plans import Objective, ObjectiveValue, ObjectiveValueRevision, Plan, PlanStatus
 from ..models.sipas import ObjectiveScope, ObjectiveSurveyField, ProcedureField
 from ..plans.sources import register_source
-from ..timeutil import local_today, utcnow
+from ..records import audit
 from . import results
 
 # Plans whose objectives still follow the answers: a closed plan's history is frozen.

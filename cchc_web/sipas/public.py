@@ -7,11 +7,11 @@ import secrets
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from ..errors import DomainError, FieldErrors
-from ..extensions import limiter
-from ..ratelimit import remote_address_key, view_arg_key
-from ..security import public
-from ..views import redirect_after_post, run_action
+from ..core.errors import DomainError, FieldErrors
+from ..core.extensions import limiter
+from ..web.ratelimit import remote_address_key, view_arg_key
+from ..web.security import public
+from ..web.views import redirect_after_post, run_action
 from . import bp, services
 from .forms import submission_from
 
@@ -155,7 +155,7 @@ def answer(code: str):
     if services.receipt_used(receipt):
         status = 409 if request.method == "POST" else 200
         return render_template("sipas/used.html", message=services.USED_MESSAGE), status
-    from ..timeutil import local_today
+    from ..core.timeutil import local_today
 
     if receipt.expires_on < local_today():
         message = services.EXPIRED_MESSAGE.format(days=services.CODE_DAYS)

@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
+from ..core.extensions import db
 from ..models.sipas import (
     CHANNEL_LABELS,
     SATISFIED_FROM,

@@ -12,9 +12,9 @@ from flask import current_app, flash, render_template, request, send_file, url_f
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import apply_domain_error
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.timeutil import format_date, local_today
 from ..models import Office
 from ..models.plans import Objective
 from ..models.sipas import (
@@ -32,9 +32,9 @@ from ..models.sipas import (
     can_view_results,
 )
 from ..plans import services as plan_services
-from ..security import get_or_404, get_or_404_for, require
-from ..timeutil import format_date, local_today
-from ..views import paginate, pdf_response, redirect_after_post, run_action
+from ..web.forms import apply_domain_error
+from ..web.security import get_or_404, get_or_404_for, require
+from ..web.views import paginate, pdf_response, redirect_after_post, run_action
 from . import bp, charts, exports, objectives, results, services
 from .forms import (
     CorrectionForm,

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .. import audit
 from ..admin.services import commune_setup
-from ..errors import DomainError, FieldErrors
-from ..extensions import db
+from ..core.errors import DomainError, FieldErrors
+from ..core.extensions import db
+from ..core.timeutil import local_now, local_today, utcnow
 from ..models import Office, User
 from ..models.sipas import (
     CENTRE_OFFICE_CODE,
@@ -43,7 +43,7 @@ from ..models.sipas import (
     SurveyVersion,
     VersionStatus,
 )
-from ..timeutil import local_now, local_today, utcnow
+from ..records import audit
 from . import defaults
 
 # A receipt code: 12 letters and digits that cannot be mistaken for one another (no 0/O,
@@ -824,7 +824,7 @@ def ratings_of(form: Mapping[str, str], version: SurveyVersion) -> dict[int, str
 
 
 def int_or_none(text: str | None) -> int | None:
-    from ..inputs import optional_db_int
+    from ..web.inputs import optional_db_int
 
     return optional_db_int((text or "").strip())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cchc_web.demo import DEMO_PASSWORD, seeders
+from cchc_web.core.demo import DEMO_PASSWORD, seeders
 
 pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
 
@@ -55,7 +55,7 @@ SKIP = ("/logout", "/static/", "download", "export", ".pdf", ".xlsx", ".csv", "/
 
 @pytest.fixture
 def demo_data():
-    from cchc_web.extensions import db
+    from cchc_web.core.extensions import db
 
     for seeder in seeders():
         seeder.run()

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from cchc_web.cli import seed_organisation
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
-from cchc_web.timeutil import local_today
+from cchc_web.admin.cli import seed_organisation
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 
 from ..factories import make_plan, make_task
 from ..test_faults import database_fails

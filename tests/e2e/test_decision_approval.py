@@ -7,10 +7,10 @@ import os
 import pytest
 from playwright.sync_api import Page, expect
 
+from cchc_web.admin.cli import seed_organisation
 from cchc_web.admin.services import user_by_username
-from cchc_web.cli import seed_organisation
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
 from cchc_web.models import Decision
 
 from .. import factories

@@ -21,14 +21,14 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from cchc_web.admin.cli import seed_organisation
 from cchc_web.admin.services import office_by_code, user_by_username
-from cchc_web.cli import seed_organisation
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.decisions import signing
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
 from cchc_web.initiatives import services
 from cchc_web.models import Council, Decision, Initiative
-from cchc_web.timeutil import local_today
 
 from .. import factories
 from ..decisions_support import pki, qr_codes, run_tool  # noqa: F401

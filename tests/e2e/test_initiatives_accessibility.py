@@ -3,7 +3,7 @@ no serious or critical violation."""
 
 import pytest
 
-from cchc_web.demo import DEMO_PASSWORD
+from cchc_web.core.demo import DEMO_PASSWORD
 
 from .test_accessibility import violations
 
@@ -29,8 +29,8 @@ PAGES = {
 
 @pytest.fixture
 def demo_data():
-    from cchc_web.demo import seeders
-    from cchc_web.extensions import db
+    from cchc_web.core.demo import seeders
+    from cchc_web.core.extensions import db
 
     for seeder in seeders():
         seeder.run()

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from cchc_web.cli import seed_organisation
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
+from cchc_web.admin.cli import seed_organisation
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
 
 pytestmark = pytest.mark.e2e
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
 from cchc_web.par_index import services
 
 from .test_accessibility import demo_data, violations  # noqa: F401 - fixture and helper

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from cchc_web.admin.cli import seed_organisation
 from cchc_web.admin.services import user_by_username
-from cchc_web.cli import seed_organisation
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.plans import demo
 from cchc_web.plans import services as plans
 from cchc_web.reports import periods
-from cchc_web.timeutil import local_today
 
 from ..factories import import_demo_plan, make_plan, make_task
 

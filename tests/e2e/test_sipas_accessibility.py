@@ -7,7 +7,7 @@ import os
 import pytest
 from sqlalchemy import select
 
-from cchc_web.extensions import db
+from cchc_web.core.extensions import db
 from cchc_web.models.sipas import Kiosk, Receipt, SurveyResponse
 
 from .test_accessibility import demo_data, violations  # noqa: F401

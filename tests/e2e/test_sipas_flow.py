@@ -21,16 +21,16 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from cchc_web.admin.cli import seed_organisation
 from cchc_web.admin.services import user_by_username
-from cchc_web.cli import seed_organisation
-from cchc_web.demo import DEMO_PASSWORD
-from cchc_web.extensions import db
+from cchc_web.core.demo import DEMO_PASSWORD
+from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.models.plans import ObjectiveValue
 from cchc_web.models.sipas import Kiosk, ServiceCounter
 from cchc_web.plans import services as plans
 from cchc_web.sipas import objectives, results
 from cchc_web.sipas import services as sipas
-from cchc_web.timeutil import local_today
 
 from ..decisions_support import qr_codes
 from ..factories import make_plan, office

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(
-    os.environ.get("CCHC_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance")
+    os.environ.get("CCHC_INSTANCE_DIR", Path(__file__).resolve().parents[2] / "instance")
 )
 
 

@@ -29,7 +29,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from flask import g, has_app_context
 from sqlalchemy import String, TextClause, event, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -40,6 +39,7 @@ from .extensions import db
 T = TypeVar("T")
 MAX_ENTRIES = 128
 _WROTE = "cchc_wrote"
+_VERSION = "cchc_data_version"  # read once per unit of work, kept in its session's info
 _READ_ONLY_SQL = re.compile(r"\s*(select|show|explain|set|pragma|values)\b", re.IGNORECASE)
 
 
@@ -57,17 +57,17 @@ def version_subquery():
 
 
 def remember_version(token: str | None) -> None:
-    if has_app_context():
-        g._data_version = token
+    """The version read with something else (the user loader's statement), kept for the rest
+    of the unit of work: a request then reads it no more."""
+    db.session().info[_VERSION] = token
 
 
 def current_version() -> str | None:
-    """The data version, read once per request."""
-    if has_app_context() and "_data_version" in g:
-        return g._data_version
-    token = db.session.scalar(select(DataVersion.token).where(DataVersion.id == 1))
-    remember_version(token)
-    return token
+    """The data version, read once per unit of work (a request: its session)."""
+    info = db.session().info
+    if _VERSION not in info:
+        info[_VERSION] = db.session.scalar(select(DataVersion.token).where(DataVersion.id == 1))
+    return info[_VERSION]
 
 
 class FragmentCache:
@@ -111,8 +111,7 @@ def _bump(session: Session) -> None:
         dialect = session.get_bind().dialect.name
         insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
         session.execute(insert_(DataVersion).values(id=1, token=token).on_conflict_do_nothing())
-    if has_app_context():
-        g.pop("_data_version", None)
+    session.info.pop(_VERSION, None)
 
 
 def note_write(session: Session) -> None:

@@ -199,7 +199,7 @@ def init_app(app: Flask) -> None:
     in reverse order of registration: call this after db.init_app). Its close rolls back, and a
     rollback on a connection the server has just terminated raises: outside the request, that
     reached gunicorn as its English 500 although the 503 was already made."""
-    from .extensions import db
+    from ..core.extensions import db
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

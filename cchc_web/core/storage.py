@@ -30,9 +30,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO, Protocol
 
-from flask import Response, send_file
-from werkzeug.exceptions import NotFound
-
 __all__ = [
     "ACCEPT_ATTRIBUTE",
     "ALLOWED_EXTENSIONS",
@@ -53,7 +50,6 @@ __all__ = [
     "path_for",
     "sanitize_filename",
     "save_upload",
-    "send_stored",
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -322,27 +318,6 @@ def delete_stored(upload_root: str | os.PathLike[str], storage_key: str) -> bool
     except FileNotFoundError:
         return False
     return True
-
-
-def send_stored(upload_root: str | os.PathLike[str], stored: StoredFileLike) -> Response:
-    """Download response for a stored file: always an attachment (never rendered inline) under
-    its original, possibly Vietnamese, name, with ``nosniff``. Missing file or bad key: 404."""
-    try:
-        path = path_for(upload_root, stored.storage_key).absolute()
-    except InvalidStorageKey:
-        raise NotFound() from None
-    if not path.is_file():
-        raise NotFound()
-    response = send_file(
-        path,
-        mimetype=stored.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=stored.original_name or stored.storage_key,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Evidence is behind login: shared proxies must not keep a copy.
-    response.cache_control.private = True
-    return response
 
 
 # -- garbage collection -------------------------------------------------------------------------

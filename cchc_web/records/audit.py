@@ -8,8 +8,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from .extensions import db
-from .models import AuditLog, User
+from ..core.extensions import db
+from ..models import AuditLog, User
 
 
 def _jsonable(value: Any) -> Any:

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..extensions import db
+from ..core.extensions import db
 from ..models import Office
 from ..models.plans import FIELDS, OfficeRole, Plan, Task, TaskOffice, TaskStatus, TaskUpdate
 from ..plans import queries

@@ -3,15 +3,20 @@ POST, paging."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file
 from flask_htmx import make_response as htmx_response
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import NotFound
 
-from .errors import DomainError
-from .extensions import db, htmx
+from ..core import storage
+from ..core.errors import DomainError
+from ..core.extensions import db, htmx
+from ..models import Attachment
+from ..records import attachments
 from .forms import apply_domain_error
 
 T = TypeVar("T")
@@ -128,7 +133,7 @@ def query_args(**overrides: Any) -> dict[str, Any]:
 def plan_from_args(plans: list[Any]) -> Any:
     """The plan a workspace or dashboard shows: the one `?plan=` names among `plans` (the
     active and closed ones: 404 for a draft or an unknown id), else the current one."""
-    from .models.plans import Plan
+    from ..models.plans import Plan
 
     plan_id = request.args.get("plan", type=int)
     if not plan_id:
@@ -137,3 +142,31 @@ def plan_from_args(plans: list[Any]) -> Any:
     if plan is None:
         abort(404)
     return plan
+
+
+# -- downloads -----------------------------------------------------------------------------------
+def send_stored(upload_root: str | os.PathLike[str], stored: storage.StoredFileLike) -> Response:
+    """Download response for a stored file: always an attachment (never rendered inline) under
+    its original, possibly Vietnamese, name, with ``nosniff``. Missing file or bad key: 404."""
+    try:
+        path = storage.path_for(upload_root, stored.storage_key).absolute()
+    except storage.InvalidStorageKey:
+        raise NotFound() from None
+    if not path.is_file():
+        raise NotFound()
+    response = send_file(
+        path,
+        mimetype=stored.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=stored.original_name or stored.storage_key,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Evidence is behind login: shared proxies must not keep a copy.
+    response.cache_control.private = True
+    return response
+
+
+def send_attachment(attachment: Attachment) -> Response:
+    """An evidence file as a download (Content-Disposition: attachment) under its original
+    name. The caller has checked that the user may see what the attachment belongs to."""
+    return send_stored(attachments.upload_root(), attachment)

@@ -19,8 +19,9 @@ import time
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from ..extensions import htmx
-from ..faults import shown_fields
+from ..core.extensions import htmx
+from .faults import shown_fields
+from .forms import LoginForm
 
 VERSION_KEY = "_sv"
 SEEN_KEY = "_seen"
@@ -93,8 +94,6 @@ def ended_response(reason: str, public: bool):
         response.headers["X-CCHC-Saved"] = "0"
         return response
     if request.method == "POST" and request.endpoint != "auth.logout":
-        from .forms import LoginForm
-
         page = render_template(
             "auth/login.html",
             form=LoginForm(formdata=None),

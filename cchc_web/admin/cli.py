@@ -6,11 +6,11 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from . import demo
-from .admin import services as org
-from .errors import DomainError
-from .extensions import db
-from .models import Commune, Role, User
+from ..core import demo
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..models import Commune, Role, User
+from . import services as org
 
 # (username, full name, position title, office code, roles); every password is DEMO_PASSWORD.
 DEMO_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
@@ -58,7 +58,7 @@ def non_demo_data() -> str | None:
 def seed_organisation() -> None:
     """The commune, its offices and the demo accounts of the Foundation issue, set up before
     the demo's story begins (June 2025)."""
-    from .timeutil import story_time
+    from ..core.timeutil import story_time
 
     with story_time(demo.STORY_START):
         _seed_organisation()
@@ -100,8 +100,8 @@ def register_cli(app: Flask) -> None:
     @click.argument("destination", type=click.Path(dir_okay=False), required=False)
     def backup_command(destination: str | None) -> None:
         """Archive the database and the uploaded files (default: instance/backups/…tar.gz)."""
-        from .backup import BackupError, create_backup
-        from .timeutil import local_now
+        from ..core.backup import BackupError, create_backup
+        from ..core.timeutil import local_now
 
         if destination is None:
             stamp = local_now().strftime("%Y%m%d-%H%M%S")
@@ -120,7 +120,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Không hỏi lại.")
     def restore_command(archive: str, yes: bool) -> None:
         """Replace the database and the uploads with a backup archive (stop the server first)."""
-        from .backup import BackupError, restore_backup
+        from ..core.backup import BackupError, restore_backup
 
         if not yes:
             click.confirm(
@@ -147,8 +147,8 @@ def register_cli(app: Flask) -> None:
 
         Cron, once a night: 17 3 * * * cd /srv/cchc && .venv/bin/flask --app wsgi storage-gc
         """
-        from .models import Attachment
-        from .storage import collect_garbage, format_size
+        from ..core.storage import collect_garbage, format_size
+        from ..models import Attachment
 
         hours = current_app.config["STORAGE_GC_GRACE_HOURS"] if grace_hours is None else grace_hours
         referenced = set(db.session.scalars(select(Attachment.storage_key)))

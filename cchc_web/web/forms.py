@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .errors import DomainError, FieldErrors
+from ..core.errors import DomainError, FieldErrors
 from .inputs import db_int
 
 CHOOSE_ONE = "Hãy chọn một mục trong danh sách."
@@ -188,6 +188,22 @@ def new_password_field(label: str = "Mật khẩu mới") -> PasswordField:
             Length(max=128, message="Mật khẩu dài tối đa 128 ký tự."),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LoginForm(FlaskForm):
+    """The sign-in form: shown by the sign-in page and, when a session ends under a form
+    being sent, by the session rules (web/sessions.py), which keep what was typed."""
+
+    username = StringField(
+        "Tên đăng nhập",
+        validators=[DataRequired("Hãy nhập tên đăng nhập."), Length(max=64)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Mật khẩu",
+        validators=[DataRequired("Hãy nhập mật khẩu."), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 

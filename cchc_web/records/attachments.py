@@ -18,23 +18,23 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from . import storage
-from .core.settings import setting
-from .errors import DomainError
-from .extensions import db
-from .models import Attachment, User
+from ..core import storage
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.settings import setting
+from ..models import Attachment, User
 
 log = logging.getLogger(__name__)
 
 _PENDING = "cchc_pending_uploads"
 
 
-def _upload_root() -> str:
+def upload_root() -> str:
     return setting("UPLOAD_DIR")
 
 
 def _remember_pending(keys: list[str]) -> None:
-    db.session.info.setdefault(_PENDING, []).append((_upload_root(), keys))
+    db.session.info.setdefault(_PENDING, []).append((upload_root(), keys))
 
 
 def _delete_pending(session: Session) -> None:
@@ -76,13 +76,13 @@ def store_uploads(
                 storage.save_upload(
                     file,
                     file.filename,
-                    _upload_root(),
+                    upload_root(),
                     max_bytes=setting("UPLOAD_MAX_BYTES"),
                 )
             )
     except storage.UploadRejected as rejected:
         for item in stored:
-            storage.delete_stored(_upload_root(), item.storage_key)
+            storage.delete_stored(upload_root(), item.storage_key)
         if isinstance(rejected, storage.StorageFailure):
             log.error("Upload storage failed: %s", rejected.__cause__)
         raise DomainError(rejected.message, field=field) from rejected
@@ -105,18 +105,10 @@ def store_uploads(
 def discard(attachments: Iterable[Attachment]) -> None:
     """Remove the stored bytes of attachments whose transaction was rolled back."""
     for attachment in attachments:
-        storage.delete_stored(_upload_root(), attachment.storage_key)
-
-
-def send_attachment(attachment: Attachment):
-    """Always a download (Content-Disposition: attachment) under its original name.
-
-    The caller has checked that the user may see what the attachment belongs to.
-    """
-    return storage.send_stored(_upload_root(), attachment)
+        storage.delete_stored(upload_root(), attachment.storage_key)
 
 
 def read_attachment(attachment: Attachment) -> bytes:
     """The stored bytes (a document that a second person signs after the first)."""
-    with storage.open_stored(_upload_root(), attachment.storage_key) as handle:
+    with storage.open_stored(upload_root(), attachment.storage_key) as handle:
         return handle.read()
