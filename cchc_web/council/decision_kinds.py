@@ -55,7 +55,7 @@ def _members(council: Council) -> list[dict]:
 
 def _establishment_subjects() -> list[tuple[int, str]]:
     councils = db.session.scalars(
-        select(Council).where(Council.state == CouncilState.COMPOSING.value)
+        select(Council).where(Council.state == CouncilState.COMPOSING)
     ).all()
     return [(c.id, f"Hội đồng đánh giá sáng kiến năm {c.round.year}") for c in councils]
 
@@ -76,7 +76,7 @@ def _establishment_fingerprint(decision: Decision) -> str:
 
 def _validate_establishment(decision: Decision) -> None:
     council = _council(decision.council_id)
-    if council.status is not CouncilState.COMPOSING:
+    if council.state != CouncilState.COMPOSING:
         raise DomainError(f"Hội đồng năm {council.round.year} đã được thành lập.")
     services.check_composition(council)
 
@@ -105,24 +105,22 @@ def _recommended(council: Council):
     return [
         r
         for r in services.council_results(council)
-        if r.recommended and r.initiative.status is InitiativeState.RECOMMENDED
+        if r.recommended and r.initiative.state == InitiativeState.RECOMMENDED
     ]
 
 
 def _recognition_subjects() -> list[tuple[int, str]]:
-    councils = db.session.scalars(
-        select(Council).where(Council.state == CouncilState.CLOSED.value)
-    ).all()
+    councils = db.session.scalars(select(Council).where(Council.state == CouncilState.CLOSED)).all()
     return [
         (c.id, f"kết quả Hội đồng năm {c.round.year}")
         for c in councils
-        if any(i.status is InitiativeState.RECOMMENDED for i in c.round.initiatives)
+        if any(i.state == InitiativeState.RECOMMENDED for i in c.round.initiatives)
     ]
 
 
 def _build_recognition(council_id: int | None, selection: Selection) -> Draft:
     council = _council(council_id)
-    if council.status is not CouncilState.CLOSED:
+    if council.state != CouncilState.CLOSED:
         raise DomainError("Hội đồng chưa kết thúc chấm điểm: chưa lập Quyết định công nhận được.")
     results = _recommended(council)
     if not results:
@@ -164,17 +162,17 @@ def _recognition_fingerprint(decision: Decision) -> str:
 
 def _validate_recognition(decision: Decision) -> None:
     council = _council(decision.council_id)
-    if council.status is not CouncilState.CLOSED:
+    if council.state != CouncilState.CLOSED:
         raise DomainError(
             f"Hội đồng năm {council.round.year} chưa kết thúc chấm điểm: chưa công nhận được."
         )
     if not decision.kept_items:
         raise DomainError("Quyết định cần ít nhất một sáng kiến được công nhận.")
     for item in decision.items:
-        if item.initiative.status is not InitiativeState.RECOMMENDED:
+        if item.initiative.state != InitiativeState.RECOMMENDED:
             raise DomainError(
                 f"“{item.initiative.title}” không còn ở trạng thái được đề nghị công nhận "
-                f"({item.initiative.status.label.lower()})."
+                f"({item.initiative.state.label.lower()})."
             )
 
 
@@ -191,7 +189,7 @@ def recognition_decisions(council: Council) -> list[Decision]:
             select(Decision)
             .where(
                 Decision.council_id == council.id,
-                Decision.kind == DecisionKind.INITIATIVE_RECOGNITION.value,
+                Decision.kind == DecisionKind.INITIATIVE_RECOGNITION,
             )
             .order_by(Decision.id)
         )

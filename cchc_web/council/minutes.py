@@ -187,7 +187,7 @@ def _stamp(name: str, credential: signing.Credential, when) -> list[str]:
 def produce_minutes(council: Council, actor: User) -> list[Attachment]:
     """The secretary produces the minutes once scoring is closed and signs them with their
     own certificate; they may produce them again until the chair has signed."""
-    if council.status is not CouncilState.CLOSED:
+    if council.state != CouncilState.CLOSED:
         raise DomainError("Chỉ lập biên bản sau khi Chủ tịch Hội đồng kết thúc chấm điểm.")
     if not council.member_in(actor, Position.SECRETARY):
         raise DomainError("Chỉ Thư ký Hội đồng được lập biên bản.")

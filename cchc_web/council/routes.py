@@ -334,7 +334,7 @@ def reopen_score(council_id: int, score_id: int):
 @login_required
 def results(council_id: int):
     council = _council(council_id)
-    closed = council.status is CouncilState.CLOSED
+    closed = council.state == CouncilState.CLOSED
     return render_template(
         "council/results.html",
         council=council,

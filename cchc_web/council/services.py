@@ -39,7 +39,7 @@ MIN_MEMBERS = 3
 
 
 def _require_state(council: Council, state: CouncilState, message: str) -> None:
-    if council.status is not state:
+    if council.state != state:
         raise DomainError(message)
 
 
@@ -49,7 +49,7 @@ def create_council(rnd: Round, actor: User) -> Council:
     actor.require_secretariat()
     if rnd.council is not None:
         raise DomainError(f"Đợt {rnd.year} đã có Hội đồng.")
-    council = Council(round=rnd, state=CouncilState.COMPOSING.value)
+    council = Council(round=rnd, state=CouncilState.COMPOSING)
     db.session.add(council)
     audit.record("council.create", council, after={"round": rnd.year}, actor=actor)
     return council
@@ -64,7 +64,7 @@ def _require_changeable(council: Council) -> None:
         "Hội đồng đã được thành lập theo Quyết định: không đổi thành viên được.",
     )
     draft = establishment_draft(council)
-    if draft is not None and draft.state == DecisionState.SUBMITTED.value:
+    if draft is not None and draft.state == DecisionState.SUBMITTED:
         raise DomainError(
             "Quyết định thành lập Hội đồng đang chờ lãnh đạo ký: muốn đổi thành viên, đề nghị "
             "lãnh đạo trả lại dự thảo."
@@ -122,8 +122,8 @@ def establishment_draft(council: Council) -> Decision | None:
     return db.session.scalars(
         select(Decision).where(
             Decision.council_id == council.id,
-            Decision.kind == DecisionKind.COUNCIL_ESTABLISHMENT.value,
-            Decision.state != DecisionState.APPROVED.value,
+            Decision.kind == DecisionKind.COUNCIL_ESTABLISHMENT,
+            Decision.state != DecisionState.APPROVED,
         )
     ).first()
 
@@ -143,7 +143,7 @@ def establish(council: Council, decision: Decision, signer: User) -> None:
     _require_state(council, CouncilState.COMPOSING, "Hội đồng đã được thành lập.")
     check_composition(council)
     council.decision = decision
-    council.state = CouncilState.ESTABLISHED.value
+    council.state = CouncilState.ESTABLISHED
     audit.record(
         "council.establish",
         council,
@@ -156,14 +156,14 @@ def establish(council: Council, decision: Decision, signer: User) -> None:
 def open_scoring(council: Council, actor: User) -> None:
     """established → scoring: the secretariat opens scoring once the Decision is signed."""
     actor.require_secretariat()
-    if council.status is CouncilState.COMPOSING:
+    if council.state == CouncilState.COMPOSING:
         raise DomainError(
             "Hội đồng chưa được thành lập: cần Quyết định thành lập Hội đồng đã được lãnh đạo "
             "ký ban hành trước khi mở chấm."
         )
     _require_state(council, CouncilState.ESTABLISHED, "Hội đồng đã mở chấm điểm.")
     check_composition(council)
-    council.state = CouncilState.SCORING.value
+    council.state = CouncilState.SCORING
     council.opened_at = utcnow()
     audit.record(
         "council.open_scoring",
@@ -290,7 +290,7 @@ def submit_score(
         raise DomainError("Bạn không phải thành viên Hội đồng này.")
     if council.conflicted(member, initiative):
         raise DomainError("Bạn không được chấm sáng kiến của đơn vị mình hoặc do mình là tác giả.")
-    if initiative.status is not InitiativeState.ACCEPTED or initiative.round_id != council.round_id:
+    if initiative.state != InitiativeState.ACCEPTED or initiative.round_id != council.round_id:
         raise DomainError("Sáng kiến này không thuộc danh sách chấm của Hội đồng.")
     # The same member submitting from two tabs at once: the second waits here for the first
     # to commit, then finds the sheet submitted (no second row, no overwritten points).
@@ -352,7 +352,7 @@ def reopen_score(council: Council, score: Score, reason: str, actor: User) -> No
 def can_see_scores(council: Council, user: User, initiative: Initiative) -> bool:
     """Others' sheets: after closing, for the council, secretariat and leaders; before, only for
     a member without conflict who has submitted their own sheet for that initiative."""
-    if council.status is CouncilState.CLOSED:
+    if council.state == CouncilState.CLOSED:
         return council.can_view(user)
     member = may_score(council, user, initiative)
     if member is None:
@@ -428,7 +428,7 @@ def close_scoring(council: Council, actor: User) -> list[Result]:
     if not initiatives:
         raise DomainError("Chưa có sáng kiến nào được tiếp nhận để chấm.")
     results = council_results(council)
-    council.state = CouncilState.CLOSED.value
+    council.state = CouncilState.CLOSED
     council.closed_at = utcnow()
     council.closed_by = actor
     audit.record(
@@ -439,7 +439,7 @@ def close_scoring(council: Council, actor: User) -> list[Result]:
         actor=actor,
     )
     for result in results:
-        if result.initiative.status is InitiativeState.ACCEPTED:
+        if result.initiative.state == InitiativeState.ACCEPTED:
             initiative_ops.mark_scored(result.initiative, actor)
             initiative_ops.mark_recommendation(result.initiative, result.recommended, actor)
     return results
@@ -536,7 +536,7 @@ def council_results(council: Council) -> list[Result]:
 def result_of(initiative: Initiative) -> Result | None:
     """The initiative's result once its round's council has closed scoring (else None)."""
     council = initiative.round.council
-    if council is None or council.status is not CouncilState.CLOSED:
+    if council is None or council.state != CouncilState.CLOSED:
         return None
     return next((r for r in council_results(council) if r.initiative is initiative), None)
 

@@ -78,7 +78,7 @@ def _figures(plan: Plan | None, plans: list[Plan], today) -> dict:
         field_chart=field_chart,
         office_chart=office_chart,
         late=services.late_tasks(plan),
-        late_count=figures.status_counts.get(TaskStatus.LATE.value, 0),
+        late_count=figures.status_counts.get(TaskStatus.LATE, 0),
         task_total=figures.total,
         objectives=objectives,
         state_counts=state_counts,

@@ -27,11 +27,11 @@ class Group:
 
     @property
     def late(self) -> int:
-        return self.counts.get(TaskStatus.LATE.value, 0)
+        return self.counts.get(TaskStatus.LATE, 0)
 
     @property
     def done(self) -> int:
-        return self.counts.get(TaskStatus.DONE.value, 0)
+        return self.counts.get(TaskStatus.DONE, 0)
 
 
 @dataclass
@@ -78,7 +78,7 @@ def task_figures(plan: Plan, offices: list[Office], today: date | None = None) -
         ).outerjoin(TaskUpdate, TaskUpdate.id == tasks.c.update_id)
     ).all()
     state = {
-        task_id: (status or TaskStatus.NOT_STARTED.value, progress or 0)
+        task_id: (status or TaskStatus.NOT_STARTED, progress or 0)
         for task_id, _, status, progress, _ in rows
     }
     overdue = sum(
@@ -93,7 +93,7 @@ def task_figures(plan: Plan, offices: list[Office], today: date | None = None) -
     leads = db.session.execute(
         select(TaskOffice.task_id, TaskOffice.office_id)
         .join(Task, Task.id == TaskOffice.task_id)
-        .where(Task.plan_id == plan.id, TaskOffice.role == OfficeRole.LEAD.value)
+        .where(Task.plan_id == plan.id, TaskOffice.role == OfficeRole.LEAD)
     )
     for task_id, office_id in leads:
         by_office[office_id].append(state[task_id])
@@ -111,7 +111,7 @@ def task_figures(plan: Plan, offices: list[Office], today: date | None = None) -
 def late_tasks(plan: Plan, limit: int = LATE_SHOWN) -> list[Task]:
     """The first late tasks of the plan, in plan order, with their catch-up plans."""
     return list(
-        db.session.scalars(queries.tasks_query(plan.id, status=TaskStatus.LATE.value).limit(limit))
+        db.session.scalars(queries.tasks_query(plan.id, status=TaskStatus.LATE).limit(limit))
     )
 
 

@@ -132,7 +132,7 @@ def register(
     if row is None:
         row = SigningCertificate(user=user)
         db.session.add(row)
-    row.capacity = final.value
+    row.capacity = final
     row.holder = holder
     row.title = title
     row.issuer = cert.issuer.human_friendly[:300]

@@ -51,11 +51,11 @@ def index():
     stmt = select(Decision)
     if not (current_user.is_secretariat or current_user.is_leader or current_user.is_admin):
         # Drafts are the secretariat's and the leaders' work; others see issued Decisions.
-        stmt = stmt.where(Decision.state == DecisionState.APPROVED.value)
+        stmt = stmt.where(Decision.state == DecisionState.APPROVED)
     if state:
         stmt = stmt.where(Decision.state == state)
     stmt = stmt.order_by(
-        (Decision.state == DecisionState.SUBMITTED.value).desc(),
+        (Decision.state == DecisionState.SUBMITTED).desc(),
         Decision.year.desc(),
         Decision.number.desc().nulls_first(),
         Decision.id.desc(),

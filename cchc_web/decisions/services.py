@@ -91,7 +91,7 @@ def open_draft(kind: DecisionKind | str, subject_column: str, subject_id: int) -
         select(Decision).where(
             Decision.kind == DecisionKind(kind).value,
             getattr(Decision, subject_column) == subject_id,
-            Decision.state != DecisionState.APPROVED.value,
+            Decision.state != DecisionState.APPROVED,
         )
     ).first()
 
@@ -156,7 +156,7 @@ def _new_decision(
         raise DomainError("Chưa khai báo xã/phường: quản trị hệ thống cần khởi tạo trước.")
     decision = Decision(
         kind=DecisionKind(kind).value,
-        state=DecisionState.DRAFT.value,
+        state=DecisionState.DRAFT,
         year=year or local_today().year,
         place=commune.short_name,
         issuer_lines=committee_issuer(commune.name),
@@ -360,7 +360,7 @@ def _check_content(summary: str, articles: list[str]) -> None:
 
 def _mark_submitted(decision: Decision, user: User) -> None:
     before = _snapshot(decision)
-    decision.state = DecisionState.SUBMITTED.value
+    decision.state = DecisionState.SUBMITTED
     decision.submitted_by = user
     decision.submitted_at = utcnow()
     audit.record("decision.submit", decision, before=before, after=_snapshot(decision), actor=user)
@@ -390,7 +390,7 @@ def return_decision(decision: Decision, user: User, comment: str) -> None:
     if not comment:
         raise DomainError("Hãy ghi lý do trả lại để Thường trực CCHC sửa.", "comment")
     before = _snapshot(decision)
-    decision.state = DecisionState.RETURNED.value
+    decision.state = DecisionState.RETURNED
     decision.return_comment = comment[:4000]
     decision.returned_by = user
     decision.returned_at = utcnow()
@@ -505,7 +505,7 @@ def approve(
         signed = _render_and_sign(decision, personal, seal, now)
         decision.pdf = signed
         decision.pdf_sha256 = hashlib.sha256(signed).hexdigest()
-        decision.state = DecisionState.APPROVED.value
+        decision.state = DecisionState.APPROVED
     db.session.flush()
     audit.record("decision.approve", decision, before=before, after=_snapshot(decision), actor=user)
     provider = draft_provider(decision.kind)
@@ -572,7 +572,7 @@ def preview(decision: Decision, viewer: User) -> RenderedDocument:
         chairman = db.session.scalars(
             select(User)
             .where(User.active.is_(True))
-            .where(User.role_rows.any(role=Role.CHAIRMAN.value))
+            .where(User.role_rows.any(role=Role.CHAIRMAN))
             .order_by(User.id)
         ).first()
         by_vice, name = False, chairman.full_name if chairman else ""
@@ -612,7 +612,7 @@ def find_issued(number: int, year: int, symbol: str = "QĐ-UBND") -> Decision | 
             Decision.number == number,
             Decision.year == year,
             Decision.symbol == symbol,
-            Decision.state == DecisionState.APPROVED.value,
+            Decision.state == DecisionState.APPROVED,
         )
     ).first()
 
@@ -644,7 +644,7 @@ def verify(
     issued = db.session.scalars(
         select(Decision).where(
             Decision.pdf_sha256 == result.sha256,
-            Decision.state == DecisionState.APPROVED.value,
+            Decision.state == DecisionState.APPROVED,
         )
     ).first()
     try:

@@ -28,9 +28,7 @@ def _subjects() -> list[tuple[int, str]]:
         select(Round)
         .where(
             Round.id.in_(
-                select(Initiative.round_id).where(
-                    Initiative.state == InitiativeState.RECOGNISED.value
-                )
+                select(Initiative.round_id).where(Initiative.state == InitiativeState.RECOGNISED)
             )
         )
         .order_by(Round.year.desc())
@@ -57,7 +55,7 @@ def _picked(rnd: Round, selection: Selection) -> list[Initiative]:
     available = {i.id: i for i in services.recognised_in(rnd)}
     if selection.picked is None:
         return list(available.values())
-    nominated = {i.id: i for i in rnd.initiatives if i.status is InitiativeState.NOMINATED}
+    nominated = {i.id: i for i in rnd.initiatives if i.state == InitiativeState.NOMINATED}
     chosen = []
     for initiative_id in selection.picked:
         initiative = available.get(initiative_id) or nominated.get(initiative_id)
@@ -120,10 +118,10 @@ def _validate(decision: Decision) -> None:
     for item in decision.items:
         if item.initiative.round_id != decision.round_id:
             raise DomainError(f"“{item.initiative.title}” không thuộc đợt sáng kiến này.")
-        if item.initiative.status is not InitiativeState.RECOGNISED:
+        if item.initiative.state != InitiativeState.RECOGNISED:
             raise DomainError(
                 f"“{item.initiative.title}” không ở trạng thái đã được công nhận "
-                f"({item.initiative.status.label.lower()}): không đề nghị cấp thành phố được."
+                f"({item.initiative.state.label.lower()}): không đề nghị cấp thành phố được."
             )
 
 

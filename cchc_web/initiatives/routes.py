@@ -232,7 +232,7 @@ def detail(initiative_id: int):
 
 
 def _detail_page(initiative: Initiative, result=None, accept_form=None, return_form=None):
-    reviewing = current_user.is_secretariat and initiative.status is InitiativeState.SUBMITTED
+    reviewing = current_user.is_secretariat and initiative.state == InitiativeState.SUBMITTED
     return render_template(
         "initiatives/detail.html",
         initiative=initiative,

@@ -310,7 +310,7 @@ def create_initiative(
         raise DomainError("Chỉ cán bộ, lãnh đạo của đơn vị được soạn sáng kiến của đơn vị.")
     _check_content(rnd, data)
     authors = _check_authors(office, data.authors)
-    initiative = Initiative(round=rnd, office=office, created_by=actor, state=S.DRAFT.value)
+    initiative = Initiative(round=rnd, office=office, created_by=actor, state=S.DRAFT)
     _apply(initiative, data, authors)
     initiative.evidence = [InitiativeAttachment(attachment=a) for a in evidence]
     db.session.add(initiative)
@@ -347,15 +347,15 @@ def _transition(
     initiative: Initiative, to: InitiativeState, action: str, actor: User | None, **extra
 ) -> None:
     before = {"state": initiative.state}
-    initiative.state = to.value
+    initiative.state = to
     audit.record(action, initiative, before=before, after={"state": to.value, **extra}, actor=actor)
 
 
 def submit_initiative(initiative: Initiative, actor: User, *, today: date | None = None) -> None:
     """draft/returned → submitted: the head of the office, while submission is open for it."""
-    if initiative.status not in EDITABLE_STATES:
+    if initiative.state not in EDITABLE_STATES:
         raise DomainError(
-            f"Sáng kiến này đã được gửi ({initiative.status.label.lower()}): không gửi lại được."
+            f"Sáng kiến này đã được gửi ({initiative.state.label.lower()}): không gửi lại được."
         )
     if not initiative.can_submit(actor):
         raise DomainError("Chỉ lãnh đạo đơn vị được gửi sáng kiến của đơn vị.")
@@ -379,7 +379,7 @@ def _author_data(a: InitiativeAuthor) -> AuthorData:
 def return_initiative(initiative: Initiative, comment: str, actor: User) -> None:
     """submitted → returned: the secretariat, with a comment saying what to complete."""
     actor.require_secretariat()
-    if initiative.status is not S.SUBMITTED:
+    if initiative.state != S.SUBMITTED:
         raise DomainError("Chỉ trả lại được sáng kiến đang chờ tiếp nhận.")
     if not comment.strip():
         raise DomainError("Hãy ghi nội dung cần hoàn thiện khi trả lại.", field="comment")
@@ -394,7 +394,7 @@ def accept_initiative(initiative: Initiative, actor: User, note: str = "") -> No
     evidence (a first application date, where, an evidence file) the secretariat writes why it
     accepts the initiative anyway, and the reason stays with it."""
     actor.require_secretariat()
-    if initiative.status is not S.SUBMITTED:
+    if initiative.state != S.SUBMITTED:
         raise DomainError("Chỉ tiếp nhận được sáng kiến đang chờ tiếp nhận.")
     council = initiative.round.council
     if council is not None and council.state == "closed":
@@ -423,7 +423,7 @@ def _require_council_chair(initiative: Initiative, actor: User) -> None:
 def mark_scored(initiative: Initiative, actor: User) -> None:
     """accepted → scored: by the council's chair, when closing scoring."""
     _require_council_chair(initiative, actor)
-    if initiative.status is not S.ACCEPTED:
+    if initiative.state != S.ACCEPTED:
         raise DomainError("Sáng kiến chưa được tiếp nhận để chấm.")
     _transition(initiative, S.SCORED, "initiative.scored", actor)
 
@@ -431,7 +431,7 @@ def mark_scored(initiative: Initiative, actor: User) -> None:
 def mark_recommendation(initiative: Initiative, recommended: bool, actor: User) -> None:
     """scored → recommended / not recommended, from the council's result (SPEC §5 rule)."""
     _require_council_chair(initiative, actor)
-    if initiative.status is not S.SCORED:
+    if initiative.state != S.SCORED:
         raise DomainError("Sáng kiến chưa được Hội đồng chấm xong.")
     to = S.RECOMMENDED if recommended else S.NOT_RECOMMENDED
     _transition(initiative, to, f"initiative.{to.value}", actor)
@@ -461,10 +461,10 @@ def _mark_decided(
     _require_signed(decision, actor)
     items = list(initiatives)
     for initiative in items:
-        if initiative.status is not S.RECOMMENDED:
+        if initiative.state != S.RECOMMENDED:
             raise DomainError(
                 f"“{initiative.title}” không ở trạng thái được đề nghị công nhận "
-                f"({initiative.status.label.lower()})."
+                f"({initiative.state.label.lower()})."
             )
     for initiative in items:
         initiative.recognition_decision = decision
@@ -478,7 +478,7 @@ def mark_nominated(initiatives: Iterable[Initiative], decision: Decision, actor:
     _require_signed(decision, actor)
     items = list(initiatives)
     for initiative in items:
-        if initiative.status is not S.RECOGNISED:
+        if initiative.state != S.RECOGNISED:
             raise DomainError(
                 f"“{initiative.title}” chưa được công nhận cấp xã: không đề nghị cấp thành phố "
                 "được."

@@ -128,7 +128,7 @@ class Match:
     full: bool = True
 
 
-RECOGNISED_STATES = frozenset({InitiativeState.RECOGNISED.value, InitiativeState.NOMINATED.value})
+RECOGNISED_STATES = frozenset({InitiativeState.RECOGNISED, InitiativeState.NOMINATED})
 
 
 def similar_initiatives(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import utcnow
+from .columns import enum_column, one_of
 from .org import User
 
 
@@ -45,14 +46,14 @@ class SigningCertificate(db.Model):
     __tablename__ = "signing_certificates"
     __table_args__ = (
         CheckConstraint(
-            "capacity IN (" + ", ".join(f"'{c.value}'" for c in Capacity) + ")",
+            one_of("capacity", Capacity),
             name="capacity_known",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    capacity: Mapped[str] = mapped_column(String(16))
+    capacity: Mapped[Capacity] = enum_column(Capacity, length=16)
     holder: Mapped[str] = mapped_column(String(200))  # the certificate's common name
     title: Mapped[str] = mapped_column(String(200), default="")  # its title (chức danh)
     issuer: Mapped[str] = mapped_column(String(300), default="")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import utcnow
+from .columns import enum_column, one_of
 from .files import Attachment
 from .initiatives import Initiative, Round
 from .org import User
@@ -69,9 +70,7 @@ class Council(db.Model):
 
     __tablename__ = "councils"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('composing', 'established', 'scoring', 'closed')", name="state_known"
-        ),
+        CheckConstraint(one_of("state", CouncilState), name="state_known"),
         # Established means: by a signed Decision (the signing sets both in one transaction).
         # A council opened before Decisions were linked keeps the number typed then.
         CheckConstraint(
@@ -86,7 +85,9 @@ class Council(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("initiative_rounds.id"), unique=True)
-    state: Mapped[str] = mapped_column(String(16), default=CouncilState.COMPOSING.value)
+    state: Mapped[CouncilState] = enum_column(
+        CouncilState, length=16, default=CouncilState.COMPOSING
+    )
     # The signed establishment Decision (Quyết định thành lập Hội đồng).
     decision_id: Mapped[int | None] = mapped_column(
         ForeignKey("decisions.id", use_alter=True), index=True
@@ -111,12 +112,8 @@ class Council(db.Model):
     decision: Mapped[Decision | None] = relationship(foreign_keys=[decision_id])
 
     @property
-    def status(self) -> CouncilState:
-        return CouncilState(self.state)
-
-    @property
     def is_established(self) -> bool:
-        return self.status is not CouncilState.COMPOSING
+        return self.state != CouncilState.COMPOSING
 
     @property
     def establishment_label(self) -> str:
@@ -160,7 +157,7 @@ class Council(db.Model):
 class CouncilMember(db.Model):
     __tablename__ = "council_members"
     __table_args__ = (
-        CheckConstraint("position IN ('chair', 'secretary', 'member')", name="position_known"),
+        CheckConstraint(one_of("position", Position), name="position_known"),
         UniqueConstraint("council_id", "user_id", name="uq_council_members_user"),
     )
 
@@ -169,7 +166,7 @@ class CouncilMember(db.Model):
         ForeignKey("councils.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    position: Mapped[str] = mapped_column(String(16), default=Position.MEMBER.value)
+    position: Mapped[Position] = enum_column(Position, length=16, default=Position.MEMBER)
 
     council: Mapped[Council] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import utcnow
+from .columns import enum_column, one_of
 from .org import User
 
 if TYPE_CHECKING:
@@ -80,10 +81,6 @@ STATE_LABELS = {
 EDITABLE_STATES = frozenset({DecisionState.DRAFT, DecisionState.RETURNED})
 
 
-def _values(enum_cls: type[enum.StrEnum]) -> str:
-    return "(" + ", ".join(f"'{v.value}'" for v in enum_cls) + ")"
-
-
 class DecisionCounter(db.Model):
     """The last number issued in a series (year, symbol).
 
@@ -104,9 +101,9 @@ class Decision(db.Model):
 
     __tablename__ = "decisions"
     __table_args__ = (
-        CheckConstraint(f"kind IN {_values(DecisionKind)}", name="kind_known"),
-        CheckConstraint(f"state IN {_values(DecisionState)}", name="state_known"),
-        CheckConstraint(f"competence IN {_values(Competence)}", name="competence_known"),
+        CheckConstraint(one_of("kind", DecisionKind), name="kind_known"),
+        CheckConstraint(one_of("state", DecisionState), name="state_known"),
+        CheckConstraint(one_of("competence", Competence), name="competence_known"),
         # Approved means numbered, dated, signed and frozen; nothing else may carry a number.
         CheckConstraint(
             "(state = 'approved' AND number IS NOT NULL AND issued_on IS NOT NULL "
@@ -134,9 +131,11 @@ class Decision(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32), default=DecisionKind.OTHER.value)
-    state: Mapped[str] = mapped_column(String(16), default=DecisionState.DRAFT.value, index=True)
-    competence: Mapped[str] = mapped_column(String(16), default=Competence.CHAIRMAN.value)
+    kind: Mapped[DecisionKind] = enum_column(DecisionKind, length=32, default=DecisionKind.OTHER)
+    state: Mapped[DecisionState] = enum_column(
+        DecisionState, length=16, default=DecisionState.DRAFT, index=True
+    )
+    competence: Mapped[Competence] = enum_column(Competence, length=16, default=Competence.CHAIRMAN)
     # What the Decision is about (see the CHECK constraints): the council it establishes or
     # recognises the results of, the plan it issues, the round of a nomination.
     council_id: Mapped[int | None] = mapped_column(ForeignKey("councils.id"), index=True)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import utcnow
+from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
 
@@ -202,9 +203,7 @@ class Initiative(db.Model):
 
     __tablename__ = "initiatives"
     __table_args__ = (
-        CheckConstraint(
-            "state IN (" + ", ".join(f"'{v}'" for v in STATE_VALUES) + ")", name="state_known"
-        ),
+        CheckConstraint(one_of("state", InitiativeState), name="state_known"),
         CheckConstraint(
             "state = 'draft' OR submitted_at IS NOT NULL", name="handed_in_has_submitted_at"
         ),
@@ -222,7 +221,9 @@ class Initiative(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("initiative_rounds.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
-    state: Mapped[str] = mapped_column(String(20), default=InitiativeState.DRAFT.value)
+    state: Mapped[InitiativeState] = enum_column(
+        InitiativeState, length=20, default=InitiativeState.DRAFT
+    )
     title: Mapped[str] = mapped_column(String(300))  # tên sáng kiến
     field: Mapped[str] = mapped_column(String(32))  # lĩnh vực áp dụng
     current_situation: Mapped[str] = mapped_column(Text, default="")  # giải pháp đã biết, hạn chế
@@ -272,10 +273,6 @@ class Initiative(db.Model):
     )
 
     @property
-    def status(self) -> InitiativeState:
-        return InitiativeState(self.state)
-
-    @property
     def has_application_evidence(self) -> bool:
         """Applied or piloted (Nghị định 13/2012, Điều 3): a first date that is not in the
         future, where, and at least one evidence file."""
@@ -317,14 +314,14 @@ class Initiative(db.Model):
     def can_edit(self, user: User) -> bool:
         """Staff or head of the office, while the initiative is a draft or returned."""
         return (
-            self.status in EDITABLE_STATES
+            self.state in EDITABLE_STATES
             and user.belongs_to(self.office_id)
             and user.has_role(Role.STAFF, Role.HEAD)
         )
 
     def can_submit(self, user: User) -> bool:
         return (
-            self.status in EDITABLE_STATES
+            self.state in EDITABLE_STATES
             and user.belongs_to(self.office_id)
             and user.has_role(Role.HEAD)
         )

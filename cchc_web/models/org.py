@@ -25,6 +25,7 @@ from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.settings import available, setting
 from ..core.timeutil import utcnow
+from .columns import enum_column
 
 
 class Role(enum.StrEnum):
@@ -131,7 +132,7 @@ class UserRole(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[Role] = enum_column(Role, length=32, primary_key=True)
 
 
 class User(UserMixin, db.Model):
@@ -168,7 +169,7 @@ class User(UserMixin, db.Model):
         wanted = {Role(r) for r in roles}
         self.role_rows = [r for r in self.role_rows if Role(r.role) in wanted]
         have = {Role(r.role) for r in self.role_rows}
-        self.role_rows.extend(UserRole(role=r.value) for r in sorted(wanted - have))
+        self.role_rows.extend(UserRole(role=r) for r in sorted(wanted - have))
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)

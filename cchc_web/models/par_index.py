@@ -36,6 +36,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import utcnow
+from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
 
@@ -67,16 +68,12 @@ class ScoringMethod(enum.StrEnum):
         return {"self": "Tự đánh giá", "survey": "Điều tra xã hội học"}[self.value]
 
 
-def _in(column: str, enum_cls: type[enum.StrEnum]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v.value}'" for v in enum_cls) + ")"
-
-
 class IndexSet(db.Model):
     """Bộ chỉ số CCHC of one year."""
 
     __tablename__ = "par_index_sets"
     __table_args__ = (
-        CheckConstraint(_in("status", SetStatus), name="status_known"),
+        CheckConstraint(one_of("status", SetStatus), name="status_known"),
         CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
         CheckConstraint("survey_score IS NULL OR survey_score >= 0", name="survey_not_negative"),
         CheckConstraint("bonus_points >= 0 AND penalty_points >= 0", name="bonus_penalty_positive"),
@@ -86,7 +83,7 @@ class IndexSet(db.Model):
     year: Mapped[int] = mapped_column(Integer, unique=True)
     title: Mapped[str] = mapped_column(String(300))
     deadline: Mapped[date | None] = mapped_column(Date)  # hạn tự chấm điểm, inclusive
-    status: Mapped[str] = mapped_column(String(16), default=SetStatus.DRAFT.value)
+    status: Mapped[SetStatus] = enum_column(SetStatus, length=16, default=SetStatus.DRAFT)
     # The survey part's maximum is the sum of the survey-method fields of the tree (never typed
     # twice); its result is entered (or imported) by the secretariat as one value.
     survey_score: Mapped[Decimal | None] = mapped_column(POINTS)
@@ -99,10 +96,6 @@ class IndexSet(db.Model):
         cascade="all, delete-orphan",
         order_by="IndexItem.sort_order",
     )
-
-    @property
-    def status_enum(self) -> SetStatus:
-        return SetStatus(self.status)
 
     @property
     def is_open(self) -> bool:
@@ -143,7 +136,7 @@ class IndexItem(db.Model):
         UniqueConstraint("set_id", "code", name="uq_par_index_items_set_code"),
         CheckConstraint("max_points >= 0", name="max_not_negative"),
         CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),
-        CheckConstraint(_in("method", ScoringMethod), name="method_known"),
+        CheckConstraint(one_of("method", ScoringMethod), name="method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,7 +150,9 @@ class IndexItem(db.Model):
     title: Mapped[str] = mapped_column(String(500))
     max_points: Mapped[Decimal] = mapped_column(POINTS)
     guidance: Mapped[str] = mapped_column(Text, default="")  # hướng dẫn chấm điểm
-    method: Mapped[str] = mapped_column(String(16), default=ScoringMethod.SELF.value)
+    method: Mapped[ScoringMethod] = enum_column(
+        ScoringMethod, length=16, default=ScoringMethod.SELF
+    )
     level: Mapped[int] = mapped_column(Integer)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     # Phụ lục phân công: the office responsible for a leaf (None on fields and criteria).

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import utcnow
+from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
 
@@ -51,10 +52,6 @@ FIELDS: dict[str, str] = {
 FIELD_ROMAN = dict(zip(FIELDS, ("1", "2", "3", "4", "5", "6", "7"), strict=True))
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class PlanStatus(enum.StrEnum):
     DRAFT = "draft"  # Dự thảo: seen and edited by the secretariat only
     ACTIVE = "active"  # Đã ban hành, đang thực hiện: offices report on it
@@ -67,7 +64,7 @@ PLAN_STATUS_LABELS = {
     PlanStatus.CLOSED: "Đã kết thúc",
 }
 # Only these plans feed reports, dashboards and office workspaces; a draft feeds nothing.
-REPORTABLE_PLAN_STATUSES = (PlanStatus.ACTIVE.value, PlanStatus.CLOSED.value)
+REPORTABLE_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.CLOSED)
 
 
 class TaskStatus(enum.StrEnum):
@@ -110,7 +107,7 @@ class Plan(db.Model):
 
     __tablename__ = "plans"
     __table_args__ = (
-        CheckConstraint(_in("status", [s.value for s in PlanStatus]), name="status_known"),
+        CheckConstraint(one_of("status", PlanStatus), name="status_known"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
     )
 
@@ -125,7 +122,7 @@ class Plan(db.Model):
     decision_id: Mapped[int | None] = mapped_column(
         ForeignKey("decisions.id", use_alter=True), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default=PlanStatus.DRAFT.value)
+    status: Mapped[PlanStatus] = enum_column(PlanStatus, length=16, default=PlanStatus.DRAFT)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     tasks: Mapped[list[Task]] = relationship(
@@ -203,9 +200,9 @@ class Objective(db.Model):
     __tablename__ = "objectives"
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_objectives_plan_code"),
-        CheckConstraint(_in("comparison", COMPARISONS), name="comparison_known"),
+        CheckConstraint(one_of("comparison", COMPARISONS), name="comparison_known"),
         CheckConstraint(
-            "survey_scope IS NULL OR " + _in("survey_scope", SURVEY_SCOPES),
+            "survey_scope IS NULL OR " + one_of("survey_scope", SURVEY_SCOPES),
             name="survey_scope_known",
         ),
     )
@@ -319,15 +316,13 @@ class TaskOffice(db.Model):
     the plan may say "CQCM" (every specialised office) as the lead, so leads are rows too."""
 
     __tablename__ = "task_offices"
-    __table_args__ = (
-        CheckConstraint(_in("role", [r.value for r in OfficeRole]), name="role_known"),
-    )
+    __table_args__ = (CheckConstraint(one_of("role", OfficeRole), name="role_known"),)
 
     task_id: Mapped[int] = mapped_column(
         ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
     )
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True, index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[OfficeRole] = enum_column(OfficeRole, length=16)
 
     office: Mapped[Office] = relationship(lazy="joined")
 
@@ -338,8 +333,8 @@ class Task(db.Model):
     __tablename__ = "tasks"
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_tasks_plan_code"),
-        CheckConstraint(_in("field", FIELDS), name="field_known"),
-        CheckConstraint(_in("timing", [t.value for t in Timing]), name="timing_known"),
+        CheckConstraint(one_of("field", FIELDS), name="field_known"),
+        CheckConstraint(one_of("timing", Timing), name="timing_known"),
         CheckConstraint(
             "(timing = 'month' AND due_month IS NOT NULL) "
             "OR (timing <> 'month' AND due_month IS NULL)",
@@ -352,7 +347,7 @@ class Task(db.Model):
     code: Mapped[str] = mapped_column(String(20))
     field: Mapped[str] = mapped_column(String(32))
     content: Mapped[str] = mapped_column(Text)
-    timing: Mapped[str] = mapped_column(String(16), default=Timing.ONGOING.value)
+    timing: Mapped[Timing] = enum_column(Timing, length=16, default=Timing.ONGOING)
     due_month: Mapped[date | None] = mapped_column(Date)  # first day of the due month
     sort_order: Mapped[int] = mapped_column(default=0)
 
@@ -419,7 +414,7 @@ class Task(db.Model):
     @property
     def status(self) -> str:
         latest = self.latest_update
-        return latest.status if latest else TaskStatus.NOT_STARTED.value
+        return latest.status if latest else TaskStatus.NOT_STARTED
 
     @property
     def status_label(self) -> str:
@@ -484,7 +479,7 @@ class TaskUpdate(db.Model):
 
     __tablename__ = "task_updates"
     __table_args__ = (
-        CheckConstraint(_in("kind", [k.value for k in UpdateKind]), name="kind_known"),
+        CheckConstraint(one_of("kind", UpdateKind), name="kind_known"),
         # A progress update states status and percent. A contribution states neither, except
         # the status updates coordinating offices posted before contributions existed
         # (migration 0010 turned them into contributions and kept what they said).
@@ -493,11 +488,11 @@ class TaskUpdate(db.Model):
             name="progress_has_status",
         ),
         # (NULL, a contribution's status, passes a CHECK.)
-        CheckConstraint(_in("status", [s.value for s in TaskStatus]), name="status_known"),
+        CheckConstraint(one_of("status", TaskStatus), name="status_known"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_percent"),
         CheckConstraint("status <> 'done' OR progress = 100", name="done_is_complete"),
         CheckConstraint(
-            "cause_type IS NULL OR " + _in("cause_type", [c.value for c in CauseType]),
+            "cause_type IS NULL OR " + one_of("cause_type", CauseType),
             name="cause_type_known",
         ),
         # SPEC §3 / seed 004 §6: a late task carries its cause and a catch-up plan.
@@ -519,15 +514,15 @@ class TaskUpdate(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
-    kind: Mapped[str] = mapped_column(
-        String(16), default=UpdateKind.PROGRESS.value, server_default=UpdateKind.PROGRESS.value
+    kind: Mapped[UpdateKind] = enum_column(
+        UpdateKind, length=16, default=UpdateKind.PROGRESS, server_default=UpdateKind.PROGRESS
     )
     # The update the author saw when writing this one: optimistic concurrency.
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("task_updates.id"))
-    status: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[TaskStatus | None] = enum_column(TaskStatus, length=16)
     progress: Mapped[int | None] = mapped_column()
     result: Mapped[str] = mapped_column(Text, default="")
-    cause_type: Mapped[str | None] = mapped_column(String(16))
+    cause_type: Mapped[CauseType | None] = enum_column(CauseType, length=16)
     cause: Mapped[str] = mapped_column(Text, default="")
     catchup_action: Mapped[str] = mapped_column(Text, default="")
     catchup_deadline: Mapped[date | None] = mapped_column(Date)
@@ -570,7 +565,7 @@ def newest_progress_id(task_id):
     newer = aliased(TaskUpdate)
     return (
         select(func.max(newer.id))
-        .where(newer.task_id == task_id, newer.kind == UpdateKind.PROGRESS.value)
+        .where(newer.task_id == task_id, newer.kind == UpdateKind.PROGRESS)
         .scalar_subquery()
     )
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import to_local, utcnow
+from .columns import enum_column, one_of
 from .org import Office, Role, User
 
 
@@ -57,17 +58,13 @@ REPORT_STATUS_LABELS = {
 }
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class Report(db.Model):
     """One office's report for one period (office NULL: the commune report by VHXH)."""
 
     __tablename__ = "reports"
     __table_args__ = (
-        CheckConstraint(_in("kind", [k.value for k in ReportKind]), name="kind_known"),
-        CheckConstraint(_in("status", [s.value for s in ReportStatus]), name="status_known"),
+        CheckConstraint(one_of("kind", ReportKind), name="kind_known"),
+        CheckConstraint(one_of("status", ReportStatus), name="status_known"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
         # One report per office, kind and period (two clicks on "Lập báo cáo" make one).
         UniqueConstraint("office_id", "kind", "period_end", name="uq_reports_office_period"),
@@ -81,12 +78,12 @@ class Report(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[ReportKind] = enum_column(ReportKind, length=16)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     # Due before this date (seed 004 §7: "trước ngày 20").
     deadline: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.DRAFT.value)
+    status: Mapped[ReportStatus] = enum_column(ReportStatus, length=16, default=ReportStatus.DRAFT)
     # Parts I, III and IV are written by the office; part II and the appendix are compiled.
     direction: Mapped[str] = mapped_column(Text, default="")
     strengths_limits: Mapped[str] = mapped_column(Text, default="")
@@ -182,7 +179,7 @@ class ReportComment(db.Model):
     __tablename__ = "report_comments"
     __table_args__ = (
         CheckConstraint(
-            _in("action", ("submit", "accept", "return", "comment")), name="action_known"
+            one_of("action", ("submit", "accept", "return", "comment")), name="action_known"
         ),
     )
 

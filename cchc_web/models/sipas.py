@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
 from ..core.timeutil import utcnow
+from .columns import enum_column, one_of
 from .org import Office, Role, User
 
 # The office that runs the one-stop centre (SPEC §1): it issues receipts and reads results.
@@ -43,10 +44,6 @@ SCALE_POINTS = 5  # a five-point scale: 1 very dissatisfied … 5 very satisfied
 SATISFIED_FROM = 4  # "hài lòng" and "rất hài lòng" count as satisfied (SIPAS)
 MAX_SUGGESTION = 2000
 MAX_QUESTION = 500
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def can_view_results(user: User) -> bool:
@@ -156,7 +153,7 @@ class SurveyVersion(db.Model):
 
     __tablename__ = "sipas_versions"
     __table_args__ = (
-        CheckConstraint(_in("status", [s.value for s in VersionStatus]), name="status_known"),
+        CheckConstraint(one_of("status", VersionStatus), name="status_known"),
         CheckConstraint("status = 'draft' OR published_at IS NOT NULL", name="published_has_date"),
         # At most one draft and one version in use at any time.
         Index(
@@ -174,7 +171,9 @@ class SurveyVersion(db.Model):
     intro: Mapped[str] = mapped_column(Text, default="")
     # The five labels of the answer scale, from 1 to 5.
     scale_labels: Mapped[list] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT.value)
+    status: Mapped[VersionStatus] = enum_column(
+        VersionStatus, length=16, default=VersionStatus.DRAFT
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -285,7 +284,7 @@ class SurveyResponse(db.Model):
 
     __tablename__ = "sipas_responses"
     __table_args__ = (
-        CheckConstraint(_in("channel", [c.value for c in Channel]), name="channel_known"),
+        CheckConstraint(one_of("channel", Channel), name="channel_known"),
         CheckConstraint(
             "(channel = 'receipt' AND receipt_id IS NOT NULL AND kiosk_id IS NULL) "
             "OR (channel = 'kiosk' AND kiosk_id IS NOT NULL AND receipt_id IS NULL)",
@@ -298,7 +297,7 @@ class SurveyResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("sipas_versions.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = enum_column(Channel, length=16)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     month: Mapped[date] = mapped_column(Date)  # first day of the local month of submission
     procedure_field_id: Mapped[int | None] = mapped_column(ForeignKey("sipas_procedure_fields.id"))
@@ -370,7 +369,7 @@ class FeedbackItem(db.Model):
 
     __tablename__ = "sipas_feedback"
     __table_args__ = (
-        CheckConstraint(_in("status", [s.value for s in FeedbackStatus]), name="status_known"),
+        CheckConstraint(one_of("status", FeedbackStatus), name="status_known"),
         CheckConstraint(
             "status <> 'answered' OR (reply <> '' AND replied_at IS NOT NULL)",
             name="answer_has_reply",
@@ -382,7 +381,9 @@ class FeedbackItem(db.Model):
     response_id: Mapped[int] = mapped_column(ForeignKey("sipas_responses.id"), unique=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     deadline: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default=FeedbackStatus.OPEN.value)
+    status: Mapped[FeedbackStatus] = enum_column(
+        FeedbackStatus, length=16, default=FeedbackStatus.OPEN
+    )
     reply: Mapped[str] = mapped_column(Text, default="")
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

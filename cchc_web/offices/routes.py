@@ -91,7 +91,7 @@ def workspace(code: str):
         db.session.scalar(
             select(func.count()).select_from(
                 queries.tasks_query(
-                    plan.id, office_id=office.id, role=OfficeRole.LEAD.value, overdue_on=today
+                    plan.id, office_id=office.id, role=OfficeRole.LEAD, overdue_on=today
                 ).subquery()
             )
         )

@@ -46,7 +46,7 @@ def _chairman_name() -> str:
     name = db.session.scalar(
         select(User.full_name)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.CHAIRMAN.value, User.active)
+        .where(UserRole.role == Role.CHAIRMAN, User.active)
         .order_by(User.id)
         .limit(1)
     )

@@ -108,7 +108,7 @@ def create_set(
         year=year,
         title=title.strip() or f"Bộ chỉ số cải cách hành chính năm {year}",
         deadline=deadline,
-        status=SetStatus.DRAFT.value,
+        status=SetStatus.DRAFT,
         bonus_points=ZERO,
         penalty_points=ZERO,
     )
@@ -122,7 +122,7 @@ def create_set(
             title=row.title,
             max_points=row.max_points,
             guidance=row.guidance,
-            method=row.method.value,
+            method=row.method,
             level=row.level,
             sort_order=row.row,
             parent=items[row.parent_code] if row.parent_code else None,
@@ -211,7 +211,7 @@ def update_settings(
 
 def set_status(index_set: IndexSet, status: SetStatus, actor: User | None = None) -> None:
     """draft → open (every self-assessed leaf assigned) → closed → open again (extension)."""
-    current = index_set.status_enum
+    current = index_set.status
     if status == current:
         return
     allowed = {
@@ -232,7 +232,7 @@ def set_status(index_set: IndexSet, status: SetStatus, actor: User | None = None
     if status == SetStatus.DRAFT and any(i.self_score for i in index_set.items):
         raise DomainError("Đã có đơn vị chấm điểm: không thể trả bộ chỉ số về xây dựng.")
     before = _set_snapshot(index_set)
-    index_set.status = status.value
+    index_set.status = status
     audit.record(
         "par.set.status", index_set, before=before, after=_set_snapshot(index_set), actor=actor
     )

@@ -26,7 +26,7 @@ def _plan(plan_id: int | None) -> Plan:
 
 def _subjects() -> list[tuple[int, str]]:
     plans = db.session.scalars(
-        select(Plan).where(Plan.status == PlanStatus.DRAFT.value).order_by(Plan.period_start.desc())
+        select(Plan).where(Plan.status == PlanStatus.DRAFT).order_by(Plan.period_start.desc())
     ).all()
     return [(p.id, p.title) for p in plans if p.tasks]
 

@@ -80,11 +80,11 @@ class TaskForm(FlaskForm):
     timing = VNRadioField(
         "Thời gian",
         choices=[
-            (Timing.MONTH.value, "Hoàn thành trong tháng"),
-            (Timing.ONGOING.value, "Thường xuyên"),
-            (Timing.NONE.value, "Không ghi thời gian"),
+            (Timing.MONTH, "Hoàn thành trong tháng"),
+            (Timing.ONGOING, "Thường xuyên"),
+            (Timing.NONE, "Không ghi thời gian"),
         ],
-        default=Timing.ONGOING.value,
+        default=Timing.ONGOING,
         validators=[InputRequired("Hãy chọn thời gian.")],
     )
     due_month = StringField("Tháng hoàn thành (ví dụ 07/2025)", validators=[Optional()])

@@ -201,15 +201,15 @@ def parse_timing(value: str) -> tuple[str, date | None] | None:
     ongoing; empty → no time (seed 001 leaves some tasks without one). None: not understood."""
     text = _plain(value)
     if not text:
-        return Timing.NONE.value, None
+        return Timing.NONE, None
     if text in ("thuong_xuyen", "thuong xuyen", "hang thang"):
-        return Timing.ONGOING.value, None
+        return Timing.ONGOING, None
     for pattern in _MONTH_PATTERNS:
         match = pattern.match(text)
         if match:
             month, year = int(match["m"]), int(match["y"])
             if 1 <= month <= 12 and 2000 <= year <= 2100:
-                return Timing.MONTH.value, date(year, month, 1)
+                return Timing.MONTH, date(year, month, 1)
     return None
 
 

@@ -27,7 +27,7 @@ def newest_update_id():
 def latest_status():
     """The status of a task's newest update; "not started" when it has none."""
     newest = select(TaskUpdate.status).where(TaskUpdate.id == newest_update_id()).scalar_subquery()
-    return func.coalesce(newest, TaskStatus.NOT_STARTED.value)
+    return func.coalesce(newest, TaskStatus.NOT_STARTED)
 
 
 def catchup_overdue(today: date):
@@ -36,7 +36,7 @@ def catchup_overdue(today: date):
     return exists(
         select(TaskUpdate.id).where(
             TaskUpdate.id == newest_update_id(),
-            TaskUpdate.status == TaskStatus.LATE.value,
+            TaskUpdate.status == TaskStatus.LATE,
             TaskUpdate.catchup_deadline < today,
         )
     )

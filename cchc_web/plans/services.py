@@ -123,7 +123,7 @@ def create_plan(data: PlanData, actor: User | None = None) -> Plan:
         period_end=data.period_end,
         doc_number=data.doc_number.strip(),
         doc_date=data.doc_date,
-        status=PlanStatus.DRAFT.value,
+        status=PlanStatus.DRAFT,
     )
     db.session.add(plan)
     db.session.flush()
@@ -171,7 +171,7 @@ def duplicate_codes_in_active_plans(
         select(Plan, Task.code)
         .join(Task, Task.plan_id == Plan.id)
         .where(
-            Plan.status == PlanStatus.ACTIVE.value,
+            Plan.status == PlanStatus.ACTIVE,
             Plan.period_start <= period_end,
             Plan.period_end >= period_start,
             Task.code.in_(codes),
@@ -233,7 +233,7 @@ def activate_plan(plan: Plan, actor: User, *, decision=None) -> None:
     if not codes:
         raise DomainError("Kế hoạch chưa có nhiệm vụ nào, chưa thể ban hành.")
     _check_no_duplicate(plan.period_start, plan.period_end, codes, exclude_plan_id=plan.id)
-    plan.status = PlanStatus.ACTIVE.value
+    plan.status = PlanStatus.ACTIVE
     after: dict = {"status": plan.status}
     if decision is not None:
         after["decision_id"] = getattr(decision, "id", None)
@@ -253,7 +253,7 @@ def close_plan(plan: Plan, actor: User) -> None:
             "Kế hoạch đã kết thúc." if plan.status == PlanStatus.CLOSED else
             "Kế hoạch chưa ban hành nên chưa thể kết thúc."
         )  # fmt: skip
-    plan.status = PlanStatus.CLOSED.value
+    plan.status = PlanStatus.CLOSED
     audit.record(
         "plan.close", plan, before={"status": "active"}, after={"status": "closed"}, actor=actor
     )
@@ -313,8 +313,8 @@ def _apply_task(plan: Plan, task: Task, data: TaskData) -> None:
     task.timing, task.due_month = data.timing, due
     leads = list(dict.fromkeys(data.lead_office_ids))
     coordinating = [i for i in dict.fromkeys(data.coordinating_office_ids) if i not in leads]
-    task.office_links = [TaskOffice(office_id=i, role=OfficeRole.LEAD.value) for i in leads] + [
-        TaskOffice(office_id=i, role=OfficeRole.COORDINATING.value) for i in coordinating
+    task.office_links = [TaskOffice(office_id=i, role=OfficeRole.LEAD) for i in leads] + [
+        TaskOffice(office_id=i, role=OfficeRole.COORDINATING) for i in coordinating
     ]
 
 
@@ -401,10 +401,9 @@ def import_plan(data: PlanData, parsed: importer.ParseResult, actor: User | None
             sort_order=order,
         )
         task.office_links = [
-            TaskOffice(office=o, office_id=o.id, role=OfficeRole.LEAD.value) for o in leads
+            TaskOffice(office=o, office_id=o.id, role=OfficeRole.LEAD) for o in leads
         ] + [
-            TaskOffice(office=o, office_id=o.id, role=OfficeRole.COORDINATING.value)
-            for o in coordinating
+            TaskOffice(office=o, office_id=o.id, role=OfficeRole.COORDINATING) for o in coordinating
         ]
         db.session.add(task)
     by_code = {o.code.upper(): o for o in active_offices()}
@@ -617,7 +616,7 @@ def record_task_update(
     late = data.status == TaskStatus.LATE
     update = TaskUpdate(
         task=task,
-        kind=UpdateKind.PROGRESS.value,
+        kind=UpdateKind.PROGRESS,
         office_id=author.office_id,
         author=author,
         based_on_id=latest_id,
@@ -653,7 +652,7 @@ def record_contribution(
         raise DomainError("Hãy nêu phần việc đơn vị đã thực hiện.", field="result")
     update = TaskUpdate(
         task=task,
-        kind=UpdateKind.CONTRIBUTION.value,
+        kind=UpdateKind.CONTRIBUTION,
         office_id=author.office_id,
         author=author,
         status=None,
@@ -686,7 +685,7 @@ def recent_contributions(
     if plan is None:
         return []
     led = select(TaskOffice.task_id).where(
-        TaskOffice.office_id == office.id, TaskOffice.role == OfficeRole.LEAD.value
+        TaskOffice.office_id == office.id, TaskOffice.role == OfficeRole.LEAD
     )
     return [
         (update, code)
@@ -696,7 +695,7 @@ def recent_contributions(
             .where(
                 Task.plan_id == plan.id,
                 TaskUpdate.task_id.in_(led),
-                TaskUpdate.kind == UpdateKind.CONTRIBUTION.value,
+                TaskUpdate.kind == UpdateKind.CONTRIBUTION,
             )
             .options(lazyload(TaskUpdate.attachments), lazyload(TaskUpdate.author))
             .order_by(TaskUpdate.id.desc())

@@ -73,24 +73,24 @@ def _ending(kind: str, year: int, end_month: int, first_year: int, first_month: 
 
 
 def month_period(year: int, month: int) -> Period:
-    return _ending(ReportKind.MONTH.value, year, month, *_previous_month(year, month))
+    return _ending(ReportKind.MONTH, year, month, *_previous_month(year, month))
 
 
 def quarter_period(year: int, quarter: int) -> Period:
     """Q1 and Q3 (Q2 is the half-year report, Q4 the yearly one)."""
     if quarter == 1:
-        return _ending(ReportKind.QUARTER.value, year, 3, year - 1, 12)
+        return _ending(ReportKind.QUARTER, year, 3, year - 1, 12)
     if quarter == 3:
-        return _ending(ReportKind.QUARTER.value, year, 9, year, 6)
+        return _ending(ReportKind.QUARTER, year, 9, year, 6)
     raise ValueError("quarter must be 1 or 3")
 
 
 def half_year_period(year: int) -> Period:
-    return _ending(ReportKind.HALF_YEAR.value, year, 6, year - 1, 12)
+    return _ending(ReportKind.HALF_YEAR, year, 6, year - 1, 12)
 
 
 def year_period(year: int) -> Period:
-    return _ending(ReportKind.YEAR.value, year, 12, year - 1, 12)
+    return _ending(ReportKind.YEAR, year, 12, year - 1, 12)
 
 
 def period_for(kind: str, end: date) -> Period:
@@ -124,10 +124,10 @@ def last_due_month_period(today: date) -> Period:
 
 KIND_ORDER = [k.value for k in ReportKind]
 KIND_GROUP_LABELS = {
-    ReportKind.MONTH.value: "Báo cáo tháng",
-    ReportKind.QUARTER.value: "Báo cáo quý (quý I, quý III)",
-    ReportKind.HALF_YEAR.value: "Báo cáo 6 tháng (thay báo cáo quý II)",
-    ReportKind.YEAR.value: "Báo cáo năm (thay báo cáo quý IV)",
+    ReportKind.MONTH: "Báo cáo tháng",
+    ReportKind.QUARTER: "Báo cáo quý (quý I, quý III)",
+    ReportKind.HALF_YEAR: "Báo cáo 6 tháng (thay báo cáo quý II)",
+    ReportKind.YEAR: "Báo cáo năm (thay báo cáo quý IV)",
 }
 
 

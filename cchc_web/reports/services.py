@@ -106,7 +106,7 @@ def _newest_progress_until(task_ids: list[int], office_id: int | None, after) ->
         select(func.max(TaskUpdate.id))
         .where(
             TaskUpdate.task_id.in_(task_ids or [-1]),
-            TaskUpdate.kind == UpdateKind.PROGRESS.value,
+            TaskUpdate.kind == UpdateKind.PROGRESS,
             TaskUpdate.created_at < after,
         )
         .group_by(TaskUpdate.task_id)
@@ -143,7 +143,7 @@ def compile_report(office: Office | None, period: Period, today: date | None = N
         select(TaskUpdate)
         .where(
             TaskUpdate.task_id.in_([t.id for t in tasks] or [-1]),
-            TaskUpdate.kind == UpdateKind.CONTRIBUTION.value,
+            TaskUpdate.kind == UpdateKind.CONTRIBUTION,
             TaskUpdate.created_at >= first,
             TaskUpdate.created_at < after,
         )
@@ -416,7 +416,7 @@ def start_report(
         period_start=period.start,
         period_end=period.end,
         deadline=period.deadline,
-        status=ReportStatus.DRAFT.value,
+        status=ReportStatus.DRAFT,
         created_by_id=actor.id,
     )
     db.session.add(report)
@@ -458,7 +458,7 @@ def submit_report(report: Report, actor: User, now: datetime | None = None) -> N
         )
     before = audit.snapshot(report, REPORT_FIELDS)
     report.compiled = _compile(report)
-    report.status = ReportStatus.SUBMITTED.value
+    report.status = ReportStatus.SUBMITTED
     report.submitted_at = now or utcnow()
     report.submitted_by_id = actor.id
     report.decided_at = None
@@ -478,7 +478,7 @@ def accept_report(report: Report, actor: User, comment: str = "") -> None:
     if not report.can_decide(actor):
         raise DomainError("Báo cáo không ở trạng thái chờ tiếp nhận hoặc bạn không có quyền.")
     before = audit.snapshot(report, REPORT_FIELDS)
-    report.status = ReportStatus.ACCEPTED.value
+    report.status = ReportStatus.ACCEPTED
     report.decided_at, report.decided_by_id = utcnow(), actor.id
     db.session.add(
         ReportComment(report=report, author_id=actor.id, action="accept", body=comment.strip())
@@ -499,7 +499,7 @@ def return_report(report: Report, actor: User, comment: str) -> None:
     if not comment.strip():
         raise DomainError("Hãy ghi lý do trả lại để đơn vị biết cần sửa gì.", field="comment")
     before = audit.snapshot(report, REPORT_FIELDS)
-    report.status = ReportStatus.RETURNED.value
+    report.status = ReportStatus.RETURNED
     report.decided_at, report.decided_by_id = utcnow(), actor.id
     db.session.add(
         ReportComment(report=report, author_id=actor.id, action="return", body=comment.strip())

@@ -108,7 +108,7 @@ def _head_of_centre() -> str:
         select(User)
         .join(Office, Office.id == User.office_id)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(Office.code == CENTRE_OFFICE_CODE, UserRole.role == Role.HEAD.value, User.active)
+        .where(Office.code == CENTRE_OFFICE_CODE, UserRole.role == Role.HEAD, User.active)
         .order_by(User.id)
         .limit(1)
     )

@@ -30,7 +30,7 @@ from ..records import audit
 from . import results
 
 # Plans whose objectives still follow the answers: a closed plan's history is frozen.
-LIVE_PLAN_STATUSES = (PlanStatus.DRAFT.value, PlanStatus.ACTIVE.value)
+LIVE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.ACTIVE)
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,13 @@ PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 # -- questionnaire -----------------------------------------------------------------------------
 def published_version() -> SurveyVersion | None:
     return db.session.scalar(
-        select(SurveyVersion).where(SurveyVersion.status == VersionStatus.PUBLISHED.value)
+        select(SurveyVersion).where(SurveyVersion.status == VersionStatus.PUBLISHED)
     )
 
 
 def draft_version() -> SurveyVersion | None:
     return db.session.scalar(
-        select(SurveyVersion).where(SurveyVersion.status == VersionStatus.DRAFT.value)
+        select(SurveyVersion).where(SurveyVersion.status == VersionStatus.DRAFT)
     )
 
 
@@ -195,7 +195,7 @@ def install_default_questionnaire(actor: User | None = None) -> SurveyVersion:
         number=1,
         scale_labels=[],
         title="",
-        status=VersionStatus.PUBLISHED.value,
+        status=VersionStatus.PUBLISHED,
         created_by=actor,
         published_by=actor,
         published_at=utcnow(),
@@ -250,9 +250,9 @@ def publish(version: SurveyVersion, actor: User) -> None:
         raise DomainError(next(iter(problems.values())))
     current = published_version()
     if current is not None:
-        current.status = VersionStatus.RETIRED.value
+        current.status = VersionStatus.RETIRED
         db.session.flush()
-    version.status = VersionStatus.PUBLISHED.value
+    version.status = VersionStatus.PUBLISHED
     version.published_at = utcnow()
     version.published_by = actor
     audit.record(
@@ -631,7 +631,7 @@ def submit_response(
     response_id = _insert_ignoring_duplicates(
         {
             "version_id": version.id,
-            "channel": Channel.RECEIPT.value if receipt else Channel.KIOSK.value,
+            "channel": Channel.RECEIPT if receipt else Channel.KIOSK,
             "submitted_at": now,
             "month": local_now().date().replace(day=1),
             "procedure_field_id": field_id,
@@ -721,7 +721,7 @@ def open_feedback_count(office: Office) -> int:
         db.session.scalar(
             select(func.count(FeedbackItem.id)).where(
                 FeedbackItem.office_id == office.id,
-                FeedbackItem.status == FeedbackStatus.OPEN.value,
+                FeedbackItem.status == FeedbackStatus.OPEN,
             )
         )
         or 0
@@ -739,7 +739,7 @@ def reply_feedback(item: FeedbackItem, reply: str, actor: User) -> None:
     if len(reply) > 5000:
         raise DomainError("Nội dung trả lời tối đa 5.000 ký tự.", field="reply")
     before = audit.snapshot(item, ("status", "reply"))
-    item.reply, item.status = reply, FeedbackStatus.ANSWERED.value
+    item.reply, item.status = reply, FeedbackStatus.ANSWERED
     item.replied_by, item.replied_at = actor, utcnow()
     audit.record("sipas.feedback.reply", item, before=before,
                  after=audit.snapshot(item, ("status", "reply")), actor=actor)  # fmt: skip
