@@ -20,8 +20,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .core.cache import remember_version, version_subquery
 from .core.config import CONFIGS, INSTANCE_DIR, engine_options, private_dir
-from .core.filestores import store_from_config
 from .core.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from .core.filestores import store_from_config
 from .records import attachments
 from .web import faults, inputs
 

@@ -236,7 +236,7 @@ class S3Store:
 
     def open(self, key: str) -> BinaryIO:
         body = self._call("get_object", Key=self.prefix + key)["Body"]
-        spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+        spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 - returned open
         try:
             shutil.copyfileobj(body, spooled)
         except OSError as err:
