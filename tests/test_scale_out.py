@@ -10,6 +10,7 @@ limit across both. PostgreSQL only (SQLite is the one-server database).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -18,8 +19,9 @@ from contextlib import ExitStack
 
 import pytest
 import requests
+from sqlalchemy.engine import make_url
 
-from bench.soak import fill, form_with, free_port, gunicorn, prepare, server_env, throwaway_database
+from bench.soak import fill, form_with, free_port, gunicorn, prepare, server_env
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 RESULT = "Đã số hóa 1.240 hồ sơ lưu trữ năm 2024 (máy chủ A)."
@@ -36,6 +38,25 @@ def _redis_answers() -> bool:
             return True
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def _throwaway_database():
+    """A new database on the test's PostgreSQL server (the one TEST_DATABASE_URL names)."""
+    import psycopg
+
+    url = make_url(os.environ["TEST_DATABASE_URL"])
+    admin = url.set(drivername="postgresql", database="postgres")
+    admin_dsn = admin.render_as_string(hide_password=False)
+    name = f"cchc_scale_{os.getpid()}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _csrf(page: str) -> str:
@@ -61,7 +82,7 @@ def servers(tmp_path_factory):
     """(base URL of A, base URL of B), both serving one freshly seeded demo database."""
     work = tmp_path_factory.mktemp("scale-out")
     with ExitStack() as stack:
-        url = stack.enter_context(throwaway_database())
+        url = stack.enter_context(_throwaway_database())
         shared = {
             "STORAGE_BACKEND": "database",
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379" if _redis_answers() else "memory://",
