@@ -9,8 +9,10 @@ so one rule set applies everywhere:
 * a refused upload leaves nothing on disk, and neither does a disk that is full or not
   writable: the OSError becomes a :class:`StorageFailure` (an UploadRejected) with a Vietnamese
   message saying what happened and that nothing was saved;
-* files live under the upload root as ``<key[:2]>/<key>`` with a random hex key; the
-  user's file name is kept only for display and downloads, never used as a path.
+* files are checked in a temporary file under the spool folder, then handed to the file store
+  the configuration names (filestores.py: a folder as ``<key[:2]>/<key>``, the database, or
+  an S3 bucket) under a random hex key; the user's file name is kept only for display and
+  downloads, never used as a path or an object name.
 """
 
 from __future__ import annotations
