@@ -1,0 +1,188 @@
+"""Tenancy: one deployment for a whole city, every commune its own tenant (issue 20, item 1).
+
+The design
+----------
+A *commune-owned* table is an aggregate root that carries ``commune_id`` (a foreign key to
+``communes``); every other table of a commune is a child, reached only through its root, and
+carries no column of its own.
+
+Roots (``commune_id`` NOT NULL unless said):
+- ``offices``; ``users`` (NULL: a city-level user, Sở Nội vụ or the city council's
+  secretariat, who belongs to no commune);
+- ``plans``; ``reports`` (the commune's own report has no office, so it cannot be reached
+  through one);
+- ``initiative_rounds``; ``initiatives`` (listed across rounds: the emulation page, the
+  similarity search); ``councils``;
+- ``decisions`` and their per-series counters ``decision_counters`` (the key becomes
+  commune, year, symbol: every commune numbers its own 1/QĐ-UBND each year);
+- ``par_index_sets``;
+- the satisfaction survey's roots: ``sipas_procedure_fields``, ``sipas_counters``,
+  ``sipas_kiosks``, ``sipas_versions``, ``sipas_receipts``, ``sipas_responses``,
+  ``sipas_feedback``;
+- ``signing_certificates`` (a commune's signers);
+- ``audit_log`` (NULL: what no commune did, e.g. a sign-in refused to an unknown name).
+
+Children, through their root: ``user_roles`` (user); tasks, task offices, task updates and
+their files, objectives and their values and revisions (plan); report comments (report);
+initiative authors, files and reopenings (initiative or round); council members and scores
+(council); decision items (decision); PAR Index items, self-scores and appraisals (set); the
+questionnaire's aspects and questions (version), answers and corrections (response), the
+objective–field links (objective); ``attachments`` and ``stored_files`` (the row that links the
+file). The routes reach a child by first loading its root (``get_or_404`` of the parent, or the
+child's own relationship to it) and check the user's rights on that root, so a scoped root is
+enough: a foreign child's root is not found, and the page answers 404.
+
+Unique keys that become per commune: the office code, the round's year, the PAR Index set's
+year, the Decision number per (year, symbol), the counters above, the survey's procedure field
+code, counter name, questionnaire number (and its one draft and one version in use), and the
+receipt number; the report of an office per (kind, period). Still unique across the city:
+user names (one sign-in page for the whole city), kiosk tokens, receipt codes and response
+nonces (public pages find their commune through them), storage keys.
+
+The mechanism
+-------------
+- The commune of the unit of work is ``session.info[COMMUNE_KEY]``: the web layer puts the
+  signed-in user's commune there when it loads the user (`enter`); a CLI command or a test
+  that works for one commune does the same with `acting_for`.
+- One ``do_orm_execute`` event adds ``with_loader_criteria(CommuneOwned, commune_id = …)`` to
+  every ORM SELECT, UPDATE and DELETE of the session when a commune is set: no view filters by
+  hand. A city-level user (no commune) and the CLI see every commune.
+- One ``before_flush`` event gives a new root its commune: its parent's (a report its
+  office's …), else the session's, else the only commune (`set_fallback`, the CLI and the
+  demo of a single-commune deployment). A root of another commune written in a session that
+  acts for one commune is refused (`ForeignCommune`).
+- On PostgreSQL, a second line of defence: row-level security on every root table (migration
+  0016) lets a row through when ``commune_id`` equals ``current_setting('cchc.commune_id')``,
+  or when that setting is empty (no commune: CLI, migrations, city level). `enter` and every
+  transaction the session begins set it with ``set_config(…, true)`` (SET LOCAL: it ends with
+  the transaction, and a pooled connection never carries it to the next request). The tables
+  are FORCE ROW LEVEL SECURITY, so the policies hold even when the application connects as the
+  tables' owner; only a superuser or a BYPASSRLS role (backups, maintenance) sees past them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+COMMUNE_KEY = "cchc_commune_id"
+ALL_COMMUNES = "cchc_all_communes"  # execution option: this statement reads every commune
+SETTING = "cchc.commune_id"  # the PostgreSQL setting the row-level security policies read
+
+
+class CommuneOwned:
+    """Mixin of the aggregate roots: each declares its own ``commune_id`` column (NOT NULL, or
+    nullable for users and the audit log). `commune_parents` names the relationships whose
+    commune a new row takes (a report takes its office's)."""
+
+    commune_parents: tuple[str, ...] = ()
+
+
+class ForeignCommune(RuntimeError):
+    """A session acting for one commune was about to write another commune's row."""
+
+
+_fallback: Callable[[Session], int | None] = lambda session: None  # noqa: E731
+
+
+def set_fallback(resolver: Callable[[Session], int | None]) -> None:
+    """How to find the commune of a deployment with one commune (models/org.py registers it)."""
+    global _fallback
+    _fallback = resolver
+
+
+def commune_id(session: Session) -> int | None:
+    """The commune the session acts for, or None (city level, CLI, anonymous)."""
+    return session.info.get(COMMUNE_KEY)
+
+
+def enter(session: Session, commune: int | None) -> None:
+    """From now on `session` acts for `commune` (None: for no commune in particular)."""
+    if commune is None:
+        session.info.pop(COMMUNE_KEY, None)
+    else:
+        session.info[COMMUNE_KEY] = commune
+    if session.in_transaction():
+        # The transaction began before (the user was loaded in it): set the row-level
+        # security key on its connection now; every later transaction sets it on begin.
+        _set_database_key(session.connection(), commune)
+
+
+@contextmanager
+def acting_for(session: Session, commune: int | None) -> Iterator[None]:
+    """Work for one commune (a CLI command, a test building a second commune)."""
+    had = COMMUNE_KEY in session.info
+    before = session.info.get(COMMUNE_KEY)
+    enter(session, commune)
+    try:
+        yield
+    finally:
+        enter(session, before if had else None)
+
+
+def _set_database_key(connection, commune: int | None) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT set_config(:name, :value, true)"),
+            {"name": SETTING, "value": "" if commune is None else str(commune)},
+        )
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session: Session, transaction, connection) -> None:
+    commune = session.info.get(COMMUNE_KEY)
+    if commune is not None:
+        _set_database_key(connection, commune)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope(state: ORMExecuteState) -> None:
+    commune = state.session.info.get(COMMUNE_KEY)
+    if commune is None or state.execution_options.get(ALL_COMMUNES):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        # Deferred columns and relationships of rows already scoped: their own commune.
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            CommuneOwned, lambda cls: cls.commune_id == commune, include_aliases=True
+        )
+    )
+
+
+def _parent_commune(obj: CommuneOwned) -> int | None:
+    for name in obj.commune_parents:
+        parent = getattr(obj, name, None)
+        if parent is not None and parent.commune_id is not None:
+            return parent.commune_id
+    return None
+
+
+def _explicitly_none(obj: CommuneOwned) -> bool:
+    """`commune_id=None` was set on purpose (a city-level user), not merely left unset."""
+    return bool(inspect(obj).attrs.commune_id.history.added)
+
+
+@event.listens_for(Session, "before_flush")
+def _give_commune(session: Session, flush_context, instances) -> None:
+    acting = session.info.get(COMMUNE_KEY)
+    for obj in session.new:
+        if not isinstance(obj, CommuneOwned):
+            continue
+        if obj.commune_id is None and not _explicitly_none(obj):
+            found = _parent_commune(obj)
+            if found is None:
+                found = acting if acting is not None else _fallback(session)
+            obj.commune_id = found
+    if acting is None:
+        return
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, CommuneOwned) and obj.commune_id not in (None, acting):
+            raise ForeignCommune(
+                f"{type(obj).__name__} of commune {obj.commune_id} written for commune {acting}"
+            )
