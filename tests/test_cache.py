@@ -3,12 +3,12 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from cchc_web.admin import services as org
 from cchc_web.core import cache
 from cchc_web.core.extensions import db
-from cchc_web.models import DataVersion, Office
+from cchc_web.models import Commune, DataVersion, Office
 from cchc_web.models.plans import TaskStatus, TaskUpdate
 from cchc_web.plans import services as plans
 
@@ -73,7 +73,11 @@ def test_a_flush_that_changes_nothing_keeps_the_version(commune):
         lambda: update(Office).where(Office.code == "KT").values(name="Phòng Kinh tế xã"),
         lambda: update(Office.__table__).where(Office.code == "KT").values(name="Kinh tế"),
         lambda: insert(Office).values(
-            code="TT", name="Tổ thử", is_specialised=False, sort_order=99
+            commune_id=select(func.min(Commune.id)).scalar_subquery(),
+            code="TT",
+            name="Tổ thử",
+            is_specialised=False,
+            sort_order=99,
         ),
         lambda: delete(Office).where(Office.code == "QS"),
         lambda: text("UPDATE offices SET name = 'Kinh tế' WHERE code = 'KT'"),

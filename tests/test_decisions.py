@@ -183,7 +183,9 @@ def test_approving_twice_is_refused_and_changes_nothing(approved, chairman):
     db.session.rollback()
     fresh = db.session.get(Decision, approved.id)
     assert (fresh.pdf_sha256, fresh.number) == (sha, number)
-    assert db.session.get(DecisionCounter, (fresh.year, "QĐ-UBND")).last_number == 1
+    assert (
+        db.session.get(DecisionCounter, (fresh.commune_id, fresh.year, "QĐ-UBND")).last_number == 1
+    )
 
 
 def test_approving_a_returned_draft_is_refused(secretariat, chairman):

@@ -68,6 +68,8 @@ from contextlib import contextmanager
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from .errors import DomainError
+
 COMMUNE_KEY = "cchc_commune_id"
 ALL_COMMUNES = "cchc_all_communes"  # execution option: this statement reads every commune
 SETTING = "cchc.commune_id"  # the PostgreSQL setting the row-level security policies read
@@ -81,8 +83,13 @@ class CommuneOwned:
     commune_parents: tuple[str, ...] = ()
 
 
-class ForeignCommune(RuntimeError):
-    """A session acting for one commune was about to write another commune's row."""
+class ForeignCommune(DomainError):
+    """A session acting for one commune was about to write another commune's row: refused
+    like any rule of the services (rolled back, a Vietnamese message, nothing written)."""
+
+    def __init__(self, row: object, commune: int | None, acting: int) -> None:
+        super().__init__("Dữ liệu này không thuộc xã, phường của bạn: không lưu được thay đổi.")
+        self.row, self.commune, self.acting = row, commune, acting
 
 
 _fallback: Callable[[Session], int | None] = lambda session: None  # noqa: E731
@@ -183,6 +190,4 @@ def _give_commune(session: Session, flush_context, instances) -> None:
         return
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, CommuneOwned) and obj.commune_id not in (None, acting):
-            raise ForeignCommune(
-                f"{type(obj).__name__} of commune {obj.commune_id} written for commune {acting}"
-            )
+            raise ForeignCommune(obj, obj.commune_id, acting)

@@ -400,8 +400,8 @@ def return_decision(decision: Decision, user: User, comment: str) -> None:
 # --- approval --------------------------------------------------------------------------------
 
 
-def _lock_series(year: int, symbol: str) -> DecisionCounter:
-    """Take the series' counter row for the rest of the transaction.
+def _lock_series(commune_id: int, year: int, symbol: str) -> DecisionCounter:
+    """Take the series' counter row (of the Decision's commune) for the rest of the transaction.
 
     PostgreSQL: INSERT ... ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE, which waits
     for any other approval of the series to commit or roll back. SQLite has no row locks, but
@@ -412,18 +412,20 @@ def _lock_series(year: int, symbol: str) -> DecisionCounter:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(
         insert(DecisionCounter)
-        .values(year=year, symbol=symbol, last_number=0)
+        .values(commune_id=commune_id, year=year, symbol=symbol, last_number=0)
         .on_conflict_do_nothing()
     )
     if dialect != "postgresql":
         # An INSERT that did nothing may not have written; this UPDATE always takes the lock.
         db.session.execute(
             update(DecisionCounter)
+            .where(DecisionCounter.commune_id == commune_id)
             .where(DecisionCounter.year == year, DecisionCounter.symbol == symbol)
             .values(last_number=DecisionCounter.last_number)
         )
     return db.session.scalars(
         select(DecisionCounter)
+        .where(DecisionCounter.commune_id == commune_id)
         .where(DecisionCounter.year == year, DecisionCounter.symbol == symbol)
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -433,7 +435,9 @@ def _lock_series(year: int, symbol: str) -> DecisionCounter:
 def _next_number(counter: DecisionCounter) -> int:
     highest = db.session.scalar(
         select(func.max(Decision.number)).where(
-            Decision.year == counter.year, Decision.symbol == counter.symbol
+            Decision.commune_id == counter.commune_id,
+            Decision.year == counter.year,
+            Decision.symbol == counter.symbol,
         )
     )
     return max(highest or 0, counter.last_number) + 1
@@ -473,7 +477,7 @@ def approve(
         raise DomainError(err.message) from err
     now = signed_at or utcnow()
     issued_on = issued_on or to_local(now).date()
-    counter = _lock_series(issued_on.year, decision.symbol)
+    counter = _lock_series(decision.commune_id, issued_on.year, decision.symbol)
     # Read the state again under the lock: another leader may have just decided it.
     db.session.refresh(decision, with_for_update=True)
     if decision.state == DecisionState.APPROVED:

@@ -16,6 +16,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, Strin
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .org import User
@@ -40,10 +41,11 @@ CAPACITY_LABELS = {
 }
 
 
-class SigningCertificate(db.Model):
+class SigningCertificate(CommuneOwned, db.Model):
     """One person's signing certificate; registering a new one replaces the old one."""
 
     __tablename__ = "signing_certificates"
+    commune_parents = ("user",)
     __table_args__ = (
         CheckConstraint(
             one_of("capacity", Capacity),
@@ -52,6 +54,7 @@ class SigningCertificate(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     capacity: Mapped[Capacity] = enum_column(Capacity, length=16)
     holder: Mapped[str] = mapped_column(String(200))  # the certificate's common name

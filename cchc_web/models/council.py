@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -65,10 +66,11 @@ POSITION_LABELS = {
 }
 
 
-class Council(db.Model):
+class Council(CommuneOwned, db.Model):
     """Hội đồng of one round, established by the Chairman's signed Decision."""
 
     __tablename__ = "councils"
+    commune_parents = ("round",)
     __table_args__ = (
         CheckConstraint(one_of("state", CouncilState), name="state_known"),
         # Established means: by a signed Decision (the signing sets both in one transaction).
@@ -84,6 +86,7 @@ class Council(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("initiative_rounds.id"), unique=True)
     state: Mapped[CouncilState] = enum_column(
         CouncilState, length=16, default=CouncilState.COMPOSING

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .org import User
@@ -81,7 +82,7 @@ STATE_LABELS = {
 EDITABLE_STATES = frozenset({DecisionState.DRAFT, DecisionState.RETURNED})
 
 
-class DecisionCounter(db.Model):
+class DecisionCounter(CommuneOwned, db.Model):
     """The last number issued in a series (year, symbol).
 
     Its row is what approvals lock (SELECT ... FOR UPDATE) so that two approvals of the same
@@ -91,15 +92,17 @@ class DecisionCounter(db.Model):
 
     __tablename__ = "decision_counters"
 
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Decision(db.Model):
+class Decision(CommuneOwned, db.Model):
     """Quyết định: one document of the Chairman, from draft to signed PDF."""
 
     __tablename__ = "decisions"
+    commune_parents = ("council", "plan", "round")
     __table_args__ = (
         CheckConstraint(one_of("kind", DecisionKind), name="kind_known"),
         CheckConstraint(one_of("state", DecisionState), name="state_known"),
@@ -117,7 +120,9 @@ class Decision(db.Model):
         CheckConstraint(
             "state <> 'returned' OR return_comment IS NOT NULL", name="returned_has_comment"
         ),
-        UniqueConstraint("year", "symbol", "number", name="uq_decisions_year_symbol_number"),
+        UniqueConstraint(
+            "commune_id", "year", "symbol", "number", name="uq_decisions_year_symbol_number"
+        ),
         # Every kind but "other" is about a subject it names by foreign key.
         CheckConstraint(
             "kind NOT IN ('council_establishment', 'initiative_recognition') "
@@ -131,6 +136,7 @@ class Decision(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     kind: Mapped[DecisionKind] = enum_column(DecisionKind, length=32, default=DecisionKind.OTHER)
     state: Mapped[DecisionState] = enum_column(
         DecisionState, length=16, default=DecisionState.DRAFT, index=True

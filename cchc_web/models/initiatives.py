@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -117,7 +118,7 @@ RECOGNISED_STATES = frozenset({InitiativeState.RECOGNISED, InitiativeState.NOMIN
 EDITABLE_STATES = frozenset({InitiativeState.DRAFT, InitiativeState.RETURNED})
 
 
-class Round(db.Model):
+class Round(CommuneOwned, db.Model):
     """Đợt sáng kiến: one per year, with its deadlines, open fields, rubric and pass rule."""
 
     __tablename__ = "initiative_rounds"
@@ -128,10 +129,12 @@ class Round(db.Model):
             "vote_num > 0 AND vote_den >= vote_num AND quorum_num > 0 AND quorum_den >= quorum_num",
             name="fractions_valid",
         ),
+        UniqueConstraint("commune_id", "year", name="uq_initiative_rounds_commune_year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     submission_deadline: Mapped[date] = mapped_column(Date)  # hạn nộp (20/9 or 25/9)
     decision_deadline: Mapped[date] = mapped_column(Date)  # hạn Quyết định công nhận (30/9)
@@ -198,10 +201,11 @@ class SubmissionReopening(db.Model):
     reopened_by: Mapped[User | None] = relationship()
 
 
-class Initiative(db.Model):
+class Initiative(CommuneOwned, db.Model):
     """Sáng kiến: an office's application (Đơn yêu cầu công nhận sáng kiến + Báo cáo mô tả)."""
 
     __tablename__ = "initiatives"
+    commune_parents = ("round", "office")
     __table_args__ = (
         CheckConstraint(one_of("state", InitiativeState), name="state_known"),
         CheckConstraint(
@@ -219,6 +223,7 @@ class Initiative(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("initiative_rounds.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     state: Mapped[InitiativeState] = enum_column(

@@ -15,15 +15,18 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    UniqueConstraint,
     event,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core import tenancy
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.settings import available, setting
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column
 
@@ -87,13 +90,19 @@ class Commune(db.Model):
 
     @classmethod
     def current(cls) -> Commune | None:
-        """The deployment's commune, looked up once per unit of work (every page shows it):
-        remembered in the session itself, so it lasts exactly as long as the objects it holds."""
+        """The request's commune (the signed-in user's, core/tenancy.py); without one (the
+        CLI, the demo, a city-level page, a sign-in page), the first commune: the deployment's
+        only one before the city had several. Looked up once per unit of work (every page
+        shows it): remembered in the session itself, so it lasts as long as its objects."""
         session = db.session()
+        wanted = tenancy.commune_id(session)
         cached = session.info.get(_CURRENT_COMMUNE)
-        if cached is not None and cached in session:
+        if cached is not None and cached in session and wanted in (None, cached.id):
             return cached
-        found = session.scalars(select(cls).order_by(cls.id).limit(1)).first()
+        if wanted is not None:
+            found = session.get(cls, wanted)
+        else:
+            found = session.scalars(select(cls).order_by(cls.id).limit(1)).first()
         if found is not None:
             session.info[_CURRENT_COMMUNE] = found
         return found
@@ -102,13 +111,15 @@ class Commune(db.Model):
         return CommuneHeading(self.name, self.province)
 
 
-class Office(db.Model):
+class Office(CommuneOwned, db.Model):
     """Đơn vị: an office of the People's Committee (VP, KT, VHXH, ...)."""
 
     __tablename__ = "offices"
+    __table_args__ = (UniqueConstraint("commune_id", "code", name="uq_offices_commune_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     # "CQCM" in a plan means every specialised office (cơ quan chuyên môn), not the centres.
     is_specialised: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -135,12 +146,16 @@ class UserRole(db.Model):
     role: Mapped[Role] = enum_column(Role, length=32, primary_key=True)
 
 
-class User(UserMixin, db.Model):
-    """A person who logs in. Never deleted once they have history: deactivated instead."""
+class User(CommuneOwned, UserMixin, db.Model):
+    """A person who logs in. Never deleted once they have history: deactivated instead.
+    Of one commune, or of the city level (no commune). User names are unique across the city:
+    one sign-in page serves every commune."""
 
     __tablename__ = "users"
+    commune_parents = ("office",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     position_title: Mapped[str] = mapped_column(String(120), default="")  # chức vụ
@@ -254,3 +269,13 @@ class User(UserMixin, db.Model):
 def _forget_roles(user: User | None, *args) -> None:
     if user is not None:  # an expiring instance may already be garbage-collected
         user.__dict__.pop("_roles", None)
+
+
+def _only_commune(session) -> int | None:
+    """A new row's commune when nothing names one (core/tenancy.py): the first commune."""
+    with session.no_autoflush:
+        found = session.scalar(select(Commune.id).order_by(Commune.id).limit(1))
+    return found
+
+
+tenancy.set_fallback(_only_commune)

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -68,7 +69,7 @@ class ScoringMethod(enum.StrEnum):
         return {"self": "Tự đánh giá", "survey": "Điều tra xã hội học"}[self.value]
 
 
-class IndexSet(db.Model):
+class IndexSet(CommuneOwned, db.Model):
     """Bộ chỉ số CCHC of one year."""
 
     __tablename__ = "par_index_sets"
@@ -77,10 +78,12 @@ class IndexSet(db.Model):
         CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
         CheckConstraint("survey_score IS NULL OR survey_score >= 0", name="survey_not_negative"),
         CheckConstraint("bonus_points >= 0 AND penalty_points >= 0", name="bonus_penalty_positive"),
+        UniqueConstraint("commune_id", "year", name="uq_par_index_sets_commune_year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
     deadline: Mapped[date | None] = mapped_column(Date)  # hạn tự chấm điểm, inclusive
     status: Mapped[SetStatus] = enum_column(SetStatus, length=16, default=SetStatus.DRAFT)

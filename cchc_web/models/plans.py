@@ -31,6 +31,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -102,7 +103,7 @@ COMPARISON_LABELS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 SURVEY_SCOPES = ("overall", "fields")
 
 
-class Plan(db.Model):
+class Plan(CommuneOwned, db.Model):
     """Kế hoạch CCHC: a period, a theme, the issuing document; draft → active → closed."""
 
     __tablename__ = "plans"
@@ -112,6 +113,7 @@ class Plan(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     theme: Mapped[str] = mapped_column(Text, default="")  # chủ đề
     period_start: Mapped[date] = mapped_column(Date)

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import to_local, utcnow
 from .columns import enum_column, one_of
 from .org import Office, Role, User
@@ -58,16 +59,19 @@ REPORT_STATUS_LABELS = {
 }
 
 
-class Report(db.Model):
+class Report(CommuneOwned, db.Model):
     """One office's report for one period (office NULL: the commune report by VHXH)."""
 
     __tablename__ = "reports"
+    commune_parents = ("office",)
     __table_args__ = (
         CheckConstraint(one_of("kind", ReportKind), name="kind_known"),
         CheckConstraint(one_of("status", ReportStatus), name="status_known"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
         # One report per office, kind and period (two clicks on "Lập báo cáo" make one).
-        UniqueConstraint("office_id", "kind", "period_end", name="uq_reports_office_period"),
+        UniqueConstraint(
+            "commune_id", "office_id", "kind", "period_end", name="uq_reports_office_period"
+        ),
         # A report that left the office has a submission time; a draft has none.
         CheckConstraint(
             "(status = 'draft' AND submitted_at IS NULL) "
@@ -77,6 +81,7 @@ class Report(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
     kind: Mapped[ReportKind] = enum_column(ReportKind, length=16)
     period_start: Mapped[date] = mapped_column(Date)

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
+from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .org import Office, Role, User
@@ -104,14 +105,19 @@ class ObjectiveScope(enum.StrEnum):
     FIELDS = "fields"  # the answers about dossiers of some procedure fields
 
 
-class ProcedureField(db.Model):
+class ProcedureField(CommuneOwned, db.Model):
     """Lĩnh vực thủ tục hành chính (đất đai, xây dựng, hộ tịch …) and the office that answers
     the suggestions about it."""
 
     __tablename__ = "sipas_procedure_fields"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "code", name="uq_sipas_procedure_fields_commune_code"),
+    )
+    commune_parents = ("office",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(120))
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -120,24 +126,30 @@ class ProcedureField(db.Model):
     office: Mapped[Office] = relationship(lazy="joined")
 
 
-class ServiceCounter(db.Model):
+class ServiceCounter(CommuneOwned, db.Model):
     """Quầy: a counter of the one-stop centre."""
 
     __tablename__ = "sipas_counters"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "name", name="uq_sipas_counters_commune_name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
 
 
-class Kiosk(db.Model):
+class Kiosk(CommuneOwned, db.Model):
     """A tablet at a counter. Its page is reached by a secret token in the URL (the tablet's
     home page); the token identifies the device for the rate limit and can be renewed."""
 
     __tablename__ = "sipas_kiosks"
+    commune_parents = ("counter",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("sipas_counters.id"), index=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -147,7 +159,7 @@ class Kiosk(db.Model):
     counter: Mapped[ServiceCounter | None] = relationship(lazy="joined")
 
 
-class SurveyVersion(db.Model):
+class SurveyVersion(CommuneOwned, db.Model):
     """One version of the questionnaire. Published versions are never changed: editing starts
     a draft, and publishing it retires the one in use, so answers keep their questions."""
 
@@ -158,15 +170,18 @@ class SurveyVersion(db.Model):
         # At most one draft and one version in use at any time.
         Index(
             "uq_sipas_versions_live_status",
+            "commune_id",
             "status",
             unique=True,
             sqlite_where=text("status IN ('draft', 'published')"),
             postgresql_where=text("status IN ('draft', 'published')"),
         ),
+        UniqueConstraint("commune_id", "number", name="uq_sipas_versions_commune_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    number: Mapped[int] = mapped_column()
     title: Mapped[str] = mapped_column(String(200))
     intro: Mapped[str] = mapped_column(Text, default="")
     # The five labels of the answer scale, from 1 to 5.
@@ -247,15 +262,20 @@ class SurveyQuestion(db.Model):
     aspect: Mapped[SurveyAspect] = relationship(back_populates="questions")
 
 
-class Receipt(db.Model):
+class Receipt(CommuneOwned, db.Model):
     """The survey slip printed with a dossier's receipt (giấy tiếp nhận hồ sơ và hẹn trả kết
     quả): the dossier's number, field and date, and a one-time code (in a QR code) with which
     the person answers once on their phone."""
 
     __tablename__ = "sipas_receipts"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "number", name="uq_sipas_receipts_commune_number"),
+    )
+    commune_parents = ("procedure_field",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(60), unique=True)  # số biên nhận hồ sơ
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    number: Mapped[str] = mapped_column(String(60))  # số biên nhận hồ sơ
     procedure_field_id: Mapped[int] = mapped_column(
         ForeignKey("sipas_procedure_fields.id"), index=True
     )
@@ -276,13 +296,14 @@ class Receipt(db.Model):
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(CommuneOwned, db.Model):
     """Phiếu trả lời: one person's answers, never changed or deleted (a correction is a new
     record). One per receipt code and one per form shown (`nonce`): both enforced by unique
     keys, so a second submission of the same code, or the same form sent twice, cannot be
     stored, however simultaneous."""
 
     __tablename__ = "sipas_responses"
+    commune_parents = ("version",)
     __table_args__ = (
         CheckConstraint(one_of("channel", Channel), name="channel_known"),
         CheckConstraint(
@@ -296,6 +317,7 @@ class SurveyResponse(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("sipas_versions.id"), index=True)
     channel: Mapped[Channel] = enum_column(Channel, length=16)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -363,11 +385,12 @@ class SurveyCorrection(db.Model):
     created_by: Mapped[User | None] = relationship(lazy="joined")
 
 
-class FeedbackItem(db.Model):
+class FeedbackItem(CommuneOwned, db.Model):
     """Kiến nghị, phản ánh: a suggestion from the survey, routed to the office responsible
     for its procedure field with a deadline, and answered by it (seed 001, task 1.3)."""
 
     __tablename__ = "sipas_feedback"
+    commune_parents = ("response", "office")
     __table_args__ = (
         CheckConstraint(one_of("status", FeedbackStatus), name="status_known"),
         CheckConstraint(
@@ -378,6 +401,7 @@ class FeedbackItem(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("sipas_responses.id"), unique=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     deadline: Mapped[date] = mapped_column(Date)

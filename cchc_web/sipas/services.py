@@ -543,12 +543,15 @@ class AlreadyRecorded(DomainError):
         self.response_id = response_id
 
 
+INVALID_FORM_MESSAGE = "Phiếu khảo sát không còn hợp lệ. Vui lòng mở lại trang và trả lời lại."
+
+
 def answerable_version(version_id: int | None) -> SurveyVersion:
     """The version a form was made from: in use, or retired since the form was shown (the
     answers keep their version); a draft or an unknown one is refused."""
     version = db.session.get(SurveyVersion, version_id) if version_id else None
     if version is None or version.is_draft:
-        raise DomainError("Phiếu khảo sát không còn hợp lệ. Vui lòng mở lại trang và trả lời lại.")
+        raise DomainError(INVALID_FORM_MESSAGE)
     return version
 
 
@@ -620,16 +623,21 @@ def submit_response(
     today = local_today()
     if receipt is not None and receipt.expires_on < today:
         raise DomainError(EXPIRED_MESSAGE.format(days=CODE_DAYS))
+    commune_id = (receipt or kiosk).commune_id
     version = answerable_version(submission.version_id)
+    if version.commune_id != commune_id:  # another commune's questionnaire: a forged form
+        raise DomainError(INVALID_FORM_MESSAGE)
     ratings = check_submission(version, submission)
     field_id = receipt.procedure_field_id if receipt else submission.procedure_field_id
-    if field_id is not None and db.session.get(ProcedureField, field_id) is None:
+    field = db.session.get(ProcedureField, field_id) if field_id is not None else None
+    if field is None or field.commune_id != commune_id:
         field_id = None  # a forged choice: counted as "field unknown", not refused
     nonce = submission.nonce if NONCE.match(submission.nonce or "") else secrets.token_urlsafe(18)
     phone = re.sub(r"[\s.()-]", "", submission.phone or "") or None
     now = utcnow()
     response_id = _insert_ignoring_duplicates(
         {
+            "commune_id": commune_id,
             "version_id": version.id,
             "channel": Channel.RECEIPT if receipt else Channel.KIOSK,
             "submitted_at": now,
