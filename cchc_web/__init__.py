@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .core import tenancy
 from .core.cache import remember_version, version_subquery
 from .core.config import CONFIGS, INSTANCE_DIR, engine_options, private_dir
 from .core.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -126,6 +127,9 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         if row is None or not sessions.version_matches(row[0]):
             return None
         remember_version(row[1])
+        # Everything else the request reads or writes is of the user's commune (a city-level
+        # user has none: every commune), by the one mechanism of core/tenancy.py.
+        tenancy.enter(db.session(), row[0].commune_id)
         return row[0]
 
     _register_blueprints(app)
@@ -269,7 +273,7 @@ def _register_template_helpers(app: Flask) -> None:
             return found.heading() if found is not None else None
 
         try:
-            # Cached per data version: the header costs no statement of its own.
+            # Cached per data version (and commune): the header costs no statement of its own.
             commune = fragments.get_or_build(("commune-heading",), heading)
         except SQLAlchemyError:
             # The error page must still render when the database itself is what failed.

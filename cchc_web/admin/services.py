@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from ..auth import throttle
 from ..auth.passwords import password_problem
+from ..core import tenancy
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..models import Commune, Office, Role, User
@@ -46,6 +47,7 @@ def ensure_commune(name: str, province: str, *, settings: dict | None = None) ->
     if commune is None:
         commune = Commune(name=name, province=province, settings=settings or {})
         db.session.add(commune)
+        db.session.flush()  # its offices are its: they need its id
     for order, (code, office_name, specialised) in enumerate(DEFAULT_OFFICES, start=1):
         if office_by_code(code) is None:
             db.session.add(
@@ -87,7 +89,12 @@ def active_offices() -> list[Office]:
 
 
 def user_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    """Of any commune: user names are unique across the city (one sign-in page)."""
+    return db.session.scalar(
+        select(User)
+        .where(User.username == username.strip().lower())
+        .execution_options(**{tenancy.ALL_COMMUNES: True})
+    )
 
 
 @dataclass

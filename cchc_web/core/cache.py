@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
+from . import tenancy
 from .extensions import db
 
 T = TypeVar("T")
@@ -82,7 +83,8 @@ class FragmentCache:
         version = current_version()
         if version is None:
             return build()
-        full_key = (key, version)
+        # Of the unit of work's commune (core/tenancy.py): one commune never sees another's.
+        full_key = (key, version, tenancy.commune_id(db.session()))
         with self._lock:
             if full_key in self._entries:
                 self._entries.move_to_end(full_key)

@@ -65,8 +65,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, inspect, text
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import ForeignKey, event, inspect, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from .errors import DomainError
 
@@ -81,6 +81,33 @@ class CommuneOwned:
     commune a new row takes (a report takes its office's)."""
 
     commune_parents: tuple[str, ...] = ()
+    # Declared here too for `with_loader_criteria`, which reads it on the mixin itself; each
+    # root declares its own (NOT NULL or not, part of its key or not), which is the one mapped.
+    commune_id = mapped_column(ForeignKey("communes.id"), index=True)
+
+
+class CommuneChild:
+    """Mixin of a child that routes look up by its own id (a task, a PAR Index item, a council
+    member …): `commune_through` names its many-to-one relationship to its parent, and its
+    rows are scoped to those whose parent (a root, or a child scoped in turn) is of the
+    session's commune. Link tables reached only through their parent need nothing."""
+
+    commune_through: str = ""
+
+    @classmethod
+    def commune_scope(cls, commune: int):
+        """SQL: this row's root is of `commune` (a subquery through the parent)."""
+        mapper = inspect(cls)
+        relationship = mapper.relationships[cls.commune_through]
+        (local,) = relationship.local_columns
+        (remote,) = relationship.remote_side
+        parent = relationship.mapper.class_
+        if issubclass(parent, CommuneChild):
+            condition = parent.commune_scope(commune)
+        else:
+            condition = parent.commune_id == commune
+        column = getattr(cls, mapper.get_property_by_column(local).key)
+        return column.in_(select(remote).where(condition))
 
 
 class ForeignCommune(DomainError):
@@ -99,6 +126,11 @@ def set_fallback(resolver: Callable[[Session], int | None]) -> None:
     """How to find the commune of a deployment with one commune (models/org.py registers it)."""
     global _fallback
     _fallback = resolver
+
+
+def first_commune(session: Session) -> int | None:
+    """The first commune (the deployment's only one before the city had several)."""
+    return _fallback(session)
 
 
 def commune_id(session: Session) -> int | None:
@@ -155,11 +187,18 @@ def _scope(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         # Deferred columns and relationships of rows already scoped: their own commune.
         return
-    state.statement = state.statement.options(
+    options = [
         with_loader_criteria(
             CommuneOwned, lambda cls: cls.commune_id == commune, include_aliases=True
         )
-    )
+    ]
+    for mapper in state.all_mappers:
+        if issubclass(mapper.class_, CommuneChild):
+            child = mapper.class_
+            options.append(
+                with_loader_criteria(child, child.commune_scope(commune), include_aliases=True)
+            )
+    state.statement = state.statement.options(*options)
 
 
 def _parent_commune(obj: CommuneOwned) -> int | None:

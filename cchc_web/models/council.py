@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
-from ..core.tenancy import CommuneOwned
+from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -157,8 +157,9 @@ class Council(CommuneOwned, db.Model):
         return f"<Council round={self.round_id} {self.state}>"
 
 
-class CouncilMember(db.Model):
+class CouncilMember(CommuneChild, db.Model):
     __tablename__ = "council_members"
+    commune_through = "council"
     __table_args__ = (
         CheckConstraint(one_of("position", Position), name="position_known"),
         UniqueConstraint("council_id", "user_id", name="uq_council_members_user"),
@@ -180,7 +181,7 @@ class CouncilMember(db.Model):
         return POSITION_LABELS[Position(self.position)]
 
 
-class Score(db.Model):
+class Score(CommuneChild, db.Model):
     """Phiếu chấm: one member's points for one initiative, with the vote and a comment.
 
     `submitted_at` is NULL only after the chair reopened the sheet: the member must submit it
@@ -188,6 +189,7 @@ class Score(db.Model):
     """
 
     __tablename__ = "scores"
+    commune_through = "initiative"
     __table_args__ = (
         UniqueConstraint("member_id", "initiative_id", name="uq_scores_member_initiative"),
         CheckConstraint("total >= 0", name="total_not_negative"),

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..core.extensions import db
-from ..core.tenancy import CommuneOwned
+from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .org import User
@@ -264,7 +264,7 @@ class Decision(CommuneOwned, db.Model):
         return f"<Decision {self.id} {self.state} {self.number_symbol or ''}>"
 
 
-class DecisionItem(db.Model):
+class DecisionItem(CommuneChild, db.Model):
     """An initiative a Decision recognises or nominates, in the appendix's order.
 
     The recognition Decision's items are exactly the initiatives its council recommended: the
@@ -272,6 +272,7 @@ class DecisionItem(db.Model):
     """
 
     __tablename__ = "decision_items"
+    commune_through = "decision"
     __table_args__ = (
         UniqueConstraint("decision_id", "initiative_id", name="uq_decision_items_initiative"),
         CheckConstraint("NOT dropped OR drop_reason <> ''", name="dropped_has_reason"),

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
-from ..core.tenancy import CommuneOwned
+from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -181,10 +181,11 @@ class Round(CommuneOwned, db.Model):
         return f"<Round {self.year}>"
 
 
-class SubmissionReopening(db.Model):
+class SubmissionReopening(CommuneChild, db.Model):
     """The secretariat reopens submission for one office after the deadline, with a reason."""
 
     __tablename__ = "initiative_reopenings"
+    commune_through = "round"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(
@@ -335,10 +336,11 @@ class Initiative(CommuneOwned, db.Model):
         return f"<Initiative {self.id} {self.state}>"
 
 
-class InitiativeAuthor(db.Model):
+class InitiativeAuthor(CommuneChild, db.Model):
     """Tác giả: a user of the office or a named outside person, with a % contribution."""
 
     __tablename__ = "initiative_authors"
+    commune_through = "initiative"
     __table_args__ = (
         CheckConstraint("share > 0 AND share <= 100", name="share_in_range"),
         CheckConstraint("user_id IS NOT NULL OR external_name <> ''", name="author_is_named"),

@@ -96,15 +96,15 @@ class Commune(db.Model):
         shows it): remembered in the session itself, so it lasts as long as its objects."""
         session = db.session()
         wanted = tenancy.commune_id(session)
-        cached = session.info.get(_CURRENT_COMMUNE)
-        if cached is not None and cached in session and wanted in (None, cached.id):
+        asked, cached = session.info.get(_CURRENT_COMMUNE, (None, None))
+        if cached is not None and cached in session and asked == wanted:
             return cached
         if wanted is not None:
             found = session.get(cls, wanted)
         else:
             found = session.scalars(select(cls).order_by(cls.id).limit(1)).first()
         if found is not None:
-            session.info[_CURRENT_COMMUNE] = found
+            session.info[_CURRENT_COMMUNE] = (wanted, found)
         return found
 
     def heading(self) -> CommuneHeading:

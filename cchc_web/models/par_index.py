@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
-from ..core.tenancy import CommuneOwned
+from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -131,10 +131,11 @@ class IndexSet(CommuneOwned, db.Model):
         return f"<IndexSet {self.year}>"
 
 
-class IndexItem(db.Model):
+class IndexItem(CommuneChild, db.Model):
     """A node of the set's tree: lĩnh vực, tiêu chí or tiêu chí thành phần."""
 
     __tablename__ = "par_index_items"
+    commune_through = "index_set"
     __table_args__ = (
         UniqueConstraint("set_id", "code", name="uq_par_index_items_set_code"),
         CheckConstraint("max_points >= 0", name="max_not_negative"),
@@ -221,10 +222,11 @@ self_score_attachments = Table(
 )
 
 
-class SelfScore(db.Model):
+class SelfScore(CommuneChild, db.Model):
     """Điểm tự đánh giá of a leaf. Last wins; the audit log keeps every earlier value."""
 
     __tablename__ = "par_self_scores"
+    commune_through = "item"
     __table_args__ = (CheckConstraint("score >= 0", name="score_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,10 +255,11 @@ class SelfScore(db.Model):
         return self.item.can_view(user)
 
 
-class Appraisal(db.Model):
+class Appraisal(CommuneChild, db.Model):
     """Điểm thẩm định: the secretariat accepts the self-score, or adjusts it with a reason."""
 
     __tablename__ = "par_appraisals"
+    commune_through = "self_score"
     __table_args__ = (
         CheckConstraint("score >= 0", name="score_not_negative"),
         CheckConstraint("accepted OR length(reason) > 0", name="adjustment_has_reason"),

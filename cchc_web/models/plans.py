@@ -31,7 +31,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..core.extensions import db
-from ..core.tenancy import CommuneOwned
+from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
@@ -196,10 +196,11 @@ class Plan(CommuneOwned, db.Model):
         return max(started, key=lambda p: (p.period_end, p.id), default=None)
 
 
-class Objective(db.Model):
+class Objective(CommuneChild, db.Model):
     """Mục tiêu: a measurable indicator "hồ sơ giải quyết đúng hạn ≥ 95 %" owned by an office."""
 
     __tablename__ = "objectives"
+    commune_through = "plan"
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_objectives_plan_code"),
         CheckConstraint(one_of("comparison", COMPARISONS), name="comparison_known"),
@@ -253,12 +254,13 @@ class Objective(db.Model):
         )
 
 
-class ObjectiveValue(db.Model):
+class ObjectiveValue(CommuneChild, db.Model):
     """The current value of an objective for one month (first day of the month), one row per
     month; what reports and dashboards read. Every entry, the first and each correction, is
     kept in its `revisions` (who entered what, when, and why it was corrected)."""
 
     __tablename__ = "objective_values"
+    commune_through = "objective"
     __table_args__ = (UniqueConstraint("objective_id", "month", name="uq_objective_values_month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,11 +288,12 @@ class ObjectiveValue(db.Model):
         return self.revisions[1:]
 
 
-class ObjectiveValueRevision(db.Model):
+class ObjectiveValueRevision(CommuneChild, db.Model):
     """One entry of a month's value: appended, never changed. The first has no reason; a
     correction must say why (like a task update, history is never overwritten)."""
 
     __tablename__ = "objective_value_revisions"
+    commune_through = "objective_value"
     __table_args__ = (CheckConstraint("is_first OR reason <> ''", name="correction_has_reason"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -329,10 +332,11 @@ class TaskOffice(db.Model):
     office: Mapped[Office] = relationship(lazy="joined")
 
 
-class Task(db.Model):
+class Task(CommuneChild, db.Model):
     """Nhiệm vụ: code "3.2", field, content, offices and timing (a due month, or ongoing)."""
 
     __tablename__ = "tasks"
+    commune_through = "plan"
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_tasks_plan_code"),
         CheckConstraint(one_of("field", FIELDS), name="field_known"),
@@ -475,11 +479,12 @@ class UpdateKind(enum.StrEnum):
     CONTRIBUTION = "contribution"  # a coordinating office's part: what it did, evidence
 
 
-class TaskUpdate(db.Model):
+class TaskUpdate(CommuneChild, db.Model):
     """One entry of a task's history: appended, never overwritten. A lead office's progress
     update sets the task's status; a coordinating office's contribution does not."""
 
     __tablename__ = "task_updates"
+    commune_through = "task"
     __table_args__ = (
         CheckConstraint(one_of("kind", UpdateKind), name="kind_known"),
         # A progress update states status and percent. A contribution states neither, except

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
-from ..core.tenancy import CommuneOwned
+from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import to_local, utcnow
 from .columns import enum_column, one_of
 from .org import Office, Role, User
@@ -178,10 +178,11 @@ class Report(CommuneOwned, db.Model):
         )
 
 
-class ReportComment(db.Model):
+class ReportComment(CommuneChild, db.Model):
     """What happened to a report and why: a return's reason, an acceptance, a resubmission."""
 
     __tablename__ = "report_comments"
+    commune_through = "report"
     __table_args__ = (
         CheckConstraint(
             one_of("action", ("submit", "accept", "return", "comment")), name="action_known"

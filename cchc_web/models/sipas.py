@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.extensions import db
-from ..core.tenancy import CommuneOwned
+from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .org import Office, Role, User
@@ -220,11 +220,12 @@ class SurveyVersion(CommuneOwned, db.Model):
         return list(enumerate(self.scale_labels, start=1))
 
 
-class SurveyAspect(db.Model):
+class SurveyAspect(CommuneChild, db.Model):
     """Khía cạnh (yếu tố) of SIPAS: access, procedure, civil servant, result, suggestions.
     `code` stays the same across versions, so results are compared over time."""
 
     __tablename__ = "sipas_aspects"
+    commune_through = "version"
     __table_args__ = (UniqueConstraint("version_id", "code", name="uq_sipas_aspects_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,11 +245,12 @@ class SurveyAspect(db.Model):
     )
 
 
-class SurveyQuestion(db.Model):
+class SurveyQuestion(CommuneChild, db.Model):
     """A statement rated on the five-point scale; an optional one may be skipped (the
     suggestions aspect: only people who made one can judge how it was handled)."""
 
     __tablename__ = "sipas_questions"
+    commune_through = "aspect"
     __table_args__ = (CheckConstraint("text <> ''", name="text_present"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -346,10 +348,11 @@ class SurveyResponse(CommuneOwned, db.Model):
         return CHANNEL_LABELS[Channel(self.channel)]
 
 
-class SurveyAnswer(db.Model):
+class SurveyAnswer(CommuneChild, db.Model):
     """The rating of one question in one response (1 to 5)."""
 
     __tablename__ = "sipas_answers"
+    commune_through = "response"
     __table_args__ = (
         CheckConstraint(f"value >= 1 AND value <= {SCALE_POINTS}", name="value_on_scale"),
     )
@@ -364,12 +367,13 @@ class SurveyAnswer(db.Model):
     question: Mapped[SurveyQuestion] = relationship(lazy="joined")
 
 
-class SurveyCorrection(db.Model):
+class SurveyCorrection(CommuneChild, db.Model):
     """Hiệu chỉnh: how a response counts from now on (excluded, or under another procedure
     field), with the reason and who decided it. The newest correction of a response is the
     one that counts; the answers themselves never change."""
 
     __tablename__ = "sipas_corrections"
+    commune_through = "response"
     __table_args__ = (CheckConstraint("reason <> ''", name="has_reason"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

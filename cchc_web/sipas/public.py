@@ -7,8 +7,9 @@ import secrets
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
+from ..core import tenancy
 from ..core.errors import DomainError, FieldErrors
-from ..core.extensions import limiter
+from ..core.extensions import db, limiter
 from ..web.ratelimit import remote_address_key, view_arg_key
 from ..web.security import public
 from ..web.views import redirect_after_post, run_action
@@ -90,6 +91,7 @@ def kiosk(token: str):
     device = services.kiosk_by_token(token)
     if device is None:
         abort(404)
+    tenancy.enter(db.session(), device.commune_id)  # the page is the kiosk's commune's
     version = services.published_version()
     if version is None:
         return render_template("sipas/closed.html"), 503
@@ -152,6 +154,7 @@ def answer(code: str):
         return render_template("sipas/enter_code.html", typed=code[:40], unknown=True), 404
     if receipt.code != code:
         return redirect(url_for("sipas.answer", code=receipt.code), code=303)
+    tenancy.enter(db.session(), receipt.commune_id)  # the page is the receipt's commune's
     if services.receipt_used(receipt):
         status = 409 if request.method == "POST" else 200
         return render_template("sipas/used.html", message=services.USED_MESSAGE), status

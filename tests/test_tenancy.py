@@ -1,0 +1,320 @@
+"""Tenancy (issue 20, items 1 and 5): every commune sees, and writes, only its own rows.
+
+- The mechanism of core/tenancy.py on its own: reads, ORM updates and deletes are scoped to
+  the session's commune, new rows get it, another commune's row is not written, and
+  `Commune.current()` is the request's commune.
+- The access-control matrix with two communes: the demo's world (test_access_matrix.py) is
+  moved into a second commune, Phường Gia Viên, and every route with an id, asked by a user of
+  the first commune holding the same roles as the matrix's actor, answers 404 and changes
+  nothing.
+- On PostgreSQL, row-level security: for a role that is not a superuser (the application's),
+  a deliberately unscoped textual query in a session acting for one commune returns no other
+  commune's row, and an insert for another commune is refused by the database itself.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from werkzeug.routing import IntegerConverter
+
+from cchc_web.admin.services import ensure_commune
+from cchc_web.core import tenancy
+from cchc_web.core.extensions import db
+from cchc_web.models import AuditLog, Commune, Office, Plan, User
+
+from . import factories
+from .test_access_matrix import (
+    ACCESS,
+    ADMIN,
+    COUNCIL,
+    FORBIDDEN,
+    HEAD,
+    LEADER,
+    NOTFOUND,
+    OK,
+    SECRETARIAT,
+    STAFF,
+    USERS,
+    _changes,
+    _database_state,
+    _outcome,
+    _session_version,
+    _url,
+    demo_world,  # noqa: F401 - the fixture
+    route_keys,
+)
+
+POSTGRES = "postgresql"
+
+
+def _second_commune() -> int:
+    found = Commune(name="Phường Gia Viên", province="Thành phố Hải Phòng")
+    db.session.add(found)
+    db.session.flush()
+    with tenancy.acting_for(db.session(), found.id):
+        ensure_commune(found.name, found.province)
+    db.session.commit()
+    return found.id
+
+
+def _fresh() -> None:
+    """Forget every object loaded so far: a request starts with an empty session."""
+    db.session.commit()
+    db.session.expunge_all()
+
+
+# -- the mechanism ------------------------------------------------------------------------------
+def test_a_session_acting_for_a_commune_reads_only_its_rows(commune):
+    other, first = _second_commune(), commune.id
+    _fresh()
+    everywhere = db.session.scalars(select(Office.commune_id)).all()
+    assert set(everywhere) == {first, other}  # the CLI and the city see both
+    for mine, theirs in ((first, other), (other, first)):
+        with tenancy.acting_for(db.session(), mine):
+            offices = db.session.scalars(select(Office)).all()
+            assert offices and {o.commune_id for o in offices} == {mine}
+            kt = factories.office("KT")
+            assert kt.commune_id == mine  # the same code, each commune its own office
+            foreign = db.session.scalar(
+                select(Office.id).where(Office.commune_id == theirs).limit(1)
+            )
+            assert foreign is None
+            # Joined entities are scoped too: no user of the other commune through a join.
+            assert db.session.scalar(
+                select(func.count()).select_from(User).join(Office, User.office_id == Office.id)
+            ) == db.session.scalar(select(func.count()).select_from(User))
+        _fresh()
+
+
+def test_orm_updates_and_deletes_touch_only_the_acting_commune(commune):
+    other, first = _second_commune(), commune.id
+    _fresh()
+    with tenancy.acting_for(db.session(), other):
+        db.session.execute(update(Office).values(name="Đổi tên"))
+        db.session.execute(delete(Office).where(Office.code == "QS"))
+    db.session.commit()
+    names = dict(
+        db.session.execute(
+            select(Office.commune_id, func.count())
+            .where(Office.name == "Đổi tên")
+            .group_by(Office.commune_id)
+        ).all()
+    )
+    assert names == {other: 6}
+    qs = db.session.scalars(select(Office.commune_id).where(Office.code == "QS")).all()
+    assert qs == [first]
+
+
+def test_new_rows_get_their_commune_and_a_foreign_row_is_not_written(commune):
+    other, first = _second_commune(), commune.id
+    _fresh()
+    with tenancy.acting_for(db.session(), other):
+        assert Commune.current().id == other
+        user = factories.make_user(office="KT", username="gv.canbo")
+        assert user.commune_id == other
+        plan = factories.make_plan("Kế hoạch CCHC phường 2025")
+        assert plan.commune_id == other
+    # Out of any commune (the CLI): the parent's commune, else the first commune.
+    their_vp = db.session.scalar(
+        select(Office).where(Office.commune_id == other, Office.code == "VP")
+    )
+    staff = User(username="gv.vp", full_name="Cán bộ phường", office=their_vp, password_hash="x")
+    city = User(username="so.noivu", full_name="Sở Nội vụ", commune_id=None, password_hash="x")
+    db.session.add_all([staff, city])
+    db.session.commit()
+    assert staff.commune_id == other  # its office's commune
+    assert city.commune_id is None  # a city-level user, on purpose
+    assert Commune.current().id == first
+    assert factories.make_plan().commune_id == first
+    # A session acting for one commune does not write another's row.
+    mine = db.session.scalar(select(Office).where(Office.commune_id == first).limit(1))
+    with tenancy.acting_for(db.session(), other):
+        mine.name = "Đổi tên từ phường khác"
+        with pytest.raises(tenancy.ForeignCommune):
+            db.session.flush()
+    db.session.rollback()
+
+
+def test_the_audit_log_and_reads_in_a_request_follow_the_signed_in_user(client, commune):
+    other = _second_commune()
+    with tenancy.acting_for(db.session(), other):
+        factories.make_plan("Kế hoạch CCHC phường 2025")
+        user = factories.make_user(roles=("staff", "secretariat"), office="VHXH").id
+    mine = factories.make_plan("Kế hoạch CCHC xã 2025").id
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user)
+        sess["_fresh"] = True
+    page = client.get("/plans/").get_data(as_text=True)
+    assert "Kế hoạch CCHC phường 2025" in page
+    assert "Kế hoạch CCHC xã 2025" not in page
+    assert "PHƯỜNG GIA VIÊN" in page.upper()
+    assert client.get(f"/plans/{mine}").status_code == 404
+    assert client.post("/logout", data={}).status_code in (302, 303)
+    _fresh()
+    logged = db.session.scalars(select(AuditLog).where(AuditLog.actor_id == user)).all()
+    assert logged and {a.commune_id for a in logged} == {other}
+
+
+# -- the matrix with two communes -------------------------------------------------------------
+def _has_id(rule) -> bool:
+    return any(isinstance(c, IntegerConverter) for c in rule._converters.values())
+
+
+# The matrix's actors, in the first commune: the same roles and offices as the demo accounts.
+ACTOR_ACCOUNTS = {
+    STAFF: (("staff",), "KT"),
+    HEAD: (("head",), "QS"),
+    SECRETARIAT: (("staff", "secretariat"), "VHXH"),
+    COUNCIL: (("head", "council_member"), "KT"),
+    LEADER: (("chairman",), "VP"),
+    ADMIN: (("admin",), None),
+}
+
+
+@pytest.fixture
+def two_communes(demo_world):  # noqa: F811
+    """The demo's world belongs to Phường Gia Viên now; Xã Chí Minh keeps its commune row,
+    gets its default offices back and one account per actor of the matrix."""
+    first = db.session.scalar(select(func.min(Commune.id)))
+    other = Commune(name="Phường Gia Viên", province="Thành phố Hải Phòng")
+    db.session.add(other)
+    db.session.flush()
+    mappers = db.Model.registry.mappers
+    for table in sorted(
+        {m.class_.__table__.name for m in mappers if issubclass(m.class_, tenancy.CommuneOwned)}
+    ):
+        db.session.execute(
+            text(f"UPDATE {table} SET commune_id = :b WHERE commune_id = :a"),  # noqa: S608
+            {"a": first, "b": other.id},
+        )
+    db.session.commit()
+    db.session.expunge_all()
+    actors = {}
+    with tenancy.acting_for(db.session(), first):
+        ensure_commune("Xã Chí Minh", "Thành phố Hải Phòng")
+        for actor, (roles, office) in ACTOR_ACCOUNTS.items():
+            actors[actor] = factories.make_user(
+                roles=roles, office=office, username=f"a.{actor}"
+            ).id
+    db.session.commit()
+    assert db.session.get(User, actors[STAFF]).commune_id == first
+    return demo_world, actors
+
+
+@pytest.mark.parametrize("actor", USERS)
+def test_a_user_of_one_commune_gets_404_for_every_object_of_another(
+    app, client, two_communes, actor
+):
+    world, actors = two_communes
+    rules = route_keys(app)
+    keys = sorted(
+        (k for k in ACCESS if _has_id(rules[k])), key=lambda key: not key.startswith("GET ")
+    )
+    assert len(keys) > 80
+    mismatches = []
+    for key in keys:
+        method, _rule = key.split(" ", 1)
+        url = _url(rules[key], world)
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = str(actors[actor])
+            session["_fresh"] = True
+            session["_sv"] = _session_version(actors[actor])
+        with db.engine.connect() as conn:
+            before = _database_state(conn)
+        response = client.get(url) if method == "GET" else client.post(url, data={})
+        with db.engine.connect() as conn:
+            changed = _changes(before, _database_state(conn))
+        got = _outcome(response, method)
+        # Who may use the route on their own commune's object gets 404 for another's; who may
+        # not is refused either way (403 before the object is looked up, or 404).
+        expected = (NOTFOUND,) if ACCESS[key][actor] == OK else (FORBIDDEN, NOTFOUND)
+        if got not in expected or changed:
+            mismatches.append(
+                f"{method} {url} as {actor}: {response.status_code}"
+                + (f" → {response.location}" if response.location else "")
+                + (f", changed {changed}" if changed else "")
+            )
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
+
+
+# -- PostgreSQL: row-level security ------------------------------------------------------------
+APP_ROLE = "cchc_app_test"
+
+
+@pytest.fixture
+def app_role():
+    """A role like the application's in production: not a superuser, no BYPASSRLS (the suite
+    itself connects as a superuser, which row-level security never restricts)."""
+    if db.engine.dialect.name != POSTGRES:
+        pytest.skip("row-level security is PostgreSQL's")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+                "'cchc_app_test') THEN CREATE ROLE cchc_app_test NOLOGIN NOSUPERUSER "
+                "NOBYPASSRLS; END IF; END $$"
+            )
+        )
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}"))
+        conn.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+        )
+        conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+    return APP_ROLE
+
+
+def test_every_root_table_has_forced_row_level_security(app_role):
+    mappers = db.Model.registry.mappers
+    roots = {m.class_.__table__.name for m in mappers if issubclass(m.class_, tenancy.CommuneOwned)}
+    rows = db.session.execute(
+        text(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE relname = ANY(:names) AND relkind = 'r'"
+        ),
+        {"names": sorted(roots)},
+    ).all()
+    assert {r.relname for r in rows} == roots
+    assert all(r.relrowsecurity and r.relforcerowsecurity for r in rows)
+    policies = db.session.scalars(
+        text("SELECT tablename FROM pg_policies WHERE policyname = 'commune_isolation'")
+    ).all()
+    assert set(policies) == roots
+
+
+def test_an_unscoped_query_returns_no_foreign_rows_under_row_level_security(commune, app_role):
+    other, first = _second_commune(), commune.id
+    with tenancy.acting_for(db.session(), other):
+        factories.make_plan("Kế hoạch CCHC phường 2025")
+    factories.make_plan("Kế hoạch CCHC xã 2025")
+    _fresh()
+    session = db.session()
+    with tenancy.acting_for(session, first):
+        session.execute(text(f"SET LOCAL ROLE {app_role}"))
+        # Textual SQL: no loader criteria, only the database's policies stand in the way.
+        offices = session.execute(text("SELECT DISTINCT commune_id FROM offices")).all()
+        plans = session.execute(text("SELECT title FROM plans")).scalars().all()
+        users = session.execute(text("SELECT count(*) FROM users WHERE commune_id = :o"), {
+            "o": other
+        }).scalar()  # fmt: skip
+        assert offices == [(first,)]
+        assert plans == ["Kế hoạch CCHC xã 2025"]
+        assert users == 0
+        # Writing for the other commune is refused by the policy's WITH CHECK.
+        with pytest.raises(DBAPIError, match="row-level security"), session.begin_nested():
+            session.execute(
+                text(
+                    "INSERT INTO offices (commune_id, code, name, is_specialised, active, "
+                    "sort_order) VALUES (:c, 'ZZ', 'Lạ', false, true, 9)"
+                ),
+                {"c": other},
+            )
+    session.rollback()
+    # Without a commune (CLI, migrations, city level) the policy lets every row through; a new
+    # transaction as the application role sees both communes' plans.
+    session.execute(text(f"SET LOCAL ROLE {app_role}"))
+    assert session.execute(text("SELECT count(*) FROM plans")).scalar() == 2
+    session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 2
