@@ -36,9 +36,11 @@ from werkzeug.datastructures import FileStorage
 
 from cchc_web import create_app
 from cchc_web.admin import services as org
+from cchc_web.core import tenancy
 from cchc_web.core.extensions import db
 from cchc_web.models import (
     AuditLog,
+    Commune,
     Council,
     DataVersion,
     Decision,
@@ -536,6 +538,8 @@ def demo_world(app, tmp_path_factory) -> World:
         _take_snapshot(app, tmp_path_factory.mktemp("demo-uploads"))
     else:
         _restore_snapshot(app)
+    # The world is Xã Chí Minh's (the demo's first commune; Phường Gia Viên has its own).
+    tenancy.enter(db.session(), db.session.scalar(select(func.min(Commune.id))))
     user = org.user_by_username
     kt = org.office_by_code("KT")
     plan = db.session.scalars(select(Plan).where(Plan.status == "active")).one()
@@ -638,6 +642,7 @@ def demo_world(app, tmp_path_factory) -> World:
         spare_kiosk=spare_kiosk.id,
     )
     db.session.commit()
+    tenancy.enter(db.session(), None)
     return world
 
 

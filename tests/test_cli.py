@@ -17,6 +17,16 @@ DEMO_ACCOUNTS = [
         for kind in ("lanhdao", "canbo")
     ),
 ]
+# Phường Gia Viên's accounts (seed 002): the second commune of the demo.
+SECOND_ACCOUNTS = [
+    "gv.admin",
+    "gv.chutich",
+    "gv.vp.lanhdao",
+    "gv.kt.lanhdao",
+    "gv.kt.canbo",
+    "gv.vhxh.lanhdao",
+    "gv.vhxh.canbo",
+]
 
 
 def test_seed_demo_creates_commune_offices_and_accounts(runner):
@@ -24,12 +34,19 @@ def test_seed_demo_creates_commune_offices_and_accounts(runner):
     assert result.exit_code == 0, result.output
     commune = Commune.current()
     assert (commune.name, commune.province) == ("Xã Chí Minh", "Thành phố Hải Phòng")
-    codes = set(db.session.scalars(select(Office.code)))
+    codes = set(db.session.scalars(select(Office.code).where(Office.commune_id == commune.id)))
     assert codes == {"VP", "KT", "VHXH", "HCC", "VHTT", "CA", "QS"}
-    assert set(DEMO_ACCOUNTS) == DEMO_USERNAMES
-    for username in DEMO_ACCOUNTS:
+    assert set(DEMO_ACCOUNTS) | set(SECOND_ACCOUNTS) == DEMO_USERNAMES
+    ward = db.session.scalar(select(Commune).where(Commune.name == "Phường Gia Viên"))
+    for username in DEMO_ACCOUNTS + SECOND_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == username))
         assert user is not None and user.check_password(DEMO_PASSWORD), username
+        expected = ward.id if username.startswith("gv.") else commune.id
+        assert user.commune_id == expected, username
+        assert user.office is None or user.office.commune_id == expected, username
+    ward_offices = db.session.scalars(select(Office).where(Office.commune_id == ward.id)).all()
+    assert {o.code for o in ward_offices} == codes
+    assert "Công an phường" in {o.name for o in ward_offices}
 
     def roles(name):
         # The initiatives seeder makes five of these accounts council members (SPEC §7).
@@ -51,7 +68,8 @@ def test_seed_demo_is_idempotent(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count(User.id))) == count
-    assert db.session.scalar(select(func.count(Office.id))) == 7
+    assert db.session.scalar(select(func.count(Office.id))) == 2 * 7  # per commune
+    assert db.session.scalar(select(func.count(Commune.id))) == 2
 
 
 def test_seed_demo_refuses_real_data(runner, commune):
@@ -64,12 +82,17 @@ def test_seed_demo_refuses_real_data(runner, commune):
 
 def test_every_demo_account_logs_in_to_a_200_home(runner, client):
     runner.invoke(args=["seed-demo"])
-    for username in DEMO_ACCOUNTS:
+    for username in DEMO_ACCOUNTS + SECOND_ACCOUNTS:
         response = client.post(
             "/login", data={"username": username, "password": DEMO_PASSWORD}, follow_redirects=True
         )
         assert response.status_code == 200, username
-        assert "Xin chào" in response.get_data(as_text=True), username
+        page = response.get_data(as_text=True)
+        assert "Xin chào" in page, username
+        mine, theirs = ("GIA VIÊN", "CHÍ MINH")
+        if not username.startswith("gv."):
+            mine, theirs = theirs, mine
+        assert mine in page.upper() and theirs not in page.upper(), username
         client.post("/logout", data={})
 
 

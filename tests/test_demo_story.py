@@ -63,9 +63,11 @@ def build_demo() -> None:
         db.session.commit()
 
 
-def crawl(app, username: str | None, limit: int = 60, start: str = "/") -> dict[str, int]:
+def crawl(
+    app, username: str | None, limit: int = 60, start: str = "/", texts: dict | None = None
+) -> dict[str, int]:
     """Every page reachable from `start` (the home page), breadth first, as `username`
-    (None: without an account)."""
+    (None: without an account); `texts` gets each HTML page's visible text."""
     client = app.test_client()
     if username is not None:
         response = client.post(
@@ -85,6 +87,8 @@ def crawl(app, username: str | None, limit: int = 60, start: str = "/") -> dict[
         if page.status_code == 200 and page.mimetype == "text/html":
             parser = Links()
             parser.feed(page.get_data(as_text=True))
+            if texts is not None:
+                texts[path] = visible_text(page.get_data(as_text=True))
             queue += [p for p in parser.found if p not in seen]
     return seen
 
@@ -197,3 +201,21 @@ def test_the_demo_is_coherent_on_any_day(app, day):
         count = db.session.scalar(select(db.func.count(Decision.id)))
         build_demo()
         assert db.session.scalar(select(db.func.count(Decision.id))) == count
+
+
+def test_each_commune_sees_only_itself_on_every_page(app):
+    """Xã Chí Minh and Phường Gia Viên on one deployment (issue 20): a crawl as each
+    commune's accounts answers 200 everywhere and never shows the other commune."""
+    build_demo()
+    for usernames, own, other in (
+        (("gv.vhxh.canbo", "gv.kt.canbo", "gv.chutich", "gv.admin"), "Gia Viên", "Chí Minh"),
+        (("vhxh.canbo", "kt.canbo", "chutich", "admin"), "Chí Minh", "Gia Viên"),
+    ):
+        for username in usernames:
+            texts: dict[str, str] = {}
+            for path, status in crawl(app, username, limit=40, texts=texts).items():
+                assert status == 200, f"{path} as {username}: {status}"
+            assert len(texts) > 3, username
+            assert all(own in text for text in texts.values()), username
+            shown = [path for path, text in texts.items() if other in text]
+            assert not shown, f"{other} shown to {username} on {shown}"

@@ -1,8 +1,9 @@
-"""Migration 0016_tenancy on a populated database: the demo's commune (every table filled by
-`flask seed-demo`) taken back to the single-commune schema of 0015 and brought forward again
-loses no row and no value, every root lands in the first commune, and the keys that became per
-commune let a second commune reuse a code while still refusing a duplicate within one. On the
-suite's kind of database (SQLite, or a database of its own beside TEST_DATABASE_URL)."""
+"""Migration 0016_tenancy on a populated database: the demo's first commune (every table filled
+by the seeders of `flask seed-demo`) taken back to the single-commune schema of 0015 and brought
+forward again loses no row and no value, every root lands in the first commune, and the keys
+that became per commune let a second commune reuse a code while still refusing a duplicate
+within one. On the suite's kind of database (SQLite, or a database of its own beside
+TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from cchc_web import create_app
+from cchc_web.core import demo
 from cchc_web.core.extensions import db
 from cchc_web.core.tenancy import CommuneOwned
 
@@ -43,8 +45,11 @@ def test_a_populated_database_moves_into_its_commune_without_loss(blank_database
     )
     with app.app_context():
         flask_migrate.upgrade()
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
+        # Xã Chí Minh's demo alone: a database of before the city had several communes.
+        for seeder in demo.seeders():
+            if "second_commune" not in seeder.name:
+                seeder.run()
+                db.session.commit()
         db.session.remove()
         with db.engine.connect() as conn:
             before = _rows(conn)

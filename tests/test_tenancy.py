@@ -4,7 +4,7 @@
   the session's commune, new rows get it, another commune's row is not written, and
   `Commune.current()` is the request's commune.
 - The access-control matrix with two communes: the demo's world (test_access_matrix.py) is
-  moved into a second commune, Phường Gia Viên, and every route with an id, asked by a user of
+  moved into another commune, and every route with an id, asked by a user of
   the first commune holding the same roles as the matrix's actor, answers 404 and changes
   nothing.
 - On PostgreSQL, row-level security: for a role that is not a superuser (the application's),
@@ -175,10 +175,11 @@ ACTOR_ACCOUNTS = {
 
 @pytest.fixture
 def two_communes(demo_world):  # noqa: F811
-    """The demo's world belongs to Phường Gia Viên now; Xã Chí Minh keeps its commune row,
-    gets its default offices back and one account per actor of the matrix."""
+    """The demo's world of Xã Chí Minh belongs to another commune now (Xã Đường An, seed 004);
+    Xã Chí Minh keeps its commune row, gets its default offices back and one account per actor
+    of the matrix."""
     first = db.session.scalar(select(func.min(Commune.id)))
-    other = Commune(name="Phường Gia Viên", province="Thành phố Hải Phòng")
+    other = Commune(name="Xã Đường An", province="Thành phố Hải Phòng")
     db.session.add(other)
     db.session.flush()
     mappers = db.Model.registry.mappers

@@ -6,10 +6,10 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from ..core import demo
+from ..core import demo, tenancy
 from ..core.errors import DomainError
 from ..core.extensions import db
-from ..models import Commune, Role, User
+from ..models import Commune, Office, Role, User
 from . import services as org
 
 # (username, full name, position title, office code, roles); every password is DEMO_PASSWORD.
@@ -38,7 +38,40 @@ for _code, ((_head, _head_title), (_staff, _staff_title)) in _OFFICE_PEOPLE.item
     DEMO_PEOPLE.append(
         (f"{_code.lower()}.canbo", _staff, _staff_title, _code, {Role.STAFF} | _extra)
     )
-DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE)
+
+# Phường Gia Viên (seed 002): a second commune of the same deployment, a ward whose offices are
+# named as a ward's are; its accounts are prefixed "gv.".
+SECOND_COMMUNE = ("Phường Gia Viên", "Thành phố Hải Phòng")
+SECOND_OFFICES: tuple[tuple[str, str, bool], ...] = (
+    ("VP", "Văn phòng HĐND và UBND phường", True),
+    ("KT", "Phòng Kinh tế, Hạ tầng và Đô thị", True),
+    ("VHXH", "Phòng Văn hóa - Xã hội", True),
+    ("HCC", "Trung tâm Phục vụ hành chính công phường", False),
+    ("CA", "Công an phường", False),
+    ("QS", "Ban Chỉ huy Quân sự phường", False),
+)
+SECOND_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
+    ("gv.admin", "Quản trị Hệ thống phường", "Chuyên viên công nghệ thông tin", None, {Role.ADMIN}),
+    ("gv.chutich", "Nguyễn Văn Hải", "Chủ tịch UBND phường", None, {Role.CHAIRMAN}),
+    ("gv.vp.lanhdao", "Vũ Đức Thắng", "Chánh Văn phòng", "VP", {Role.HEAD}),
+    ("gv.kt.lanhdao", "Trần Văn Bình", "Trưởng phòng", "KT", {Role.HEAD}),
+    ("gv.kt.canbo", "Đỗ Thị Hà", "Chuyên viên", "KT", {Role.STAFF}),
+    (
+        "gv.vhxh.lanhdao",
+        "Phạm Thị Thu Trang",
+        "Trưởng phòng Văn hóa - Xã hội",
+        "VHXH",
+        {Role.HEAD, Role.SECRETARIAT},
+    ),
+    (
+        "gv.vhxh.canbo",
+        "Lê Minh Tuấn",
+        "Chuyên viên cải cách hành chính",
+        "VHXH",
+        {Role.STAFF, Role.SECRETARIAT},
+    ),
+]
+DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE + SECOND_PEOPLE)
 
 
 def non_demo_data() -> str | None:
@@ -70,7 +103,12 @@ def _seed_organisation() -> None:
         current_app.config["COMMUNE_PROVINCE"],
         settings={"demo": True},
     )
-    for username, full_name, title, office_code, roles in DEMO_PEOPLE:
+    _create_people(DEMO_PEOPLE)
+
+
+def _create_people(people: list[tuple[str, str, str, str | None, set[Role]]]) -> None:
+    """The demo accounts of the acting commune that do not exist yet."""
+    for username, full_name, title, office_code, roles in people:
         if org.user_by_username(username) is not None:
             continue
         office = org.office_by_code(office_code) if office_code else None
@@ -81,10 +119,42 @@ def _seed_organisation() -> None:
         )
 
 
+@demo.demo_seeder(order=1)
+def seed_second_commune() -> None:
+    """Phường Gia Viên beside Xã Chí Minh: its offices, its accounts and what every new
+    commune gets (the survey's fields, counters and questionnaire). Its round of initiatives
+    (fields a–h, deadline 25/9) is told by initiatives/demo.py."""
+    from ..core.timeutil import story_time
+
+    name, province = SECOND_COMMUNE
+    with story_time(demo.STORY_START):
+        commune = db.session.scalar(select(Commune).where(Commune.name == name))
+        if commune is None:
+            commune = Commune(name=name, province=province, settings={"demo": True})
+            db.session.add(commune)
+            db.session.flush()
+        with tenancy.acting_for(db.session(), commune.id):
+            for order, (code, office_name, specialised) in enumerate(SECOND_OFFICES, start=1):
+                if org.office_by_code(code) is None:
+                    db.session.add(
+                        Office(
+                            code=code,
+                            name=office_name,
+                            is_specialised=specialised,
+                            sort_order=order,
+                        )
+                    )
+            db.session.flush()
+            org.set_up_commune(name, province)
+            _create_people(SECOND_PEOPLE)
+            db.session.flush()
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Create the demo commune (Xã Chí Minh) with its accounts and data; safe to re-run."""
+        """Create the demo communes (Xã Chí Minh, Phường Gia Viên) with their accounts and
+        data; safe to re-run."""
         reason = non_demo_data()
         if reason:
             raise click.ClickException(

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from ..admin.services import office_by_code, user_by_username
-from ..core import demo
+from ..core import demo, tenancy
 from ..core.extensions import db
 from ..core.timeutil import local_now, story_time
 from ..models import Round
@@ -281,3 +281,75 @@ def seed_initiatives() -> None:
             elif state == "accepted":
                 services.accept_initiative(initiative, secretariat)
     db.session.flush()
+
+
+# Phường Gia Viên's round (seed 002): (office, drafter, head, title, field, day of September).
+SECOND_COMMUNE_INITIATIVES = [
+    (
+        "KT",
+        "gv.kt.canbo",
+        "gv.kt.lanhdao",
+        "Tiếp nhận và trả kết quả cấp phép xây dựng nhà ở riêng lẻ qua một đầu mối của phường",
+        "tthc",
+        22,
+    ),
+    (
+        "VHXH",
+        "gv.vhxh.canbo",
+        "gv.vhxh.lanhdao",
+        "Bảng theo dõi hằng tháng các chỉ số PAR Index, SIPAS và DTI của phường",
+        "chi_so",
+        24,
+    ),
+]
+
+
+@demo.demo_seeder(order=46)
+def seed_second_commune_round() -> None:
+    """Phường Gia Viên's 2025 round as its call of 19/9/2025 set it (seed 002): fields a) to
+    h), applications before 25/9, the Chairman's Decision by 30/9; two offices handed theirs in
+    before the deadline. Does nothing without the ward or when its round exists."""
+    from ..models import Commune
+    from ..models.initiatives import INITIATIVE_FIELDS
+
+    commune_id = db.session.scalar(select(Commune.id).where(Commune.name == "Phường Gia Viên"))
+    if commune_id is None:
+        return
+    with tenancy.acting_for(db.session(), commune_id):
+        if db.session.scalar(select(Round).where(Round.year == 2025)) is not None:
+            return
+        with story_time(datetime(2025, 9, 19, 14, 0)):
+            rnd = services.create_round(
+                services.RoundData(
+                    year=2025,
+                    title="Sáng kiến cải cách hành chính năm 2025",
+                    submission_deadline=date(2025, 9, 25),
+                    decision_deadline=date(2025, 9, 30),
+                    open_fields=list(INITIATIVE_FIELDS),  # a) to h)
+                ),
+                demo_user("gv.vhxh.lanhdao"),
+            )
+        for code, drafter, head, title, field, day in SECOND_COMMUNE_INITIATIVES:
+            office = office_by_code(code)
+            author = demo_user(drafter)
+            with story_time(datetime(2025, 9, day, 9, 0)):
+                initiative = services.create_initiative(
+                    rnd,
+                    office,
+                    services.InitiativeData(
+                        title=title,
+                        field=field,
+                        current_situation="Người dân và doanh nghiệp phải đến nhiều nơi, "
+                        "hỏi nhiều lần; số liệu theo dõi nằm rải rác ở các phòng.",
+                        solution=title + ": quy trình, phân công và biểu mẫu được mô tả chi tiết.",
+                        novelty="Lần đầu áp dụng tại phường Gia Viên.",
+                        first_applied_on=date(2025, 7, 1),
+                        applied_where=office.name,
+                        effectiveness="Thời gian giải quyết giảm một phần ba; có số liệu 2 tháng.",
+                        authors=[services.AuthorData(user_id=author.id, share=100)],
+                    ),
+                    author,
+                )
+            with story_time(datetime(2025, 9, day, 15, 0)):
+                services.submit_initiative(initiative, demo_user(head))
+        db.session.flush()
