@@ -153,3 +153,35 @@ def test_init_commune_command(runner):
 
     assert db.session.scalar(select(func.count(SurveyVersion.id))) == 1
     assert runner.invoke(args=["init-commune", "--name", "X", "--province", "Y"]).exit_code != 0
+
+
+def test_create_user_in_a_named_commune(runner, commune):
+    from cchc_web.admin.services import ensure_commune
+    from cchc_web.core import tenancy
+
+    ward = Commune(name="Phường Gia Viên", province="Thành phố Hải Phòng")
+    db.session.add(ward)
+    db.session.flush()
+    with tenancy.acting_for(db.session(), ward.id):
+        ensure_commune(ward.name, ward.province)
+    db.session.commit()
+    ward_id, first_id = ward.id, commune.id
+    common = ["--role", "staff", "--office", "KT", "--password", "Quản trị hệ thống 2025"]
+    result = runner.invoke(
+        args=["create-user", "gv.moi", "--full-name", "X", "--commune", "Phường Gia Viên", *common]
+    )
+    assert result.exit_code == 0, result.output
+    first = runner.invoke(args=["create-user", "cm.moi", "--full-name", "Y", *common])
+    assert first.exit_code == 0, first.output
+    db.session.expire_all()
+    for username, expected in (("gv.moi", ward_id), ("cm.moi", first_id)):
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert (user.commune_id, user.office.commune_id, user.office.code) == (
+            expected,
+            expected,
+            "KT",
+        )
+    unknown = runner.invoke(
+        args=["create-user", "x.z", "--full-name", "Z", "--commune", "Xã Không Có", *common]
+    )
+    assert unknown.exit_code != 0 and "Không có xã/phường" in unknown.output

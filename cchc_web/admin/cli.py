@@ -270,24 +270,39 @@ def register_cli(app: Flask) -> None:
         type=click.Choice([r.value for r in Role]),
         help="Có thể lặp lại: --role head --role secretariat.",
     )
+    @click.option(
+        "--commune",
+        "commune_name",
+        default=None,
+        help="Tên xã/phường của tài khoản, ví dụ “Phường Gia Viên” (mặc định: đơn vị đầu tiên).",
+    )
     @click.password_option(
         help="Mật khẩu (ít nhất 12 ký tự, không chứa tên đăng nhập, không phổ biến); "
         "hỏi nếu không truyền vào."
     )
-    def create_user(username, full_name, position_title, office_code, roles, password) -> None:
-        """Create an account, e.g. the first admin of a real deployment."""
-        office = None
-        if office_code:
-            office = org.office_by_code(office_code)
-            if office is None:
-                raise click.ClickException(f"Không có đơn vị mã {office_code}.")
-        data = org.UserData(
-            username, full_name, position_title, office.id if office else None, set(roles)
-        )
-        try:
-            user = org.create_user(data, password)
-        except DomainError as err:
-            db.session.rollback()
-            raise click.ClickException(err.message) from err
-        db.session.commit()
+    def create_user(
+        username, full_name, position_title, office_code, roles, commune_name, password
+    ) -> None:
+        """Create an account of one commune, e.g. the first admin of a real deployment."""
+        if commune_name:
+            commune = db.session.scalar(select(Commune).where(Commune.name == commune_name.strip()))
+            if commune is None:
+                raise click.ClickException(f"Không có xã/phường tên {commune_name}.")
+        else:
+            commune = Commune.current()
+        with tenancy.acting_for(db.session(), commune.id if commune else None):
+            office = None
+            if office_code:
+                office = org.office_by_code(office_code)
+                if office is None:
+                    raise click.ClickException(f"Không có đơn vị mã {office_code}.")
+            data = org.UserData(
+                username, full_name, position_title, office.id if office else None, set(roles)
+            )
+            try:
+                user = org.create_user(data, password)
+            except DomainError as err:
+                db.session.rollback()
+                raise click.ClickException(err.message) from err
+            db.session.commit()
         click.echo(f"Đã tạo tài khoản {user.username}.")
