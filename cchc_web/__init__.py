@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .core.cache import remember_version, version_subquery
 from .core.config import CONFIGS, INSTANCE_DIR, engine_options, private_dir
 from .core.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from .core.filestores import store_from_config
 from .records import attachments
 from .web import faults, inputs
 
@@ -209,10 +210,10 @@ def _register_error_pages(app: Flask) -> None:
         faults.safe_rollback(db.session)
         if err.response is not None:  # a page made for the occasion (the kiosk's rate limit)
             return err.response
-        detail = err.description if err.code == 429 and _is_own_text(err.description) else None
-        response = render_error(err.code, detail)
-        if err.code == 429 and "Retry-After" not in response.headers:
-            response.headers["Retry-After"] = "60"
+        own = err.code in (429, 503) and _is_own_text(err.description)
+        response = render_error(err.code, err.description if own else None)
+        if err.code in (429, 503) and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = "60" if err.code == 429 else "30"
         return response
 
     @app.errorhandler(Exception)
@@ -347,6 +348,7 @@ def _private_instance_files(app: Flask) -> None:
     """The instance folder (database, secret key, demo key) and the uploads: owner-only."""
     private_dir(app.instance_path)
     private_dir(app.config["UPLOAD_DIR"])
+    store_from_config(app.config)  # a misspelt STORAGE_BACKEND stops the start, not an upload
 
 
 def _owner_only_sqlite(app: Flask) -> None:

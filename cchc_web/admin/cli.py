@@ -149,12 +149,15 @@ def register_cli(app: Flask) -> None:
         """
         from ..core.storage import collect_garbage, format_size
         from ..models import Attachment
+        from ..records.attachments import file_store
 
         hours = current_app.config["STORAGE_GC_GRACE_HOURS"] if grace_hours is None else grace_hours
         referenced = set(db.session.scalars(select(Attachment.storage_key)))
-        report = collect_garbage(
-            current_app.config["UPLOAD_DIR"], referenced, hours * 3600, dry_run=dry_run
-        )
+        try:
+            report = collect_garbage(file_store(), referenced, hours * 3600, dry_run=dry_run)
+        except OSError as err:
+            raise click.ClickException(f"Không đọc được kho lưu tệp: {err}") from err
+        db.session.commit()  # the database store deletes its orphans in this session
         verb = "Sẽ xóa" if dry_run else "Đã xóa"
         click.echo(
             f"{verb} {report.removed} tệp không thuộc bản ghi nào "

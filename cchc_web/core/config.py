@@ -167,6 +167,14 @@ class Config:
 
     # -- evidence files --------------------------------------------------------------------------
     STORAGE_GC_GRACE_HOURS = 24  # storage-gc leaves younger unreferenced files alone
+    # Where they live (core/filestores.py): "local" (UPLOAD_DIR, one server or a shared mount),
+    # "database" (rows of stored_files: every app server reads them) or "s3" (an S3-compatible
+    # object store; credentials the boto3 way, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "evidence/")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "")
 
     # -- production safety -------------------------------------------------------------------
     # Refuse to start without the commune's real signing certificate (CCHC_SIGNING_P12).

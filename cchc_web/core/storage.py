@@ -9,8 +9,10 @@ so one rule set applies everywhere:
 * a refused upload leaves nothing on disk, and neither does a disk that is full or not
   writable: the OSError becomes a :class:`StorageFailure` (an UploadRejected) with a Vietnamese
   message saying what happened and that nothing was saved;
-* files live under the upload root as ``<key[:2]>/<key>`` with a random hex key; the
-  user's file name is kept only for display and downloads, never used as a path.
+* files are checked in a temporary file under the spool folder, then handed to the file store
+  the configuration names (filestores.py: a folder as ``<key[:2]>/<key>``, the database, or
+  an S3 bucket) under a random hex key; the user's file name is kept only for display and
+  downloads, never used as a path or an object name.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO, Protocol
 
+from .filestores import FileStore, LocalStore, StoreUnreachable
+
 __all__ = [
     "ACCEPT_ATTRIBUTE",
     "ALLOWED_EXTENSIONS",
@@ -42,6 +46,8 @@ __all__ = [
     "StorageFailure",
     "StoredFile",
     "UploadRejected",
+    "as_store",
+    "check_key",
     "delete_stored",
     "detect_kind",
     "format_size",
@@ -128,7 +134,9 @@ class StorageFailure(UploadRejected):
 
 
 def _storage_failure(name: str, err: OSError) -> StorageFailure:
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(err, StoreUnreachable):
+        why = "kho lưu tệp của hệ thống tạm thời không truy cập được"
+    elif err.errno in (errno.ENOSPC, errno.EDQUOT):
         why = "ổ đĩa lưu tệp của máy chủ đã đầy"
     elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "máy chủ không có quyền ghi vào thư mục lưu tệp"
@@ -246,17 +254,25 @@ def _written(name: str, write: Callable[[], object]) -> None:
         raise _storage_failure(name, err) from err
 
 
+def as_store(where: str | os.PathLike[str] | FileStore) -> FileStore:
+    """A store from a store or a folder (a folder is a :class:`LocalStore`)."""
+    if isinstance(where, (str, os.PathLike)):
+        return LocalStore(where)
+    return where
+
+
 def save_upload(
     file: object,
     original_name: str | None,
-    upload_root: str | os.PathLike[str],
+    where: str | os.PathLike[str] | FileStore,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> StoredFile:
     """Store one upload and describe it, or raise :class:`UploadRejected` storing nothing.
 
     ``file`` is a werkzeug ``FileStorage`` (its ``.stream`` is read) or any binary file object,
-    read from its current position. ``original_name`` defaults to ``file.filename``. Enforces:
-    allowed extension, non-empty, at most ``max_bytes``, content matching the extension.
+    read from its current position. ``original_name`` defaults to ``file.filename``. ``where``
+    is the file store (filestores.py) or a folder. Enforces: allowed extension, non-empty, at
+    most ``max_bytes``, content matching the extension.
     """
     if max_bytes <= 0:
         raise ValueError("max_bytes must be positive")
@@ -269,12 +285,14 @@ def save_upload(
     spec = ALLOWED_KINDS[kind]
     stream: _Readable = getattr(file, "stream", file)
 
-    root = Path(upload_root)
+    store = as_store(where)
+    spool = store.spool
     try:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # The temp file sits in the root (same filesystem, so os.replace is atomic) rather than
-        # in a shard directory, so a refused upload does not even leave an empty directory.
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=root)
+        spool.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The temp file sits in the spool's root (for a folder store: the same filesystem, so
+        # the final move is atomic) rather than in a shard directory, so a refused upload does
+        # not even leave an empty directory.
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=spool)
     except OSError as err:
         raise _storage_failure(name, err) from err
     try:
@@ -287,9 +305,7 @@ def save_upload(
         if detect_kind(tmp) != kind:
             raise _mismatch(name, spec)
         key = secrets.token_hex(16)
-        final = path_for(root, key)
-        _written(name, lambda: final.parent.mkdir(mode=0o700, exist_ok=True))
-        _written(name, lambda: os.replace(tmp, final))
+        _written(name, lambda: store.put(key, Path(tmp)))
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -297,27 +313,29 @@ def save_upload(
     return StoredFile(key, name, size, spec.mime, sha256)
 
 
-def path_for(upload_root: str | os.PathLike[str], storage_key: str) -> Path:
-    """Path of a stored file. Only keys of exactly 32 lowercase hex digits are accepted, so a
-    key can never point outside its shard directory; anything else raises InvalidStorageKey."""
+def check_key(storage_key: str) -> str:
+    """Only keys of exactly 32 lowercase hex digits are accepted, so a key can never point
+    outside its shard directory or its bucket prefix; anything else raises InvalidStorageKey."""
     if not isinstance(storage_key, str) or not _KEY_RE.fullmatch(storage_key):
         raise InvalidStorageKey(f"invalid storage key: {storage_key!r}")
-    return Path(upload_root) / storage_key[:2] / storage_key
+    return storage_key
 
 
-def open_stored(upload_root: str | os.PathLike[str], storage_key: str) -> BinaryIO:
-    """Open a stored file for binary reading (FileNotFoundError if it is gone)."""
-    return path_for(upload_root, storage_key).open("rb")
+def path_for(upload_root: str | os.PathLike[str], storage_key: str) -> Path:
+    """Path of a file stored in a folder."""
+    return Path(upload_root) / check_key(storage_key)[:2] / storage_key
 
 
-def delete_stored(upload_root: str | os.PathLike[str], storage_key: str) -> bool:
-    """Delete a stored file; True if it existed. The shard directory is left in place because a
-    concurrent save may be about to move a file into it."""
-    try:
-        path_for(upload_root, storage_key).unlink()
-    except FileNotFoundError:
-        return False
-    return True
+def open_stored(where: str | os.PathLike[str] | FileStore, storage_key: str) -> BinaryIO:
+    """Open a stored file for binary reading (FileNotFoundError if it is gone, StoreUnreachable
+    if its store does not answer)."""
+    return as_store(where).open(check_key(storage_key))
+
+
+def delete_stored(where: str | os.PathLike[str] | FileStore, storage_key: str) -> bool:
+    """Delete a stored file; True if it existed. A folder's shard directory is left in place
+    because a concurrent save may be about to move a file into it."""
+    return as_store(where).delete(check_key(storage_key))
 
 
 # -- garbage collection -------------------------------------------------------------------------
@@ -339,7 +357,7 @@ class CollectReport:
 
 
 def collect_garbage(
-    upload_root: str | os.PathLike[str],
+    where: str | os.PathLike[str] | FileStore,
     referenced: set[str],
     grace_seconds: float,
     *,
@@ -347,28 +365,35 @@ def collect_garbage(
     now: float | None = None,
 ) -> CollectReport:
     """Remove stored files that no row refers to (`referenced`: the keys the database knows)
-    and upload temp files, when older than `grace_seconds` (a save may be about to commit the
-    row of a younger one). A killed worker or a failed commit leaves such files behind."""
+    and upload temp files of the spool, when older than `grace_seconds` (a save may be about to
+    commit the row of a younger one). A killed worker or a failed commit leaves such files
+    behind. A database store's orphans are deleted in the caller's session (it commits)."""
     import shutil
     import time
 
-    root = Path(upload_root)
+    store = as_store(where)
     report = CollectReport()
     now = time.time() if now is None else now
-    if not root.is_dir():
-        return report
-    candidates: list[tuple[Path, bool]] = []
-    for entry in root.iterdir():
-        if entry.is_file() and entry.name.startswith(TEMP_PREFIX):
-            candidates.append((entry, True))
-        elif entry.is_dir() and len(entry.name) == 2:
-            candidates += [(f, False) for f in entry.iterdir() if _KEY_RE.fullmatch(f.name)]
-    for path, temporary in candidates:
-        if not temporary and path.name in referenced:
+    for item in list(store.objects()):
+        if not _KEY_RE.fullmatch(item.key):
+            continue
+        if item.key in referenced:
             report.referenced += 1
+        elif now - item.modified < grace_seconds:
+            report.kept_young += 1
+        else:
+            if not dry_run:
+                store.delete(item.key)
+            report.removed += 1
+            report.removed_bytes += item.size
+    spool = store.spool
+    if not spool.is_dir():
+        return report
+    for entry in spool.iterdir():
+        if not (entry.is_file() and entry.name.startswith(TEMP_PREFIX)):
             continue
         try:
-            stat = path.stat()
+            stat = entry.stat()
         except FileNotFoundError:
             continue
         if now - stat.st_mtime < grace_seconds:
@@ -376,12 +401,9 @@ def collect_garbage(
             continue
         if not dry_run:
             with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-        if temporary:
-            report.temp_removed += 1
-        else:
-            report.removed += 1
+                entry.unlink()
+        report.temp_removed += 1
         report.removed_bytes += stat.st_size
-    usage = shutil.disk_usage(root)
+    usage = shutil.disk_usage(spool)
     report.free_bytes, report.total_bytes = usage.free, usage.total
     return report

@@ -5,6 +5,7 @@ already written for that form and raises DomainError with the storage service's 
 message. The bytes are written before the rows are committed, so every stored key waits in the
 session until its transaction ends: a commit keeps the files, a rollback (any rollback, a
 failed commit included) deletes them, and so does a request that ends without committing.
+(The database store writes through the session itself: its rollback is the deletion.)
 What a killed worker leaves behind, `flask storage-gc` removes.
 """
 
@@ -21,7 +22,8 @@ from werkzeug.datastructures import FileStorage
 from ..core import storage
 from ..core.errors import DomainError
 from ..core.extensions import db
-from ..core.settings import setting
+from ..core.filestores import FileStore, store_from_config
+from ..core.settings import application, setting
 from ..models import Attachment, User
 
 log = logging.getLogger(__name__)
@@ -29,18 +31,29 @@ log = logging.getLogger(__name__)
 _PENDING = "cchc_pending_uploads"
 
 
-def upload_root() -> str:
-    return setting("UPLOAD_DIR")
+def file_store() -> FileStore:
+    """The application's file store (STORAGE_BACKEND), built once per application."""
+    app = application()
+    names = ("STORAGE_BACKEND", "UPLOAD_DIR", "S3_BUCKET", "S3_PREFIX", "S3_ENDPOINT_URL")
+    wanted = tuple(app.config.get(name) for name in names)
+    built = app.extensions.get("cchc_file_store")
+    if built is None or built[0] != wanted:
+        built = app.extensions["cchc_file_store"] = (wanted, store_from_config(app.config))
+    return built[1]
 
 
-def _remember_pending(keys: list[str]) -> None:
-    db.session.info.setdefault(_PENDING, []).append((upload_root(), keys))
+def _remember_pending(store: FileStore, keys: list[str]) -> None:
+    if not store.transactional:
+        db.session.info.setdefault(_PENDING, []).append((store, keys))
 
 
 def _delete_pending(session: Session) -> None:
-    for root, keys in session.info.pop(_PENDING, []):
+    for store, keys in session.info.pop(_PENDING, []):
         for key in keys:
-            storage.delete_stored(root, key)
+            try:
+                storage.delete_stored(store, key)
+            except OSError:  # the store is down: storage-gc removes the orphan later
+                log.warning("Could not remove the uncommitted upload %s", key, exc_info=True)
 
 
 @event.listens_for(Session, "after_commit")
@@ -68,6 +81,7 @@ def store_uploads(
 ) -> list[Attachment]:
     """Store every non-empty upload and add its Attachment to the session (not committed)."""
     stored: list[storage.StoredFile] = []
+    store = file_store()
     try:
         for file in files:
             if file is None or not file.filename:
@@ -76,17 +90,20 @@ def store_uploads(
                 storage.save_upload(
                     file,
                     file.filename,
-                    upload_root(),
+                    store,
                     max_bytes=setting("UPLOAD_MAX_BYTES"),
                 )
             )
     except storage.UploadRejected as rejected:
         for item in stored:
-            storage.delete_stored(upload_root(), item.storage_key)
+            try:
+                storage.delete_stored(store, item.storage_key)
+            except OSError:
+                log.warning("Could not remove %s", item.storage_key, exc_info=True)
         if isinstance(rejected, storage.StorageFailure):
             log.error("Upload storage failed: %s", rejected.__cause__)
         raise DomainError(rejected.message, field=field) from rejected
-    _remember_pending([item.storage_key for item in stored])
+    _remember_pending(store, [item.storage_key for item in stored])
     attachments = [
         Attachment(
             storage_key=item.storage_key,
@@ -104,11 +121,12 @@ def store_uploads(
 
 def discard(attachments: Iterable[Attachment]) -> None:
     """Remove the stored bytes of attachments whose transaction was rolled back."""
+    store = file_store()
     for attachment in attachments:
-        storage.delete_stored(upload_root(), attachment.storage_key)
+        storage.delete_stored(store, attachment.storage_key)
 
 
 def read_attachment(attachment: Attachment) -> bytes:
     """The stored bytes (a document that a second person signs after the first)."""
-    with storage.open_stored(upload_root(), attachment.storage_key) as handle:
+    with storage.open_stored(file_store(), attachment.storage_key) as handle:
         return handle.read()

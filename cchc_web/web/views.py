@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file
 from flask_htmx import make_response as htmx_response
 from flask_wtf import FlaskForm
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, ServiceUnavailable
 
 from ..core import storage
 from ..core.errors import DomainError
 from ..core.extensions import db, htmx
+from ..core.filestores import FileStore, StoreUnreachable
 from ..models import Attachment
 from ..records import attachments
 from .forms import apply_domain_error
@@ -145,17 +146,35 @@ def plan_from_args(plans: list[Any]) -> Any:
 
 
 # -- downloads -----------------------------------------------------------------------------------
-def send_stored(upload_root: str | os.PathLike[str], stored: storage.StoredFileLike) -> Response:
+def send_stored(
+    where: str | os.PathLike[str] | FileStore, stored: storage.StoredFileLike
+) -> Response:
     """Download response for a stored file: always an attachment (never rendered inline) under
-    its original, possibly Vietnamese, name, with ``nosniff``. Missing file or bad key: 404."""
+    its original, possibly Vietnamese, name, with ``nosniff``. Missing file or bad key: 404; a
+    file store that does not answer: 503 in Vietnamese (nothing is lost, try again later)."""
+    store = storage.as_store(where)
     try:
-        path = storage.path_for(upload_root, stored.storage_key).absolute()
+        key = storage.check_key(stored.storage_key)
     except storage.InvalidStorageKey:
         raise NotFound() from None
-    if not path.is_file():
-        raise NotFound()
+    path = store.local_path(key)
+    if path is not None:
+        if not path.is_file():
+            raise NotFound()
+        body: Any = path
+    else:
+        try:
+            body = store.open(key)
+        except FileNotFoundError:
+            raise NotFound() from None
+        except StoreUnreachable:
+            current_app.logger.exception("File store unreachable")
+            raise ServiceUnavailable(
+                "Kho lưu tệp của hệ thống tạm thời không truy cập được; tệp vẫn được giữ "
+                "nguyên. Vui lòng thử tải lại sau ít phút."
+            ) from None
     response = send_file(
-        path,
+        body,
         mimetype=stored.content_type or "application/octet-stream",
         as_attachment=True,
         download_name=stored.original_name or stored.storage_key,
@@ -169,4 +188,4 @@ def send_stored(upload_root: str | os.PathLike[str], stored: storage.StoredFileL
 def send_attachment(attachment: Attachment) -> Response:
     """An evidence file as a download (Content-Disposition: attachment) under its original
     name. The caller has checked that the user may see what the attachment belongs to."""
-    return send_stored(attachments.upload_root(), attachment)
+    return send_stored(attachments.file_store(), attachment)
