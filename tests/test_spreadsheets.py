@@ -97,14 +97,16 @@ def xlsx(sheet: str, strings: str = "", extra: dict[str, bytes] | None = None) -
 
 
 def bounded(read) -> tuple[object, float, float]:
-    """Run `read()`; return (result or exception, seconds, peak MB allocated)."""
+    """Run `read()`; return (result or exception, CPU seconds, peak MB allocated). CPU time of
+    this thread, not the wall clock: a machine busy with other work must not fail the test,
+    while a bomb that is read to the end (100 s before issue 15) still does."""
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.thread_time()
     try:
         result = read()
     except Exception as err:  # noqa: BLE001 - the refusal is the result being measured
         result = err
-    seconds = time.perf_counter() - started
+    seconds = time.thread_time() - started
     peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
     tracemalloc.stop()
     return result, seconds, peak
@@ -122,7 +124,7 @@ def test_declared_dimension_a1_xfd10000_costs_nothing(which):
     data = xlsx(sheet_xml(HEADER_ROW, dimension="A1:XFD10000"))
     assert len(data) < 2000
     result, seconds, peak = bounded(lambda: IMPORTERS[which](data))
-    assert seconds < 1 and peak < 50, (seconds, peak)
+    assert seconds < 3 and peak < 50, (seconds, peak)
     if which == "plan":
         assert result == [(0, {"__header__": ",".join(importer.TASK_COLUMNS)})]
 
@@ -134,7 +136,7 @@ def test_a_row_at_1048576_is_refused_while_reading(which):
     result, seconds, peak = bounded(lambda: IMPORTERS[which](data))
     assert isinstance(result, importer.ImportFileError | DomainError), result
     assert "quá 2000 dòng" in str(getattr(result, "message", result))
-    assert seconds < 1 and peak < 50, (seconds, peak)
+    assert seconds < 3 and peak < 50, (seconds, peak)
 
 
 def test_dense_rows_stop_at_the_limit_while_reading():
@@ -145,7 +147,7 @@ def test_dense_rows_stop_at_the_limit_while_reading():
     data = xlsx(sheet_xml(HEADER_ROW + rows))
     result, seconds, peak = bounded(lambda: IMPORTERS["plan"](data))
     assert isinstance(result, importer.ImportFileError)
-    assert seconds < 1 and peak < 50, (seconds, peak)
+    assert seconds < 3 and peak < 50, (seconds, peak)
 
 
 @pytest.mark.parametrize("which", IMPORTERS)
@@ -165,7 +167,7 @@ def test_shared_strings_bomb_is_refused_before_parsing(which):
     result, seconds, peak = bounded(lambda: IMPORTERS[which](data))
     assert isinstance(result, importer.ImportFileError | DomainError), result
     assert "cấu trúc bất thường" in str(getattr(result, "message", result))
-    assert seconds < 1 and peak < 50, (seconds, peak)
+    assert seconds < 3 and peak < 50, (seconds, peak)
 
 
 def test_entity_declarations_are_refused():
