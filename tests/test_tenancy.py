@@ -293,6 +293,8 @@ def test_an_unscoped_query_returns_no_foreign_rows_under_row_level_security(comm
     _fresh()
     session = db.session()
     with tenancy.acting_for(session, first):
+        # The suite's superuser is above the policies: the unscoped query sees both communes.
+        assert len(session.execute(text("SELECT title FROM plans")).all()) == 2
         session.execute(text(f"SET LOCAL ROLE {app_role}"))
         # Textual SQL: no loader criteria, only the database's policies stand in the way.
         offices = session.execute(text("SELECT DISTINCT commune_id FROM offices")).all()
@@ -303,6 +305,9 @@ def test_an_unscoped_query_returns_no_foreign_rows_under_row_level_security(comm
         assert offices == [(first,)]
         assert plans == ["Kế hoạch CCHC xã 2025"]
         assert users == 0
+        # A Core select of the table (no ORM entity, so no loader criteria either).
+        core = session.execute(select(Plan.__table__.c.title)).scalars().all()
+        assert core == ["Kế hoạch CCHC xã 2025"]
         # Writing for the other commune is refused by the policy's WITH CHECK.
         with pytest.raises(DBAPIError, match="row-level security"), session.begin_nested():
             session.execute(
@@ -319,3 +324,21 @@ def test_an_unscoped_query_returns_no_foreign_rows_under_row_level_security(comm
     assert session.execute(text("SELECT count(*) FROM plans")).scalar() == 2
     session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Plan)) == 2
+
+
+def test_the_tables_owner_is_held_by_the_policies_too(commune, app_role):
+    """FORCE ROW LEVEL SECURITY: an application that connects as the role owning the tables
+    (the one that ran the migrations) is still held by the policies."""
+    other = _second_commune()
+    with tenancy.acting_for(db.session(), other):
+        factories.make_plan("Kế hoạch CCHC phường 2025")
+    factories.make_plan("Kế hoạch CCHC xã 2025")
+    first = commune.id
+    _fresh()
+    session = db.session()
+    with tenancy.acting_for(session, first):
+        session.execute(text(f"ALTER TABLE plans OWNER TO {app_role}"))  # rolled back below
+        session.execute(text(f"SET LOCAL ROLE {app_role}"))
+        titles = session.execute(text("SELECT title FROM plans")).scalars().all()
+        assert titles == ["Kế hoạch CCHC xã 2025"]
+    session.rollback()

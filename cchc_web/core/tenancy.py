@@ -20,7 +20,9 @@ Roots (``commune_id`` NOT NULL unless said):
   ``sipas_kiosks``, ``sipas_versions``, ``sipas_receipts``, ``sipas_responses``,
   ``sipas_feedback``;
 - ``signing_certificates`` (a commune's signers);
-- ``audit_log`` (NULL: what no commune did, e.g. a sign-in refused to an unknown name).
+- ``audit_log`` (its actor's commune, else the request's; NULL is left for the city level,
+  which does not write yet. A row without an actor or a commune, e.g. a sign-in refused to
+  an unknown name, goes to the first commune, whose administrator watches the sign-in).
 
 Children, through their root: ``user_roles`` (user); tasks, task offices, task updates and
 their files, objectives and their values and revisions (plan); report comments (report);

@@ -1,7 +1,7 @@
 """Tenancy (issue 20, item 1): every aggregate root belongs to a commune.
 
 - A ``commune_id`` (foreign key to communes, indexed) on each root of core/tenancy.py: NOT NULL
-  but on ``users`` (NULL: a city-level user) and ``audit_log`` (NULL: what no commune did).
+  but on ``users`` (NULL: a city-level user) and ``audit_log`` (NULL: the city level's).
 - Every existing row goes to the first commune, the only one a deployment had. A database with
   rows but no commune at all (never set up with `flask init-commune`) gets one named
   "Xã chưa đặt tên", which the administrator renames.
