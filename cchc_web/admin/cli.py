@@ -119,11 +119,12 @@ def _create_people(people: list[tuple[str, str, str, str | None, set[Role]]]) ->
         )
 
 
-@demo.demo_seeder(order=1)
+@demo.demo_seeder(order=90)
 def seed_second_commune() -> None:
     """Phường Gia Viên beside Xã Chí Minh: its offices, its accounts and what every new
     commune gets (the survey's fields, counters and questionnaire). Its round of initiatives
-    (fields a–h, deadline 25/9) is told by initiatives/demo.py."""
+    (fields a–h, deadline 25/9) is told by initiatives/demo.py. After Xã Chí Minh's whole
+    story, so that the first commune's rows keep the ids they always had."""
     from ..core.timeutil import story_time
 
     name, province = SECOND_COMMUNE

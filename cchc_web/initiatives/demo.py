@@ -304,7 +304,7 @@ SECOND_COMMUNE_INITIATIVES = [
 ]
 
 
-@demo.demo_seeder(order=46)
+@demo.demo_seeder(order=91)
 def seed_second_commune_round() -> None:
     """Phường Gia Viên's 2025 round as its call of 19/9/2025 set it (seed 002): fields a) to
     h), applications before 25/9, the Chairman's Decision by 30/9; two offices handed theirs in
