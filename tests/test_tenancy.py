@@ -157,6 +157,35 @@ def test_the_audit_log_and_reads_in_a_request_follow_the_signed_in_user(client, 
     assert logged and {a.commune_id for a in logged} == {other}
 
 
+def test_another_communes_ids_and_names_in_a_form_are_refused(client, login_as, commune):
+    """Bad input of issue 20: a user of one commune posting another commune's ids."""
+    other = _second_commune()
+    with tenancy.acting_for(db.session(), other):
+        their_kt = factories.office("KT").id
+        factories.make_user(office="KT", username="gv.trung")
+    login_as("admin", office=None)
+    users = db.session.scalar(select(func.count()).select_from(User))
+    form = {
+        "username": "moi.canbo",
+        "full_name": "Cán bộ mới",
+        "office_id": str(their_kt),
+        "roles": ["staff"],
+        "active": "y",
+        "new_password": "Mật khẩu mới 2025 rất dài",
+        "confirm": "Mật khẩu mới 2025 rất dài",
+    }
+    page = client.post("/admin/users/new", data=form)
+    assert page.status_code == 200
+    assert "Hãy chọn một đơn vị trong danh sách." in page.get_data(as_text=True)
+    # A user name is the city's: taken in the other commune, it is taken here too.
+    mine = factories.office("KT").id
+    page = client.post(
+        "/admin/users/new", data={**form, "office_id": str(mine), "username": "gv.trung"}
+    )
+    assert "Tên đăng nhập này đã có người dùng." in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == users
+
+
 # -- the matrix with two communes -------------------------------------------------------------
 def _has_id(rule) -> bool:
     return any(isinstance(c, IntegerConverter) for c in rule._converters.values())
