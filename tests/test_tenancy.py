@@ -186,6 +186,48 @@ def test_another_communes_ids_and_names_in_a_form_are_refused(client, login_as, 
     assert db.session.scalar(select(func.count()).select_from(User)) == users
 
 
+def test_every_commune_numbers_and_verifies_its_own_decisions(commune):
+    """1/QĐ-UBND of 2025 exists once per commune; a verification link names the commune
+    (but the first commune's, printed before the city had several)."""
+    from datetime import UTC, date, datetime
+
+    from cchc_web.decisions import services as decisions
+    from cchc_web.decisions.pdf import verify_url
+    from cchc_web.models import Decision, DecisionState
+
+    other = _second_commune()
+    found = {}
+    for where in (commune.id, other):
+        with tenancy.acting_for(db.session(), where):
+            signer = factories.make_user(roles=("chairman",), office=None)
+            decision = Decision(
+                state=DecisionState.APPROVED,
+                year=2025,
+                number=1,
+                issued_on=date(2025, 9, 17),
+                pdf_sha256=f"{where:064d}",
+                approved_by_id=signer.id,
+                approved_at=datetime(2025, 9, 17, 3, tzinfo=UTC),
+                summary="Về việc thành lập Hội đồng",
+            )
+            db.session.add(decision)
+            db.session.commit()
+            found[where] = decision.id
+    assert decisions.find_issued(1, 2025).id == found[commune.id]  # an old QR code
+    assert decisions.find_issued(1, 2025, commune=other).id == found[other]
+    with tenancy.acting_for(db.session(), other):  # a signed-in user of the ward
+        assert decisions.find_issued(1, 2025).id == found[other]
+    links = {
+        where: verify_url(
+            "https://cchc.example", 1, 2025, "QĐ-UBND",
+            decisions._commune_in_links(db.session.get(Decision, found[where])),
+        )
+        for where in found
+    }  # fmt: skip
+    assert links[commune.id] == "https://cchc.example/verify?number=1&year=2025"
+    assert links[other] == f"https://cchc.example/verify?number=1&year=2025&commune={other}"
+
+
 # -- the matrix with two communes -------------------------------------------------------------
 def _has_id(rule) -> bool:
     return any(isinstance(c, IntegerConverter) for c in rule._converters.values())

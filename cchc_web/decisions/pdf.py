@@ -31,13 +31,23 @@ DRAFT_MARK = "DỰ THẢO"
 DEFAULT_SYMBOL = "QĐ-UBND"
 
 
-def verify_url(public_url: str, number: int, year: int, symbol: str = DEFAULT_SYMBOL) -> str:
+def verify_url(
+    public_url: str,
+    number: int,
+    year: int,
+    symbol: str = DEFAULT_SYMBOL,
+    commune: int | None = None,
+) -> str:
     """The verification page of a Decision, for its QR code: always under the configured
     public address (CCHC_PUBLIC_URL), never the Host a request happened to carry: whatever is
-    printed here is frozen into a signed legal document."""
-    query = {"number": number, "year": year}
+    printed here is frozen into a signed legal document. Every commune numbers its own
+    Decisions: `commune` names it, except for the first commune (whose codes were printed
+    before the city had several, without it)."""
+    query: dict[str, object] = {"number": number, "year": year}
     if symbol != DEFAULT_SYMBOL:
         query["symbol"] = symbol
+    if commune is not None:
+        query["commune"] = commune
     return f"{public_url.rstrip('/')}/verify?{urlencode(query)}"
 
 

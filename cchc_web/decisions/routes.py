@@ -5,8 +5,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from ..core import tenancy
 from ..core.errors import DomainError
-from ..core.extensions import limiter
+from ..core.extensions import db, limiter
 from ..core.storage import format_size
 from ..models import Decision, DecisionKind, DecisionState
 from ..models.decisions import STATE_LABELS
@@ -327,9 +328,10 @@ def verify():
         symbol = request.args.get("symbol", "QĐ-UBND")
         if symbol not in {value for value, _label in form.symbol.choices}:
             symbol = "QĐ-UBND"
-        if number is not None and year is not None:
+        commune = request.args.get("commune", type=int)
+        if number is not None and year is not None and (commune is None or commune < 2**31):
             form.number.data, form.year.data, form.symbol.data = number, year, symbol
-            result = services.verify(None, number, year, symbol)
+            result = services.verify(None, number, year, symbol, commune)
     elif form.validate_on_submit():
         upload = form.file.data
         data = upload.read(max_bytes + 1) if upload else None
@@ -347,6 +349,8 @@ def verify():
                 result = services.verify(data, form.number.data, form.year.data, form.symbol.data)
             except DomainError as err:
                 apply_domain_error(form, err)
+    if result is not None and result.decision is not None and not current_user.is_authenticated:
+        tenancy.enter(db.session(), result.decision.commune_id)  # its commune heads the page
     return render_template(
         "decisions/verify.html", form=form, result=result, max_size=format_size(max_bytes)
     )

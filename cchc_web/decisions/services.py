@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..core import tenancy
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.settings import setting
@@ -534,7 +535,11 @@ def _render_and_sign(
         final=True,
         stamp_lines=stamp,
         qr_data=verify_url(
-            setting("CCHC_PUBLIC_URL"), decision.number, decision.year, decision.symbol
+            setting("CCHC_PUBLIC_URL"),
+            decision.number,
+            decision.year,
+            decision.symbol,
+            _commune_in_links(decision),
         ),
     )
     rendered = render(document)
@@ -610,9 +615,24 @@ class Verification:
         return bool(self.signature and self.signature.present and not self.signature.valid)
 
 
-def find_issued(number: int, year: int, symbol: str = "QĐ-UBND") -> Decision | None:
+def _commune_in_links(decision: Decision) -> int | None:
+    """The commune a verification link names: none for the first commune (see verify_url)."""
+    first = tenancy.first_commune(db.session())
+    return None if decision.commune_id == first else decision.commune_id
+
+
+def find_issued(
+    number: int, year: int, symbol: str = "QĐ-UBND", commune: int | None = None
+) -> Decision | None:
+    """The issued Decision of that number in `commune`'s series; without `commune`, the
+    commune the session acts for, else the first commune (a QR code printed before the city
+    had several communes names none)."""
+    session = db.session()
+    if commune is None:
+        commune = tenancy.commune_id(session) or tenancy.first_commune(session)
     return db.session.scalars(
         select(Decision).where(
+            Decision.commune_id == commune,
             Decision.number == number,
             Decision.year == year,
             Decision.symbol == symbol,
@@ -622,7 +642,11 @@ def find_issued(number: int, year: int, symbol: str = "QĐ-UBND") -> Decision | 
 
 
 def verify(
-    pdf: bytes | None, number: int | None, year: int | None, symbol: str = "QĐ-UBND"
+    pdf: bytes | None,
+    number: int | None,
+    year: int | None,
+    symbol: str = "QĐ-UBND",
+    commune: int | None = None,
 ) -> Verification:
     """Did this system issue it, is it unchanged, are its signatures valid and whose?
 
@@ -633,7 +657,7 @@ def verify(
     """
     result = Verification()
     if number is not None and year is not None:
-        result.decision = find_issued(number, year, symbol)
+        result.decision = find_issued(number, year, symbol, commune)
         result.not_found = result.decision is None
     if pdf is None:
         if result.decision is not None:
