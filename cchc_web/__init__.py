@@ -269,6 +269,8 @@ def _register_template_helpers(app: Flask) -> None:
         from .models import Commune
 
         def heading():
+            if tenancy.commune_id(db.session()) is None and Commune.several():
+                return None  # a sign-in page of the whole city: no commune of its own
             found = Commune.current()
             return found.heading() if found is not None else None
 

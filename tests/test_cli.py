@@ -82,6 +82,9 @@ def test_seed_demo_refuses_real_data(runner, commune):
 
 def test_every_demo_account_logs_in_to_a_200_home(runner, client):
     runner.invoke(args=["seed-demo"])
+    # The sign-in page is the whole city's: it names neither commune.
+    sign_in = client.get("/login").get_data(as_text=True).upper()
+    assert "CHÍ MINH" not in sign_in and "GIA VIÊN" not in sign_in
     for username in DEMO_ACCOUNTS + SECOND_ACCOUNTS:
         response = client.post(
             "/login", data={"username": username, "password": DEMO_PASSWORD}, follow_redirects=True

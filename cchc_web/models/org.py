@@ -107,6 +107,11 @@ class Commune(db.Model):
             session.info[_CURRENT_COMMUNE] = (wanted, found)
         return found
 
+    @classmethod
+    def several(cls) -> bool:
+        """The deployment serves more than one commune (a city's)."""
+        return len(db.session.scalars(select(cls.id).limit(2)).all()) > 1
+
     def heading(self) -> CommuneHeading:
         return CommuneHeading(self.name, self.province)
 
