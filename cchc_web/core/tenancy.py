@@ -30,9 +30,14 @@ initiative authors, files and reopenings (initiative or round); council members 
 (council); decision items (decision); PAR Index items, self-scores and appraisals (set); the
 questionnaire's aspects and questions (version), answers and corrections (response), the
 objective–field links (objective); ``attachments`` and ``stored_files`` (the row that links the
-file). The routes reach a child by first loading its root (``get_or_404`` of the parent, or the
-child's own relationship to it) and check the user's rights on that root, so a scoped root is
-enough: a foreign child's root is not found, and the page answers 404.
+file). Checked with two communes (tests/test_tenancy.py), the routes do *not* all reach a child
+through its root: many load it by its own id (``get_or_404(Task, task_id)``, a PAR Index item,
+a self-score, a council member) and only then follow its parent, which answered 500 (the
+scoped parent is None) or even 200 (a PAR item of another commune, reached by its own
+relationships). So the children a route or a list looks up on their own are `CommuneChild`:
+scoped, by the same event, through their parent (``plan_id IN (SELECT id FROM plans WHERE
+commune_id = …)``, nested for grandchildren). Link tables and files stay reached through
+their owners, whose routes check the link.
 
 Unique keys that become per commune: the office code, the round's year, the PAR Index set's
 year, the Decision number per (year, symbol), the counters above, the survey's procedure field
@@ -47,8 +52,11 @@ The mechanism
   signed-in user's commune there when it loads the user (`enter`); a CLI command or a test
   that works for one commune does the same with `acting_for`.
 - One ``do_orm_execute`` event adds ``with_loader_criteria(CommuneOwned, commune_id = …)`` to
-  every ORM SELECT, UPDATE and DELETE of the session when a commune is set: no view filters by
-  hand. A city-level user (no commune) and the CLI see every commune.
+  every ORM SELECT, UPDATE and DELETE of the session when a commune is set, and the parent
+  condition of each `CommuneChild` the statement selects: no view filters by hand. A
+  city-level user (no commune) and the CLI see every commune; a statement may ask for every
+  commune with the execution option `ALL_COMMUNES` (the user-name check: names are the
+  city's).
 - One ``before_flush`` event gives a new root its commune: its parent's (a report its
   office's …), else the session's, else the only commune (`set_fallback`, the CLI and the
   demo of a single-commune deployment). A root of another commune written in a session that
