@@ -22,6 +22,7 @@ from ..web.inputs import optional_db_int
 from ..web.security import get_or_404, require
 from ..web.views import (
     paginate,
+    paginate_rows,
     plan_from_args,
     query_args,
     render_page_or_fragment,
@@ -79,22 +80,17 @@ def workspace(code: str):
         "period": request.args.get("period", "")[:10],
     }
     overdue_only = request.args.get("overdue") == "1"
-    page = paginate(
-        queries.tasks_query(
+    page = paginate_rows(
+        queries.task_rows_query(
             plan.id if plan else -1,
             office_id=office.id,
             overdue_on=today if overdue_only else None,
             **filters,
-        )
+        ),
+        lambda rows: queries.task_rows(rows, plan),
     )
     overdue_count = (
-        db.session.scalar(
-            select(func.count()).select_from(
-                queries.tasks_query(
-                    plan.id, office_id=office.id, role=OfficeRole.LEAD, overdue_on=today
-                ).subquery()
-            )
-        )
+        queries.count_tasks(plan.id, office_id=office.id, role=OfficeRole.LEAD, overdue_on=today)
         if plan
         else 0
     )
@@ -109,11 +105,9 @@ def workspace(code: str):
         else []
     )
     objectives = (
-        db.session.scalars(
-            select(Objective)
-            .where(Objective.plan_id == plan.id, Objective.owner_office_id == office.id)
-            .order_by(Objective.sort_order)
-        ).all()
+        queries.objectives_with_latest(
+            Objective.plan_id == plan.id, Objective.owner_office_id == office.id
+        )
         if plan
         else []
     )
@@ -139,10 +133,9 @@ def workspace(code: str):
         fields=FIELDS,
         role_filters=ROLE_FILTERS,
         status_labels=TASK_STATUS_LABELS,
-        objectives=objectives,
-        objective_state=lambda o: services.objective_state(
-            o, v.value if (v := services.latest_value(o)) else None
-        ),
+        objectives=[
+            (o, services.objective_state(o, v.value if v else None)) for o, v in objectives
+        ],
         state_labels=services.OBJECTIVE_STATE_LABELS,
         reminder=reminder,
         feedback_items=feedback_items,
