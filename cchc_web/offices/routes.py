@@ -1,12 +1,13 @@
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..core import storage
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.timeutil import local_today
-from ..models import Attachment, Office
+from ..models import Attachment, Office, User
 from ..models.plans import (
     FIELDS,
     TASK_STATUS_LABELS,
@@ -44,7 +45,13 @@ def _office_or_404(code: str) -> Office:
 
 
 def _task_of_office(office: Office, task_id: int) -> Task:
-    task = get_or_404(Task, task_id)
+    # Its plan (for the permissions) in the same statement; of its newest progress update
+    # only what the page shows (status, percent, date, catch-up plan), not author and files.
+    task = db.session.scalar(
+        select(Task).options(joinedload(Task.plan), queries.LIST_LOADING).where(Task.id == task_id)
+    )
+    if task is None:
+        abort(404)
     require(task.can_view(current_user))
     if office.id not in task.office_ids:
         abort(404)
@@ -169,7 +176,10 @@ def _form_for(task: Task):
 
 def _render_task(office: Office, task: Task, form, conflict=None, notice: str = ""):
     page = paginate(
-        select(TaskUpdate).where(TaskUpdate.task_id == task.id).order_by(TaskUpdate.id.desc()),
+        select(TaskUpdate)
+        .options(joinedload(TaskUpdate.author).lazyload(User.role_rows))  # its name only
+        .where(TaskUpdate.task_id == task.id)
+        .order_by(TaskUpdate.id.desc()),
         per_page=20,
     )
     return render_page_or_fragment(
