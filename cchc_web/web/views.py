@@ -128,7 +128,7 @@ def paginate(stmt, per_page: int | None = None):
 class _RowPagination(SelectPagination):
     """A page of plain rows (a Core select of columns), turned into what the page shows by
     `build`. The total comes with the rows (`count(*) OVER ()`, one statement for both);
-    only an empty page (past the end) counts on its own."""
+    only an empty page past the first counts on its own."""
 
     def _query_items(self) -> list[Any]:
         stmt = self._query_args["select"]
@@ -140,6 +140,8 @@ class _RowPagination(SelectPagination):
     def _query_count(self) -> int:
         if self._total is not None:
             return self._total
+        if self.page == 1:
+            return 0  # nothing on the first page: nothing at all
         sub = self._query_args["select"].order_by(None).subquery()
         return db.session.scalar(select(func.count()).select_from(sub)) or 0
 
