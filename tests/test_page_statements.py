@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select
 
 from cchc_web.core.extensions import db
-from cchc_web.models import Decision, Round
+from cchc_web.models import Decision, Initiative, Round
 from cchc_web.models.plans import Objective, ObjectiveValue, Task
 from cchc_web.plans import services as plans
 
@@ -27,6 +27,9 @@ EXPECTED = {
     "workspace": 11,
     "task": 8,
     "initiatives": 5,  # user, rounds, initiatives (total), authors, offices
+    # user, the initiative with round and office, authors with accounts, evidence, council
+    # (and the office's reopening once the deadline has passed: 6 in `make bench`)
+    "initiative": 5,
     "decisions": 3,  # user, the page's columns, the count
 }
 
@@ -61,7 +64,9 @@ def plan(commune):
 
 def urls(plan) -> dict[str, str]:
     kt_task = db.session.scalar(select(Task).where(Task.plan_id == plan.id, Task.code == "6.1"))
+    initiative = db.session.scalars(select(Initiative).order_by(Initiative.id)).first()
     return {
+        "initiative": f"/initiatives/{initiative.id}",
         "plan": f"/plans/{plan.id}",
         "workspace": "/offices/kt/",
         "task": f"/offices/kt/tasks/{kt_task.id}",

@@ -3,13 +3,24 @@ from __future__ import annotations
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.extensions import db
 from ..core.storage import UPLOAD_HELP_TEXT
 from ..core.timeutil import local_today
 from ..decisions import services as decision_ops
 from ..documents import render
-from ..models import Decision, DecisionKind, Initiative, InitiativeState, Office, Role, Round, User
+from ..models import (
+    Decision,
+    DecisionKind,
+    Initiative,
+    InitiativeAuthor,
+    InitiativeState,
+    Office,
+    Role,
+    Round,
+    User,
+)
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
 from ..records import attachments
 from ..web.forms import ConfirmForm
@@ -229,7 +240,24 @@ def similar():
 @bp.get("/<int:initiative_id>")
 @login_required
 def detail(initiative_id: int):
-    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    # What the page shows in three statements rather than one per relationship: the
+    # initiative with its round and office, its authors with their accounts (not their roles),
+    # its evidence.
+    initiative = db.session.scalar(
+        select(Initiative)
+        .options(
+            joinedload(Initiative.round),
+            joinedload(Initiative.office),
+            selectinload(Initiative.authors)
+            .joinedload(InitiativeAuthor.user)
+            .lazyload(User.role_rows),
+            selectinload(Initiative.evidence),
+        )
+        .where(Initiative.id == initiative_id)
+    )
+    if initiative is None:
+        abort(404)
+    require(initiative.can_view(current_user))
     return _detail_page(initiative, evaluation.result_of(initiative))
 
 
