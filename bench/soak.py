@@ -170,6 +170,17 @@ def process_tree(pid: int) -> list[int]:
     return sorted(tree)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (utime + stime in /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def rss_kb(pids: list[int]) -> dict[int, int]:
     sizes = {}
     for pid in pids:
@@ -504,6 +515,7 @@ def soak(base: str, master: int, users: int, seconds: int, warmup: int, think: f
     """Run the crowd for `seconds`; RSS is taken under load after `warmup` and at the end."""
     stats = Stats()
     load_before = os.getloadavg()
+    cpu_before = cpu_seconds(process_tree(master))
     started = time.monotonic()
     deadline = started + seconds
     crowd = [VirtualUser(n, base, stats, deadline, think) for n in range(users)]
@@ -525,6 +537,7 @@ def soak(base: str, master: int, users: int, seconds: int, warmup: int, think: f
             flush=True,
         )
     end_rss = steady_rss(master, max(0.5, min(3.0, deadline - time.monotonic())))
+    server_cpu = cpu_seconds(process_tree(master)) - cpu_before
     start_rss = start_rss or end_rss
     for user in crowd:
         user.join(timeout=120)
@@ -541,6 +554,10 @@ def soak(base: str, master: int, users: int, seconds: int, warmup: int, think: f
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
+        # CPU gunicorn's processes used per request answered: what the server itself costs,
+        # whatever else the machine was doing (password hashing at sign-in included).
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(stats.requests, 1), 2),
         "think_s": think,
         "requests": stats.requests,
         "rps": round(stats.requests / elapsed, 1),
@@ -684,7 +701,8 @@ def report(results: dict) -> int:
         )
     print(
         f"load average before {results['loadavg_before']}, after {results['loadavg_after']} "
-        f"on {results['cpus']} CPUs"
+        f"on {results['cpus']} CPUs; gunicorn used {results['server_cpu_s']} s of CPU, "
+        f"{results['server_cpu_ms_per_request']} ms per request"
     )
     print(f"actions {results['actions']}; task-update conflicts told {results['conflicts_told']}")
     print(
