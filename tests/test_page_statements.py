@@ -5,12 +5,11 @@ shows the same thing as before (offices, status, newest value, authors)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from cchc_web.core.extensions import db
 from cchc_web.models import Decision, Initiative, Round
@@ -18,6 +17,7 @@ from cchc_web.models.plans import Objective, ObjectiveValue, Task
 from cchc_web.plans import services as plans
 
 from . import factories
+from .factories import statements
 
 # page → statements, the user's included (one: user, roles and data version together).
 EXPECTED = {
@@ -32,20 +32,6 @@ EXPECTED = {
     "initiative": 5,
     "decisions": 3,  # user, the page's columns, the count
 }
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def counted(client, url: str) -> tuple[int, str]:

@@ -61,20 +61,10 @@ LIST_LOADING = selectinload(Task.newest_update).options(
 )
 
 
-def tasks_query(
-    plan_id: int | None,
-    *,
-    office_id: int | None = None,
-    role: str = "",
-    field: str = "",
-    status: str = "",
-    period: str = "",
-    overdue_on: date | None = None,
-) -> Select:
-    """Tasks of a plan, filtered; `period` is "2025-07" (due that month), "ongoing" or "none";
-    `overdue_on` keeps the tasks whose catch-up plan is overdue on that day."""
+def tasks_query(plan_id: int | None, **filters: Any) -> Select:
+    """Tasks of a plan as ORM objects, filtered as `_filtered` says."""
     stmt = select(Task).options(LIST_LOADING).order_by(Task.sort_order, Task.id)
-    return _filtered(stmt, plan_id, office_id, role, field, status, period, overdue_on)
+    return _filtered(stmt, plan_id, **filters)
 
 
 def count_tasks(plan_id: int | None, **filters: Any) -> int:
@@ -136,6 +126,7 @@ OFFICE_SEP = "\x1f"  # the ASCII unit separator: no office code contains it
 def _filtered(
     stmt: Select,
     plan_id: int | None,
+    *,
     office_id: int | None = None,
     role: str = "",
     field: str = "",
@@ -143,6 +134,10 @@ def _filtered(
     period: str = "",
     overdue_on: date | None = None,
 ) -> Select:
+    """`stmt` over tasks, kept to a plan's and filtered: `office_id` (and `role`, lead or
+    coordinating), `field`, `status` (the newest progress update's), `period` ("2025-07": due
+    that month, "ongoing" or "none") and `overdue_on` (the tasks whose catch-up plan is overdue
+    on that day)."""
     if plan_id is not None:
         stmt = stmt.where(Task.plan_id == plan_id)
     if office_id is not None:
