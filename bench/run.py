@@ -313,7 +313,8 @@ def load_test(url: str, uploads: Path, accounts: dict, seconds: int) -> dict:
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     ):
         errors += sum(int(g) for g in match.groups())
-    return {"rps": round(rps, 1), "errors": errors}
+    detail = [line.strip() for line in out.splitlines() if "errors" in line or "Non-2xx" in line]
+    return {"rps": round(rps, 1), "errors": errors, "detail": detail}
 
 
 def pdf_figures() -> dict:
