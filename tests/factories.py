@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 from cchc_web.admin import services as org
 from cchc_web.core.extensions import db
@@ -408,3 +411,19 @@ def submit(version, ratings: dict, *, kiosk=None, receipt=None, **fields):
     )
     db.session.commit()
     return response
+
+
+# -- counting statements (issue 16) ---------------------------------------------------------------
+@contextmanager
+def statements():
+    """The SQL statements run inside the block, as sent to the database."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

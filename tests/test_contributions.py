@@ -2,11 +2,10 @@
 percent; a coordinating office posts its contribution, shown under its name, and never
 changes the status. Task 6.1 of the real plan: KT leads, VP (among others) coordinates."""
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from cchc_web.core.errors import DomainError
 from cchc_web.core.extensions import db
@@ -15,7 +14,7 @@ from cchc_web.plans import services as plans
 from cchc_web.reports import periods
 from cchc_web.reports import services as reports
 
-from .factories import import_demo_plan, make_user
+from .factories import import_demo_plan, make_user, statements
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -222,20 +221,6 @@ def test_the_report_page_and_pdf_name_the_coordinating_office(client, login_as, 
     document = exports.report_document(report)
     texts = " ".join(getattr(b, "text", "") for b in document.body)
     assert "Phối hợp — Văn phòng HĐND và UBND xã (04/11/2025): VP đăng tải dự toán." in texts
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_list_pages_keep_their_statement_count_whatever_the_history(app, client, login_as, plan):

@@ -378,3 +378,27 @@ def test_new_decision_page_offers_each_subject_waiting_for_one(client, login_as,
     assert response.status_code == 303
     # Once drafted, the council is no longer offered (one draft at a time).
     assert f"council_establishment:{council.id}" not in client.get("/decisions/new").text
+
+
+def test_a_signed_recognition_links_a_reader_only_to_what_they_may_open(
+    client, login_as, secretariat, vice
+):
+    """`make soak` followed every link a page shows: an office's staff reading the signed
+    recognition Decision were offered the council and other offices' initiatives, and got 403.
+    The titles stay; a link is there only when it opens."""
+    import re
+
+    council, initiatives = recognised(secretariat, vice)
+    decision = initiatives["HCC"].recognition_decision
+    login_as("staff", office="CA")
+    page = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
+    assert "Số hóa hồ sơ tại Trung tâm HCC" in page and "Nhắc lịch hẹn qua Zalo OA" in page
+    assert f"/council/{council.id}" not in page
+    assert f'/initiatives/{initiatives["HCC"].id}"' not in page
+    links = set(re.findall(r'href="(/(?:decisions|council|initiatives)/[^"#]*)"', page))
+    assert links, "the page links somewhere"
+    for link in links:
+        assert client.get(link).status_code != 403, link
+    login_as("staff", office="HCC")  # its own initiative opens
+    page = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
+    assert f'/initiatives/{initiatives["HCC"].id}"' in page

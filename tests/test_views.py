@@ -171,3 +171,25 @@ def test_on_refusal_replaces_how_a_refusal_is_shown(app, commune):
         assert run_action(lambda: refuse(), on_refusal=seen.append, to="/ok") is None
         assert get_flashed_messages() == []
     assert [e.message for e in seen] == ["Mã đơn vị này đã có."]
+
+
+def test_url_pattern_builds_what_url_for_builds(app):
+    """Lists build each row's URL from a pattern made once (issue 16: no url_for per row);
+    every URL must be the one url_for gives, whatever the values."""
+    from flask import url_for
+
+    from cchc_web.web.nav import url_pattern
+
+    with app.test_request_context("/"):
+        task = url_pattern("offices.task", "code", "task_id")
+        edit = url_pattern("plans.edit_task", "task_id")
+        workspace = url_pattern("offices.workspace", "code", plan=3, role="lead")
+        for code, task_id in (("kt", 1), ("p003", 987654321), ("vhxh", 10**12 + 7)):
+            assert task(code=code, task_id=task_id) == url_for(
+                "offices.task", code=code, task_id=task_id
+            )
+            assert edit(task_id=task_id) == url_for("plans.edit_task", task_id=task_id)
+        for code in ("kt", "a b/ơ?#%", "Ủy ban"):
+            assert workspace(code=code) == url_for(
+                "offices.workspace", code=code, plan=3, role="lead"
+            )

@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import load_only
 
 from ..core import tenancy
 from ..core.errors import DomainError
@@ -49,7 +50,17 @@ def _filename(decision: Decision) -> str:
 def index():
     state = request.args.get("state", "")
     state = state if state in STATE_FILTERS else ""
-    stmt = select(Decision)
+    # The columns the list shows, not the text, appendix and signatures of every Decision.
+    stmt = select(Decision).options(
+        load_only(
+            Decision.kind,
+            Decision.state,
+            Decision.number,
+            Decision.symbol,
+            Decision.issued_on,
+            Decision.summary,
+        )
+    )
     if not (current_user.is_secretariat or current_user.is_leader or current_user.is_admin):
         # Drafts are the secretariat's and the leaders' work; others see issued Decisions.
         stmt = stmt.where(Decision.state == DecisionState.APPROVED)

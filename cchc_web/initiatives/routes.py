@@ -3,13 +3,24 @@ from __future__ import annotations
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.extensions import db
 from ..core.storage import UPLOAD_HELP_TEXT
 from ..core.timeutil import local_today
 from ..decisions import services as decision_ops
 from ..documents import render
-from ..models import Decision, DecisionKind, Initiative, InitiativeState, Office, Role, Round, User
+from ..models import (
+    Decision,
+    DecisionKind,
+    Initiative,
+    InitiativeAuthor,
+    InitiativeState,
+    Office,
+    Role,
+    Round,
+    User,
+)
 from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
 from ..records import attachments
 from ..web.forms import ConfirmForm
@@ -23,7 +34,7 @@ from ..web.security import (
     secretariat_or_leaders,
 )
 from ..web.views import (
-    paginate,
+    paginate_rows,
     pdf_response,
     redirect_after_post,
     render_page_or_fragment,
@@ -42,35 +53,37 @@ from .forms import (
 )
 
 
-def _selected_round() -> Round | None:
+def _selected_round(all_rounds: list[Round] | None = None) -> Round | None:
     year = request.args.get("year", type=int)
     if year:
+        if all_rounds is not None:
+            return next((r for r in all_rounds if r.year == year), None)
         return db.session.scalar(select(Round).where(Round.year == year))
-    return services.current_round()
+    return services.current_round(all_rounds)
 
 
 @bp.get("/")
 @login_required
 def index():
     require(current_user.sees_all_offices or current_user.office_id is not None)
-    rnd = _selected_round()
+    rounds = services.rounds()
+    rnd = _selected_round(rounds)
     state = request.args.get("state", "")
     office_id = request.args.get("office", type=int)
-    page = paginate(services.visible_initiatives(current_user, rnd, state, office_id))
-    missing = (
-        services.offices_without_submission(rnd)
-        if rnd is not None and current_user.sees_all_offices
-        else []
+    page = paginate_rows(
+        services.visible_initiative_rows(current_user, rnd, state, office_id),
+        services.initiative_rows,
     )
+    offices, missing = services.offices_and_missing(rnd, current_user.sees_all_offices)
     return render_page_or_fragment(
         "initiatives/index.html",
         "initiatives/_list.html",
         rnd=rnd,
-        rounds=services.rounds(),
+        rounds=rounds,
         page=page,
         filters={"year": rnd.year if rnd else None, "state": state, "office": office_id},
         state_labels=STATE_LABELS,
-        offices=db.session.scalars(select(Office).where(Office.active).order_by(Office.sort_order)),
+        offices=offices,
         missing=missing,
         can_draft=current_user.office_id is not None
         and current_user.has_role(Role.STAFF, Role.HEAD),
@@ -227,7 +240,24 @@ def similar():
 @bp.get("/<int:initiative_id>")
 @login_required
 def detail(initiative_id: int):
-    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    # What the page shows in three statements rather than one per relationship: the
+    # initiative with its round and office, its authors with their accounts (not their roles),
+    # its evidence.
+    initiative = db.session.scalar(
+        select(Initiative)
+        .options(
+            joinedload(Initiative.round),
+            joinedload(Initiative.office),
+            selectinload(Initiative.authors)
+            .joinedload(InitiativeAuthor.user)
+            .lazyload(User.role_rows),
+            selectinload(Initiative.evidence),
+        )
+        .where(Initiative.id == initiative_id)
+    )
+    if initiative is None:
+        abort(404)
+    require(initiative.can_view(current_user))
     return _detail_page(initiative, evaluation.result_of(initiative))
 
 

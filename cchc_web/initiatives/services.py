@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
 
 from ..core.errors import DomainError
 from ..core.extensions import db
@@ -191,9 +190,12 @@ def rounds() -> list[Round]:
     return list(db.session.scalars(select(Round).order_by(Round.year.desc())))
 
 
-def current_round() -> Round | None:
-    """This year's round, else the latest."""
+def current_round(all_rounds: Sequence[Round] | None = None) -> Round | None:
+    """This year's round, else the latest; picked from `all_rounds` (newest first, as
+    `rounds()` gives them) when the caller has them already."""
     year = local_today().year
+    if all_rounds is not None:
+        return next((r for r in all_rounds if r.year == year), None) or next(iter(all_rounds), None)
     return db.session.scalar(select(Round).where(Round.year == year)) or db.session.scalar(
         select(Round).order_by(Round.year.desc()).limit(1)
     )
@@ -502,19 +504,20 @@ def recognised_in(rnd: Round) -> list[Initiative]:
 
 
 # -- queries ------------------------------------------------------------------------------------
-def visible_initiatives(
+def visible_initiative_rows(
     user: User, rnd: Round | None, state: str = "", office_id: int | None = None
 ):
-    """The select of initiatives a user may list: their office's, or all for cross-office readers
-    (whose view of other offices starts at the first submission: drafts are the office's own)."""
-    stmt = (
-        select(Initiative)
-        .join(Office)
-        .options(
-            contains_eager(Initiative.office),
-            selectinload(Initiative.authors).selectinload(InitiativeAuthor.user),
-        )
-    )
+    """The initiatives a user may list: their office's, or all for cross-office readers (whose
+    view of other offices starts at the first submission: drafts are the office's own). Plain
+    rows, the columns the list shows (`initiative_rows` adds the authors): no ORM object per
+    initiative, author and author's account."""
+    stmt = select(
+        Initiative.id, Initiative.title, Initiative.field, Initiative.state, Office.code
+    ).join(Office, Office.id == Initiative.office_id)
+    return _visible(stmt, user, rnd, state, office_id)
+
+
+def _visible(stmt, user: User, rnd: Round | None, state: str, office_id: int | None):
     if rnd is not None:
         stmt = stmt.where(Initiative.round_id == rnd.id)
     own = Initiative.office_id == (user.office_id or -1)
@@ -529,18 +532,67 @@ def visible_initiatives(
     return stmt.order_by(Office.sort_order, Initiative.id.desc())
 
 
+@dataclass(slots=True)
+class InitiativeRow:
+    """An initiative as the list shows it."""
+
+    id: int
+    title: str
+    field: str
+    state: InitiativeState
+    office_code: str
+    authors: list[tuple[str, int | None]]  # (name, share %) in the order they were entered
+
+    @property
+    def field_label(self) -> str:
+        return INITIATIVE_FIELDS.get(self.field, self.field)
+
+
+def initiative_rows(rows: Sequence) -> list[InitiativeRow]:
+    """Rows of `visible_initiative_rows` with their authors, read in one more statement."""
+    items = [InitiativeRow(r.id, r.title, r.field, r.state, r.code, []) for r in rows]
+    if items:
+        by_id = {item.id: item for item in items}
+        for author in db.session.execute(
+            select(
+                InitiativeAuthor.initiative_id,
+                func.coalesce(User.full_name, InitiativeAuthor.external_name).label("name"),
+                InitiativeAuthor.share,
+            )
+            .outerjoin(User, User.id == InitiativeAuthor.user_id)
+            .where(InitiativeAuthor.initiative_id.in_(by_id))
+            .order_by(InitiativeAuthor.id)
+        ):
+            by_id[author.initiative_id].authors.append((author.name, author.share))
+    return items
+
+
+def offices_and_missing(rnd: Round | None, with_missing: bool) -> tuple[list[Office], list[Office]]:
+    """The active offices (for a filter), and with `with_missing` those with no initiative
+    handed in `rnd` (SPEC §5: at least one a year), in one statement."""
+    if rnd is None or not with_missing:
+        offices = db.session.scalars(
+            select(Office).where(Office.active).order_by(Office.sort_order, Office.code)
+        ).all()
+        return list(offices), []
+    handed_in = (
+        select(Initiative.id)
+        .where(
+            Initiative.office_id == Office.id,
+            Initiative.round_id == rnd.id,
+            Initiative.state.in_([s for s in HANDED_IN_STATES]),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        select(Office, handed_in).where(Office.active).order_by(Office.sort_order, Office.code)
+    ).all()
+    return [o for o, _ in rows], [o for o, has in rows if not has]
+
+
 def offices_without_submission(rnd: Round) -> list[Office]:
     """Active offices with no initiative handed in this round (SPEC §5: at least one a year)."""
-    handed_in = select(Initiative.office_id).where(
-        Initiative.round_id == rnd.id, Initiative.state.in_([s for s in HANDED_IN_STATES])
-    )
-    return list(
-        db.session.scalars(
-            select(Office)
-            .where(Office.active, Office.id.not_in(handed_in))
-            .order_by(Office.sort_order, Office.code)
-        )
-    )
+    return offices_and_missing(rnd, with_missing=True)[1]
 
 
 @dataclass

@@ -332,7 +332,92 @@ class TaskOffice(db.Model):
     office: Mapped[Office] = relationship(lazy="joined")
 
 
-class Task(CommuneChild, db.Model):
+class TaskFacts:
+    """What a task shows and who may act on it, from its office links, its plan and its
+    status: shared by the ORM `Task` and the read-only rows of task lists
+    (plans/queries.py `TaskRow`), so that a list and the task's own page agree.
+
+    Needs `office_links` (each with `office_id`, `role` and `office`: `id`, `code`,
+    `sort_order`), `plan`, `field`, `timing`, `due_month` and `status`."""
+
+    @property
+    def lead_offices(self) -> list[Office]:
+        return sorted(
+            (link.office for link in self.office_links if link.role == OfficeRole.LEAD),
+            key=lambda o: o.sort_order,
+        )
+
+    @property
+    def coordinating_offices(self) -> list[Office]:
+        return sorted(
+            (link.office for link in self.office_links if link.role == OfficeRole.COORDINATING),
+            key=lambda o: o.sort_order,
+        )
+
+    @property
+    def office_ids(self) -> set[int]:
+        return {link.office_id for link in self.office_links}
+
+    def workspace_office(self, user: User) -> Office | None:
+        """The office workspace that shows this task to `user`: its first lead office they may
+        open, else the coordinating office they belong to; None when they may not see it."""
+        offices = [*self.lead_offices, *self.coordinating_offices]
+        return next((o for o in offices if user.can_see_office(o.id)), None)
+
+    @property
+    def field_label(self) -> str:
+        return FIELDS.get(self.field, self.field)
+
+    @property
+    def timing_label(self) -> str:
+        if self.timing == Timing.MONTH and self.due_month:
+            return f"Tháng {self.due_month.month}/{self.due_month.year}"
+        if self.timing == Timing.ONGOING:
+            return "Thường xuyên"
+        return "Không ghi thời gian"
+
+    @property
+    def status_label(self) -> str:
+        return TASK_STATUS_LABELS[TaskStatus(self.status)]
+
+    def is_lead(self, office: Office | int | None) -> bool:
+        office_id = office.id if isinstance(office, Office) else office
+        return any(
+            link.office_id == office_id and link.role == OfficeRole.LEAD
+            for link in self.office_links
+        )
+
+    def is_coordinating(self, office: Office | int | None) -> bool:
+        office_id = office.id if isinstance(office, Office) else office
+        return any(
+            link.office_id == office_id and link.role == OfficeRole.COORDINATING
+            for link in self.office_links
+        )
+
+    # -- permissions -------------------------------------------------------------------------
+    def can_view(self, user: User) -> bool:
+        if not self.plan.can_view(user):
+            return False
+        return user.sees_all_offices or user.office_id in self.office_ids
+
+    def _may_report(self, user: User) -> bool:
+        return self.plan.is_active and (user.has_role(*_REPORTING_ROLES) or user.is_secretariat)
+
+    def can_report_progress(self, user: User) -> bool:
+        """The lead office owns the status and percent: its staff and heads report them."""
+        return self.is_lead(user.office_id) and self._may_report(user)
+
+    def can_contribute(self, user: User) -> bool:
+        """A coordinating office adds what it did (and evidence), never the status."""
+        return self.is_coordinating(user.office_id) and self._may_report(user)
+
+    def can_update(self, user: User) -> bool:
+        """Staff and heads of a lead or coordinating office post to the task's history, while
+        its plan is active."""
+        return self.can_report_progress(user) or self.can_contribute(user)
+
+
+class Task(CommuneChild, TaskFacts, db.Model):
     """Nhiệm vụ: code "3.2", field, content, offices and timing (a due month, or ongoing)."""
 
     __tablename__ = "tasks"
@@ -377,42 +462,6 @@ class Task(CommuneChild, db.Model):
     )
 
     @property
-    def lead_offices(self) -> list[Office]:
-        return sorted(
-            (link.office for link in self.office_links if link.role == OfficeRole.LEAD),
-            key=lambda o: o.sort_order,
-        )
-
-    @property
-    def coordinating_offices(self) -> list[Office]:
-        return sorted(
-            (link.office for link in self.office_links if link.role == OfficeRole.COORDINATING),
-            key=lambda o: o.sort_order,
-        )
-
-    @property
-    def office_ids(self) -> set[int]:
-        return {link.office_id for link in self.office_links}
-
-    def workspace_office(self, user: User) -> Office | None:
-        """The office workspace that shows this task to `user`: its first lead office they may
-        open, else the coordinating office they belong to; None when they may not see it."""
-        offices = [*self.lead_offices, *self.coordinating_offices]
-        return next((o for o in offices if user.can_see_office(o)), None)
-
-    @property
-    def field_label(self) -> str:
-        return FIELDS.get(self.field, self.field)
-
-    @property
-    def timing_label(self) -> str:
-        if self.timing == Timing.MONTH and self.due_month:
-            return f"Tháng {self.due_month.month}/{self.due_month.year}"
-        if self.timing == Timing.ONGOING:
-            return "Thường xuyên"
-        return "Không ghi thời gian"
-
-    @property
     def latest_update(self) -> TaskUpdate | None:
         """The newest progress update, posted by a lead office: it alone sets the status."""
         return self.newest_update
@@ -421,10 +470,6 @@ class Task(CommuneChild, db.Model):
     def status(self) -> str:
         latest = self.latest_update
         return latest.status if latest else TaskStatus.NOT_STARTED
-
-    @property
-    def status_label(self) -> str:
-        return TASK_STATUS_LABELS[TaskStatus(self.status)]
 
     @property
     def progress(self) -> int:
@@ -436,42 +481,6 @@ class Task(CommuneChild, db.Model):
         catch-up plan has passed without a newer report (done or otherwise)."""
         latest = self.latest_update
         return latest is not None and latest.catchup_overdue(today)
-
-    def is_lead(self, office: Office | int | None) -> bool:
-        office_id = office.id if isinstance(office, Office) else office
-        return any(
-            link.office_id == office_id and link.role == OfficeRole.LEAD
-            for link in self.office_links
-        )
-
-    def is_coordinating(self, office: Office | int | None) -> bool:
-        office_id = office.id if isinstance(office, Office) else office
-        return any(
-            link.office_id == office_id and link.role == OfficeRole.COORDINATING
-            for link in self.office_links
-        )
-
-    # -- permissions -------------------------------------------------------------------------
-    def can_view(self, user: User) -> bool:
-        if not self.plan.can_view(user):
-            return False
-        return user.sees_all_offices or user.office_id in self.office_ids
-
-    def _may_report(self, user: User) -> bool:
-        return self.plan.is_active and (user.has_role(*_REPORTING_ROLES) or user.is_secretariat)
-
-    def can_report_progress(self, user: User) -> bool:
-        """The lead office owns the status and percent: its staff and heads report them."""
-        return self.is_lead(user.office_id) and self._may_report(user)
-
-    def can_contribute(self, user: User) -> bool:
-        """A coordinating office adds what it did (and evidence), never the status."""
-        return self.is_coordinating(user.office_id) and self._may_report(user)
-
-    def can_update(self, user: User) -> bool:
-        """Staff and heads of a lead or coordinating office post to the task's history, while
-        its plan is active."""
-        return self.can_report_progress(user) or self.can_contribute(user)
 
 
 class UpdateKind(enum.StrEnum):

@@ -1,12 +1,13 @@
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..core import storage
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.timeutil import local_today
-from ..models import Attachment, Office
+from ..models import Attachment, Office, User
 from ..models.plans import (
     FIELDS,
     TASK_STATUS_LABELS,
@@ -22,6 +23,7 @@ from ..web.inputs import optional_db_int
 from ..web.security import get_or_404, require
 from ..web.views import (
     paginate,
+    paginate_rows,
     plan_from_args,
     query_args,
     render_page_or_fragment,
@@ -43,7 +45,13 @@ def _office_or_404(code: str) -> Office:
 
 
 def _task_of_office(office: Office, task_id: int) -> Task:
-    task = get_or_404(Task, task_id)
+    # Its plan (for the permissions) in the same statement; of its newest progress update
+    # only what the page shows (status, percent, date, catch-up plan), not author and files.
+    task = db.session.scalar(
+        select(Task).options(joinedload(Task.plan), queries.LIST_LOADING).where(Task.id == task_id)
+    )
+    if task is None:
+        abort(404)
     require(task.can_view(current_user))
     if office.id not in task.office_ids:
         abort(404)
@@ -79,22 +87,17 @@ def workspace(code: str):
         "period": request.args.get("period", "")[:10],
     }
     overdue_only = request.args.get("overdue") == "1"
-    page = paginate(
-        queries.tasks_query(
+    page = paginate_rows(
+        queries.task_rows_query(
             plan.id if plan else -1,
             office_id=office.id,
             overdue_on=today if overdue_only else None,
             **filters,
-        )
+        ),
+        lambda rows: queries.task_rows(rows, plan),
     )
     overdue_count = (
-        db.session.scalar(
-            select(func.count()).select_from(
-                queries.tasks_query(
-                    plan.id, office_id=office.id, role=OfficeRole.LEAD, overdue_on=today
-                ).subquery()
-            )
-        )
+        queries.count_tasks(plan.id, office_id=office.id, role=OfficeRole.LEAD, overdue_on=today)
         if plan
         else 0
     )
@@ -109,11 +112,9 @@ def workspace(code: str):
         else []
     )
     objectives = (
-        db.session.scalars(
-            select(Objective)
-            .where(Objective.plan_id == plan.id, Objective.owner_office_id == office.id)
-            .order_by(Objective.sort_order)
-        ).all()
+        queries.objectives_with_latest(
+            Objective.plan_id == plan.id, Objective.owner_office_id == office.id
+        )
         if plan
         else []
     )
@@ -139,10 +140,9 @@ def workspace(code: str):
         fields=FIELDS,
         role_filters=ROLE_FILTERS,
         status_labels=TASK_STATUS_LABELS,
-        objectives=objectives,
-        objective_state=lambda o: services.objective_state(
-            o, v.value if (v := services.latest_value(o)) else None
-        ),
+        objectives=[
+            (o, services.objective_state(o, v.value if v else None)) for o, v in objectives
+        ],
         state_labels=services.OBJECTIVE_STATE_LABELS,
         reminder=reminder,
         feedback_items=feedback_items,
@@ -176,7 +176,10 @@ def _form_for(task: Task):
 
 def _render_task(office: Office, task: Task, form, conflict=None, notice: str = ""):
     page = paginate(
-        select(TaskUpdate).where(TaskUpdate.task_id == task.id).order_by(TaskUpdate.id.desc()),
+        select(TaskUpdate)
+        .options(joinedload(TaskUpdate.author).lazyload(User.role_rows))  # its name only
+        .where(TaskUpdate.task_id == task.id)
+        .order_by(TaskUpdate.id.desc()),
         per_page=20,
     )
     return render_page_or_fragment(

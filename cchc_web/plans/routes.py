@@ -15,7 +15,7 @@ from ..models import DecisionKind
 from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
 from ..web.forms import apply_domain_error
 from ..web.security import get_or_404, get_or_404_for, require, secretariat_only
-from ..web.views import paginate, run_action
+from ..web.views import paginate, paginate_rows, run_action
 from . import bp, exports, importer, queries, services, sources
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
@@ -75,14 +75,13 @@ def show(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
     # A page of tasks in plan order, shown under their fields (a field may continue on the
     # next page); a real plan has a few dozen tasks, a city-wide one thousands.
-    page = paginate(queries.tasks_query(plan.id))
-    by_field: dict[str, list[Task]] = {code: [] for code in FIELDS}
+    page = paginate_rows(
+        queries.task_rows_query(plan.id), lambda rows: queries.task_rows(rows, plan)
+    )
+    by_field: dict[str, list[queries.TaskRow]] = {code: [] for code in FIELDS}
     for task in page.items:
         by_field.setdefault(task.field, []).append(task)
-    states = {
-        o.id: services.objective_state(o, v.value if (v := services.latest_value(o)) else None)
-        for o in plan.objectives
-    }
+    objectives = queries.objectives_with_latest(Objective.plan_id == plan.id)
     return render_template(
         "plans/show.html",
         plan=plan,
@@ -90,9 +89,9 @@ def show(plan_id: int):
         page=page,
         fields=FIELDS,
         field_numbers={code: n for n, code in enumerate(FIELDS, start=1)},
-        states=states,
+        objectives=objectives,
+        states={o.id: services.objective_state(o, v.value if v else None) for o, v in objectives},
         state_labels=services.OBJECTIVE_STATE_LABELS,
-        latest_value=services.latest_value,
         document_draft=decision_ops.open_draft(DecisionKind.PLAN_APPROVAL, "plan_id", plan.id)
         if plan.is_draft and plan.can_edit(current_user)
         else None,

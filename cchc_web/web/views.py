@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file
 from flask_htmx import make_response as htmx_response
+from flask_sqlalchemy.pagination import SelectPagination
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound, ServiceUnavailable
 
 from ..core import storage
@@ -117,6 +119,40 @@ def paginate(stmt, per_page: int | None = None):
     page = request.args.get("page", 1, type=int) or 1
     return db.paginate(
         stmt,
+        page=max(page, 1),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        error_out=False,
+        count=True,
+    )
+
+
+class _RowPagination(SelectPagination):
+    """A page of plain rows (a Core select of columns), turned into what the page shows by
+    `build`. The total comes with the rows (`count(*) OVER ()`, one statement for both);
+    only an empty page past the first counts on its own."""
+
+    def _query_items(self) -> list[Any]:
+        stmt = self._query_args["select"]
+        stmt = stmt.add_columns(func.count().over().label("_total"))
+        rows = db.session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
+        self._total = rows[0]._total if rows else None
+        return self._query_args["build"](rows)
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        if self.page == 1:
+            return 0  # nothing on the first page: nothing at all
+        sub = self._query_args["select"].order_by(None).subquery()
+        return db.session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def paginate_rows(stmt, build: Callable[[list[Any]], list[Any]], per_page: int | None = None):
+    """`paginate` for read-only lists selected as rows, not ORM objects."""
+    page = request.args.get("page", 1, type=int) or 1
+    return _RowPagination(
+        select=stmt,
+        build=build,
         page=max(page, 1),
         per_page=per_page or current_app.config["PAGE_SIZE"],
         error_out=False,
