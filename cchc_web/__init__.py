@@ -117,19 +117,29 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         .options(joinedload(models.User.role_rows))
         .where(models.User.id == bindparam("user_id"), models.User.active.is_(True))
     )
+    # On PostgreSQL the same statement sets the row-level security key of the transaction to
+    # the user's commune (core/tenancy.py): no statement of its own.
+    keyed_user_statement = user_statement.add_columns(tenancy.database_key(models.User.commune_id))
 
     @login_manager.user_loader
     def load_user(user_id: str):
         # A database fault propagates to faults.py, whose 503 page never asks for the user.
         if not user_id.isdigit() or int(user_id) > 2**62:
             return None
-        row = db.session.execute(user_statement, {"user_id": int(user_id)}).unique().one_or_none()
-        if row is None or not sessions.version_matches(row[0]):
+        session = db.session()
+        keyed = session.get_bind().dialect.name == "postgresql"
+        statement = keyed_user_statement if keyed else user_statement
+        row = session.execute(statement, {"user_id": int(user_id)}).unique().one_or_none()
+        if row is None:
+            return None
+        if not sessions.version_matches(row[0]):
+            if keyed:
+                tenancy.enter(session, None)  # the key the statement set goes with the user
             return None
         remember_version(row[1])
         # Everything else the request reads or writes is of the user's commune (a city-level
         # user has none: every commune), by the one mechanism of core/tenancy.py.
-        tenancy.enter(db.session(), row[0].commune_id)
+        tenancy.enter(session, row[0].commune_id, database_key_set=keyed)
         return row[0]
 
     _register_blueprints(app)

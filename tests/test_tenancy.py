@@ -413,3 +413,32 @@ def test_the_tables_owner_is_held_by_the_policies_too(commune, app_role):
         titles = session.execute(text("SELECT title FROM plans")).scalars().all()
         assert titles == ["Kế hoạch CCHC xã 2025"]
     session.rollback()
+
+
+def test_a_signed_in_request_sets_the_database_key_to_its_commune(app, client, commune):
+    """PostgreSQL: the user loader's own statement sets `cchc.commune_id` for the request's
+    transaction (the policies' key), with no statement of its own."""
+    if db.engine.dialect.name != POSTGRES:
+        pytest.skip("row-level security is PostgreSQL's")
+    other = _second_commune()
+    with tenancy.acting_for(db.session(), other):
+        user = factories.make_user(office="KT", username="gv.khoa").id
+    seen = []
+
+    def read_key(response):
+        key = "SELECT current_setting('cchc.commune_id', true)"
+        seen.append(db.session.execute(text(key)).scalar())
+        return response
+
+    hooks = app.after_request_funcs.setdefault(None, [])
+    hooks.append(read_key)
+    try:
+        assert client.get("/login").status_code == 200  # nobody signed in: no key
+        with client.session_transaction() as sess:
+            sess["_user_id"] = str(user)
+            sess["_fresh"] = True
+        assert client.get("/").status_code == 200
+    finally:
+        hooks.remove(read_key)
+    assert seen[0] in (None, "")
+    assert seen[1] == str(other)

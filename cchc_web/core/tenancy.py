@@ -63,9 +63,11 @@ The mechanism
   acts for one commune is refused (`ForeignCommune`).
 - On PostgreSQL, a second line of defence: row-level security on every root table (migration
   0016) lets a row through when ``commune_id`` equals ``current_setting('cchc.commune_id')``,
-  or when that setting is empty (no commune: CLI, migrations, city level). `enter` and every
-  transaction the session begins set it with ``set_config(…, true)`` (SET LOCAL: it ends with
-  the transaction, and a pooled connection never carries it to the next request). The tables
+  or when that setting is empty (no commune: CLI, migrations, city level). It is set with
+  ``set_config(…, true)`` (SET LOCAL: it ends with the transaction, and a pooled connection
+  never carries it to the next request): by the user loader's own statement for a request's
+  first transaction (`database_key`: no statement of its own), by `enter`, and by every
+  transaction the session begins afterwards (after a commit). The tables
   are FORCE ROW LEVEL SECURITY, so the policies hold even when the application connects as the
   tables' owner; only a superuser or a BYPASSRLS role (backups, maintenance) sees past them.
 """
@@ -75,7 +77,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import ForeignKey, event, inspect, select, text
+from sqlalchemy import ForeignKey, String, cast, event, func, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from .errors import DomainError
@@ -148,13 +150,22 @@ def commune_id(session: Session) -> int | None:
     return session.info.get(COMMUNE_KEY)
 
 
-def enter(session: Session, commune: int | None) -> None:
-    """From now on `session` acts for `commune` (None: for no commune in particular)."""
+def database_key(commune_column):
+    """A column expression that sets the row-level security key of the transaction to
+    `commune_column`'s value (empty for NULL) as a statement reads it: the user loader reads
+    the user and sets the key in one statement (PostgreSQL only)."""
+    value = func.coalesce(cast(commune_column, String), "")
+    return func.set_config(SETTING, value, True).label("commune_key")
+
+
+def enter(session: Session, commune: int | None, *, database_key_set: bool = False) -> None:
+    """From now on `session` acts for `commune` (None: for no commune in particular).
+    `database_key_set`: the current transaction's key was set already (`database_key`)."""
     if commune is None:
         session.info.pop(COMMUNE_KEY, None)
     else:
         session.info[COMMUNE_KEY] = commune
-    if session.in_transaction():
+    if session.in_transaction() and not database_key_set:
         # The transaction began before (the user was loaded in it): set the row-level
         # security key on its connection now; every later transaction sets it on begin.
         _set_database_key(session.connection(), commune)
