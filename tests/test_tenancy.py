@@ -157,6 +157,40 @@ def test_the_audit_log_and_reads_in_a_request_follow_the_signed_in_user(client, 
     assert logged and {a.commune_id for a in logged} == {other}
 
 
+def test_lists_and_their_counts_show_only_the_users_commune(client, commune):
+    """Lists have no id to ask for: their rows and their totals are scoped all the same
+    (paginated lists count through a subquery)."""
+    other = _second_commune()
+    factories.make_user(office="KT", username="cm.rieng", full_name="Người Xã Riêng")
+    factories.make_plan("Kế hoạch CCHC xã 2025")
+    with tenancy.acting_for(db.session(), other):
+        admin = factories.make_user(roles=("admin",), office=None, username="gv.quantri").id
+        secretariat = factories.make_user(
+            roles=("staff", "secretariat"), office="VHXH", username="gv.thuongtruc"
+        ).id
+        factories.make_plan("Kế hoạch CCHC phường 2025")
+    theirs = db.session.scalar(
+        select(func.count()).select_from(User).where(User.commune_id == other)
+    )
+    for user, url, present, absent in (
+        (admin, "/admin/users", "gv.thuongtruc", "cm.rieng"),
+        (admin, "/admin/offices", "Phòng Kinh tế", "Người Xã Riêng"),
+        (secretariat, "/plans/", "Kế hoạch CCHC phường 2025", "Kế hoạch CCHC xã 2025"),
+    ):
+        with client.session_transaction() as sess:
+            sess.clear()
+            sess["_user_id"] = str(user)
+            sess["_fresh"] = True
+        page = client.get(url).get_data(as_text=True)
+        assert present in page and absent not in page, url
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(admin)
+    listed = client.get("/admin/users").get_data(as_text=True)
+    everyone = db.session.scalar(select(func.count()).select_from(User))
+    assert everyone > theirs
+    assert f"{theirs} mục" in listed and f"{everyone} mục" not in listed  # the list's total
+
+
 def test_another_communes_ids_and_names_in_a_form_are_refused(client, login_as, commune):
     """Bad input of issue 20: a user of one commune posting another commune's ids."""
     other = _second_commune()
