@@ -35,6 +35,7 @@ from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
+from .search import Searchable
 
 if TYPE_CHECKING:
     from .decisions import Decision
@@ -327,10 +328,11 @@ class TaskOffice(db.Model):
     office: Mapped[Office] = relationship(lazy="joined")
 
 
-class Task(db.Model):
+class Task(Searchable, db.Model):
     """Nhiệm vụ: code "3.2", field, content, offices and timing (a due month, or ongoing)."""
 
     __tablename__ = "tasks"
+    search_fields = ("code", "content", "field")
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_tasks_plan_code"),
         CheckConstraint(one_of("field", FIELDS), name="field_known"),
@@ -466,6 +468,9 @@ class Task(db.Model):
         """Staff and heads of a lead or coordinating office post to the task's history, while
         its plan is active."""
         return self.can_report_progress(user) or self.can_contribute(user)
+
+    def search_parts(self) -> tuple[str, str]:
+        return f"{self.code} {self.content}", FIELDS.get(self.field, "")
 
 
 class UpdateKind(enum.StrEnum):

@@ -1,0 +1,117 @@
+"""A typed query made into search terms, and the highlighting of what they found."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from .abbreviations import ABBREVIATIONS
+from .normal import fold, nfc
+
+MAX_QUERY = 200  # characters: a title is at most 300, a query longer than this is a paste
+MIN_TERM = 2  # characters of the longest word: one letter finds half the database
+MAX_TERMS = 8  # words beyond these add nothing but statements' length
+
+TOO_LONG = f"Từ khóa dài quá: hãy nhập tối đa {MAX_QUERY} ký tự."
+NO_WORDS = "Hãy nhập chữ hoặc số để tìm."
+_MARK = Markup("<mark>{}</mark>")
+_EMPTY = Markup("")
+
+TOO_SHORT = f"Hãy nhập ít nhất {MIN_TERM} ký tự để tìm."
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was typed (NFC, for showing back), its terms (canonical words or spelt-out
+    abbreviations), the folded forms to highlight, and the reason it was refused, if so."""
+
+    text: str = ""
+    terms: tuple[str, ...] = ()
+    error: str | None = None
+    marks: tuple[str, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    @property
+    def phrase(self) -> str:
+        """The whole query as one canonical phrase (ranked first when found as typed)."""
+        return " ".join(self.terms)
+
+
+def search_terms(raw: str | None) -> Query:
+    """The terms of a query as typed; an empty Query when nothing was typed, a Query with an
+    `error` (in Vietnamese) when it cannot be searched."""
+    text = nfc(str(raw or "")).strip()
+    if not text:
+        return Query()
+    if len(text) > MAX_QUERY:
+        return Query(text[:MAX_QUERY], error=TOO_LONG)
+    words = fold(text).split()
+    if not words:
+        return Query(text, error=NO_WORDS)
+    if max(len(w) for w in words) < MIN_TERM:
+        return Query(text, error=TOO_SHORT)
+    terms: list[str] = []
+    marks: list[str] = []
+    for word in words:
+        term = ABBREVIATIONS.get(word, word)
+        if term not in terms:
+            terms.append(term)
+        marks.append(term)
+        if term != word:
+            marks.append(word)  # the abbreviation as typed is highlighted too
+    phrase = " ".join(terms)
+    for short, spelt in ABBREVIATIONS.items():
+        if f" {spelt} " in f" {phrase} ":
+            marks.extend([short, spelt])  # "thủ tục hành chính" highlights a stored TTHC
+    unique_marks = tuple(dict.fromkeys(sorted(marks, key=len, reverse=True)))
+    return Query(text, tuple(terms[:MAX_TERMS]), None, unique_marks)
+
+
+def _folded_with_positions(text: str) -> tuple[str, list[int]]:
+    """`text` folded character by character (same length rules as `fold`, but spaces kept
+    where they are) and, for each folded character, the index of the original one."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        plain = ch.casefold().replace("đ", "d")
+        plain = "".join(
+            c for c in unicodedata.normalize("NFD", plain) if not unicodedata.combining(c)
+        )
+        for c in plain or " ":
+            out.append(c if ("a" <= c <= "z" or "0" <= c <= "9") else " ")
+            where.append(i)
+    return "".join(out), where
+
+
+def highlight(text: str | None, query: Query | None) -> Markup:
+    """`text` escaped, with every word-start occurrence of the query's marks in <mark>."""
+    text = nfc(str(text or ""))
+    if not query or not query.marks or not text:
+        return escape(text)
+    folded, where = _folded_with_positions(text)
+    spans: list[tuple[int, int]] = []
+    for mark in query.marks:
+        pattern = r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, mark.split()))
+        for m in re.finditer(pattern, folded):
+            spans.append((where[m.start()], where[m.end() - 1] + 1))
+    if not spans:
+        return escape(text)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1] : start].strip()):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    parts: list[Markup] = []
+    at = 0
+    for start, end in merged:
+        parts.append(escape(text[at:start]))
+        parts.append(_MARK.format(text[start:end]))  # format escapes the text
+        at = end
+    parts.append(escape(text[at:]))
+    return _EMPTY.join(parts)
