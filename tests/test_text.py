@@ -115,7 +115,9 @@ def test_query_terms_spell_out_abbreviations_and_drop_wildcards():
 
 def test_highlight_marks_words_and_escapes_the_rest():
     html = str(highlight("<b>Số hóa</b> hồ sơ & TTHC", search_terms("so hoa thủ tục hành chính")))
-    assert html == "&lt;b&gt;<mark>Số hóa</mark>&lt;/b&gt; hồ <mark>sơ</mark> &amp; <mark>TTHC</mark>"
+    assert (
+        html == "&lt;b&gt;<mark>Số hóa</mark>&lt;/b&gt; hồ <mark>sơ</mark> &amp; <mark>TTHC</mark>"
+    )
     assert str(highlight("khoa học", search_terms("hoa"))) == "khoa học"  # word starts only
     assert str(highlight("<i>", search_terms(""))) == "&lt;i&gt;"
 

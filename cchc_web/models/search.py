@@ -14,10 +14,22 @@ Bulk inserts (`insert(Model)` with rows) pass no flush event: call `refresh_keys
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, String, Text, event, inspect, select
+from sqlalchemy import (
+    JSON,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    event,
+    false,
+    inspect,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..text import canonical, nfc, nfc_deep
+from ..text import Query, canonical, nfc, nfc_deep
 
 #: Folded characters kept of the text besides the title: enough for a few pages of solution.
 REST_LIMIT = 4000
@@ -95,3 +107,38 @@ def refresh_keys(session: Session, model: type[Searchable], *, batch: int = 500)
         session.flush()
         count += len(rows)
         last = rows[-1].id
+
+
+# -- querying ----------------------------------------------------------------------------------
+def _like(text: str) -> str:
+    """`text` for a LIKE pattern: its wildcards and the escape character taken literally
+    (a folded term has none, but a pattern is never built from unescaped text)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matches(model: type[Searchable], query: Query):
+    """(condition, rank) of a query on a model's key: every term found at the start of a word;
+    the whole query as typed in the title first, then in the rest, then the number of terms
+    found in the title."""
+    key = model.search_key
+    if not query.terms:
+        return false(), literal(0)
+    conditions = [key.like(f"% {_like(t)}%", escape="\\") for t in query.terms]
+    phrase = _like(query.phrase)
+    rank = case(
+        (key.like(f"% {phrase}% {SEPARATOR}%", escape="\\"), 20),
+        (key.like(f"% {phrase}%", escape="\\"), 10),
+        else_=0,
+    )
+    for term in query.terms:
+        rank = rank + case((key.like(f"% {_like(term)}% {SEPARATOR}%", escape="\\"), 1), else_=0)
+    return and_(*conditions), rank
+
+
+def searched(stmt: Select, model: type[Searchable], query: Query | None) -> Select:
+    """`stmt` narrowed to what the query finds, best first (unchanged without a query; nothing
+    for a query refused as it was typed)."""
+    if query is None or (not query.terms and not query.error):
+        return stmt
+    condition, rank = matches(model, query)
+    return stmt.where(condition).order_by(None).order_by(rank.desc(), model.id.desc())

@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from ..core import storage
 from ..core.errors import DomainError
+from ..text import Query, search_terms
 from ..core.extensions import db, htmx
 from ..models import Attachment
 from ..records import attachments
@@ -121,6 +122,11 @@ def paginate(stmt, per_page: int | None = None):
         error_out=False,
         count=True,
     )
+
+
+def search_query() -> Query:
+    """The search box's query (`q`) of this request as terms, or with its refusal."""
+    return search_terms(request.args.get("q"))
 
 
 def query_args(**overrides: Any) -> dict[str, Any]:
