@@ -28,6 +28,7 @@ from ..web.views import (
     redirect_after_post,
     render_page_or_fragment,
     run_action,
+    search_query,
     send_attachment,
 )
 from . import bp, documents, dossier, evaluation, services, similarity
@@ -42,7 +43,10 @@ from .forms import (
 )
 
 
-def _selected_round() -> Round | None:
+def _selected_round(*, searching: bool = False) -> Round | None:
+    """The year chosen; every year ("all", or a search typed without choosing one): None."""
+    if request.args.get("year") == "all" or (searching and not request.args.get("year")):
+        return None
     year = request.args.get("year", type=int)
     if year:
         return db.session.scalar(select(Round).where(Round.year == year))
@@ -53,10 +57,11 @@ def _selected_round() -> Round | None:
 @login_required
 def index():
     require(current_user.sees_all_offices or current_user.office_id is not None)
-    rnd = _selected_round()
+    search = search_query()
+    rnd = _selected_round(searching=bool(search.text))
     state = request.args.get("state", "")
     office_id = request.args.get("office", type=int)
-    page = paginate(services.visible_initiatives(current_user, rnd, state, office_id))
+    page = paginate(services.visible_initiatives(current_user, rnd, state, office_id, search))
     missing = (
         services.offices_without_submission(rnd)
         if rnd is not None and current_user.sees_all_offices
@@ -68,7 +73,13 @@ def index():
         rnd=rnd,
         rounds=services.rounds(),
         page=page,
-        filters={"year": rnd.year if rnd else None, "state": state, "office": office_id},
+        search=search,
+        filters={
+            "year": rnd.year if rnd else "all",
+            "state": state,
+            "office": office_id,
+            "q": search.text,
+        },
         state_labels=STATE_LABELS,
         offices=db.session.scalars(select(Office).where(Office.active).order_by(Office.sort_order)),
         missing=missing,

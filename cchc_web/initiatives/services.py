@@ -35,7 +35,9 @@ from ..models.initiatives import (
     RECOGNISED_STATES,
     WAS_RECOMMENDED_STATES,
 )
+from ..models.search import searched
 from ..records import audit
+from ..text import Query
 
 S = InitiativeState
 CONTENT_FIELDS = (
@@ -503,10 +505,15 @@ def recognised_in(rnd: Round) -> list[Initiative]:
 
 # -- queries ------------------------------------------------------------------------------------
 def visible_initiatives(
-    user: User, rnd: Round | None, state: str = "", office_id: int | None = None
+    user: User,
+    rnd: Round | None,
+    state: str = "",
+    office_id: int | None = None,
+    query: Query | None = None,
 ):
     """The select of initiatives a user may list: their office's, or all for cross-office readers
-    (whose view of other offices starts at the first submission: drafts are the office's own)."""
+    (whose view of other offices starts at the first submission: drafts are the office's own);
+    with a query, those it finds (title, field, solution), best first."""
     stmt = (
         select(Initiative)
         .join(Office)
@@ -526,7 +533,7 @@ def visible_initiatives(
         stmt = stmt.where(own)
     if state in {s.value for s in S}:
         stmt = stmt.where(Initiative.state == state)
-    return stmt.order_by(Office.sort_order, Initiative.id.desc())
+    return searched(stmt.order_by(Office.sort_order, Initiative.id.desc()), Initiative, query)
 
 
 def offices_without_submission(rnd: Round) -> list[Office]:

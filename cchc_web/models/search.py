@@ -123,15 +123,20 @@ def matches(model: type[Searchable], query: Query):
     key = model.search_key
     if not query.terms:
         return false(), literal(0)
-    conditions = [key.like(f"% {_like(t)}%", escape="\\") for t in query.terms]
-    phrase = _like(query.phrase)
+
+    def word(term: str) -> str:
+        """A term as a whole word, or the beginning of one for the last word typed."""
+        return f"{_like(term)}%" if term == query.prefix else f"{_like(term)} %"
+
+    conditions = [key.like(f"% {word(t)}", escape="\\") for t in query.terms]
+    phrase = " ".join(_like(t) for t in query.terms[:-1]) + " " + word(query.terms[-1])
     rank = case(
-        (key.like(f"% {phrase}% {SEPARATOR}%", escape="\\"), 20),
-        (key.like(f"% {phrase}%", escape="\\"), 10),
+        (key.like(f"% {phrase.strip()}{SEPARATOR}%", escape="\\"), 20),
+        (key.like(f"% {phrase.strip()}", escape="\\"), 10),
         else_=0,
     )
     for term in query.terms:
-        rank = rank + case((key.like(f"% {_like(term)}% {SEPARATOR}%", escape="\\"), 1), else_=0)
+        rank = rank + case((key.like(f"% {word(term)}{SEPARATOR}%", escape="\\"), 1), else_=0)
     return and_(*conditions), rank
 
 

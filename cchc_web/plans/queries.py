@@ -16,6 +16,8 @@ from ..models.plans import (
     Timing,
     newest_progress_id,
 )
+from ..models.search import searched
+from ..text import Query
 
 
 def newest_update_id():
@@ -58,9 +60,11 @@ def tasks_query(
     status: str = "",
     period: str = "",
     overdue_on: date | None = None,
+    query: Query | None = None,
 ) -> Select:
     """Tasks of a plan, filtered; `period` is "2025-07" (due that month), "ongoing" or "none";
-    `overdue_on` keeps the tasks whose catch-up plan is overdue on that day."""
+    `overdue_on` keeps the tasks whose catch-up plan is overdue on that day; `query` those a
+    search finds (code, content, field), best first."""
     stmt = select(Task).options(LIST_LOADING).order_by(Task.sort_order, Task.id)
     if plan_id is not None:
         stmt = stmt.where(Task.plan_id == plan_id)
@@ -85,4 +89,4 @@ def tasks_query(
             stmt = stmt.where(Task.due_month == date(year, month, 1))
         except ValueError:
             pass  # an unknown period filters nothing rather than failing
-    return stmt
+    return searched(stmt, Task, query)

@@ -20,7 +20,7 @@ from .normal import (
     strip_control,
     tone_normalised,
 )
-from .query import MAX_QUERY, MIN_TERM, Query, highlight, search_terms
+from .query import MAX_QUERY, MIN_TERM, Query, highlight, search_terms, snippet
 
 __all__ = [
     "ABBREVIATIONS",
@@ -34,6 +34,7 @@ __all__ = [
     "nfc",
     "nfc_deep",
     "search_terms",
+    "snippet",
     "strip_control",
     "tone_normalised",
 ]

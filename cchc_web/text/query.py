@@ -32,6 +32,9 @@ class Query:
     terms: tuple[str, ...] = ()
     error: str | None = None
     marks: tuple[str, ...] = field(default=())
+    # The last word typed may be unfinished ("so hoa ho s"): it alone matches word beginnings,
+    # the others whole words (else "ho" would find every "hoạch" and "hộ").
+    prefix: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -68,8 +71,19 @@ def search_terms(raw: str | None) -> Query:
     for short, spelt in ABBREVIATIONS.items():
         if f" {spelt} " in f" {phrase} ":
             marks.extend([short, spelt])  # "thủ tục hành chính" highlights a stored TTHC
-    unique_marks = tuple(dict.fromkeys(sorted(marks, key=len, reverse=True)))
-    return Query(text, tuple(terms[:MAX_TERMS]), None, unique_marks)
+    # The whole query first (a snippet starts where it is found as typed), longest first after.
+    unique_marks = tuple(dict.fromkeys([phrase, *sorted(marks, key=len, reverse=True)]))
+    terms = terms[:MAX_TERMS]
+    last = words[-1]
+    prefix = last if last not in ABBREVIATIONS and terms[-1] == last else ""
+    return Query(text, tuple(terms), None, unique_marks, prefix)
+
+
+def _mark_pattern(mark: str, query: Query) -> str:
+    """Where a mark is in a folded text: whole words, but the last word typed may be the
+    beginning of one."""
+    end = "" if mark == query.prefix else r"(?![a-z0-9])"
+    return r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, mark.split())) + end
 
 
 def _folded_with_positions(text: str) -> tuple[str, list[int]]:
@@ -96,8 +110,7 @@ def highlight(text: str | None, query: Query | None) -> Markup:
     folded, where = _folded_with_positions(text)
     spans: list[tuple[int, int]] = []
     for mark in query.marks:
-        pattern = r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, mark.split()))
-        for m in re.finditer(pattern, folded):
+        for m in re.finditer(_mark_pattern(mark, query), folded):
             spans.append((where[m.start()], where[m.end() - 1] + 1))
     if not spans:
         return escape(text)
@@ -115,3 +128,25 @@ def highlight(text: str | None, query: Query | None) -> Markup:
         at = end
     parts.append(escape(text[at:]))
     return _EMPTY.join(parts)
+
+
+def snippet(text: str | None, query: Query | None, width: int = 160) -> Markup:
+    """About `width` characters of `text` around the first place the query's marks are found,
+    highlighted (the beginning when they are not found: the match was in another field)."""
+    text = " ".join(nfc(str(text or "")).split())
+    if len(text) <= width:
+        return highlight(text, query)
+    start = 0
+    if query and query.marks:
+        folded, where = _folded_with_positions(text)
+        for mark in query.marks:
+            if found := re.search(_mark_pattern(mark, query), folded):
+                start = max(0, where[found.start()] - width // 3)
+                break
+    if start:
+        start = text.find(" ", start) + 1 or start  # from the start of a word
+    end = min(len(text), start + width)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    piece = highlight(text[start:end], query)
+    return _EMPTY.join(["… " if start else "", piece, " …" if end < len(text) else ""])

@@ -14,10 +14,10 @@ from werkzeug.exceptions import NotFound
 
 from ..core import storage
 from ..core.errors import DomainError
-from ..text import Query, search_terms
 from ..core.extensions import db, htmx
 from ..models import Attachment
 from ..records import attachments
+from ..text import Query, search_terms
 from .forms import apply_domain_error
 
 T = TypeVar("T")
