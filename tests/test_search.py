@@ -243,7 +243,12 @@ def test_nfd_typed_into_a_form_is_stored_nfc(client, login_as):
     typed = unicodedata.normalize("NFD", "Nguyễn Thị Hoà")
     client.post(
         f"/admin/users/{admin.id}",
-        data={"full_name": typed, "username": admin.username, "position_title": "", "roles": "admin"},
+        data={
+            "full_name": typed,
+            "username": admin.username,
+            "position_title": "",
+            "roles": "admin",
+        },
     )
     db.session.expire_all()
     stored = db.session.get(User, admin.id).full_name
