@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from cchc_web.core.extensions import db
-from cchc_web.models import IndexItem, Report, User
+from cchc_web.models import Report, User
 from cchc_web.models.reports import ReportKind, ReportStatus
 
 from . import factories
@@ -239,18 +239,24 @@ def test_global_search_runs_the_same_statements_whatever_the_data(client, login_
 
 
 def test_nfd_typed_into_a_form_is_stored_nfc(client, login_as):
-    admin = login_as("admin", office=None)
+    login_as("admin", office=None)
+    user = factories.make_user(username="nfd.user", full_name="Tên cũ", office="VP")
     typed = unicodedata.normalize("NFD", "Nguyễn Thị Hoà")
-    client.post(
-        f"/admin/users/{admin.id}",
+    response = client.post(
+        f"/admin/users/{user.id}/edit",
         data={
+            "username": "nfd.user",
             "full_name": typed,
-            "username": admin.username,
-            "position_title": "",
-            "roles": "admin",
+            "position_title": unicodedata.normalize("NFD", "Chuyên viên"),
+            "office_id": str(office("VP").id),
+            "roles": "staff",
+            "active": "y",
         },
     )
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
     db.session.expire_all()
-    stored = db.session.get(User, admin.id).full_name
-    assert unicodedata.is_normalized("NFC", stored)
-    assert IndexItem is not None
+    stored = db.session.get(User, user.id)
+    assert stored.full_name == "Nguyễn Thị Hoà" == unicodedata.normalize("NFC", typed)
+    assert stored.position_title == "Chuyên viên"
+    text = results_text(client.get("/admin/users", query_string={"q": typed}))
+    assert "Nguyễn Thị Hoà" in text
