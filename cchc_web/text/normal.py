@@ -21,9 +21,9 @@ _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")  # NFD letters and their marks
 
 
-def nfc(text: str) -> str:
+def nfc(text: str | None) -> str:
     """NFC (composed) form of `text`; control characters removed."""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text or ""))
 
 
 def strip_control(text: str) -> str:
