@@ -510,18 +510,15 @@ def visible_initiatives(
     state: str = "",
     office_id: int | None = None,
     query: Query | None = None,
+    *,
+    with_authors: bool = True,
 ):
     """The select of initiatives a user may list: their office's, or all for cross-office readers
     (whose view of other offices starts at the first submission: drafts are the office's own);
     with a query, those it finds (title, field, solution), best first."""
-    stmt = (
-        select(Initiative)
-        .join(Office)
-        .options(
-            contains_eager(Initiative.office),
-            selectinload(Initiative.authors).selectinload(InitiativeAuthor.user),
-        )
-    )
+    stmt = select(Initiative).join(Office).options(contains_eager(Initiative.office))
+    if with_authors:  # the lists show them; the global search does not
+        stmt = stmt.options(selectinload(Initiative.authors).selectinload(InitiativeAuthor.user))
     if rnd is not None:
         stmt = stmt.where(Initiative.round_id == rnd.id)
     own = Initiative.office_id == (user.office_id or -1)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from ..admin import services as admin_services
 from ..core.extensions import db
@@ -24,6 +24,7 @@ from ..reports import services as report_services
 from ..text import Query
 
 PER_KIND = 5
+COUNT_UP_TO = 100
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class Group:
     kind: Kind
     items: list
     total: int
+    # More than COUNT_UP_TO found: counting them all would read every matching row for a
+    # number nobody reads ("hơn 100" says as much); the kind's own page counts them.
+    more_than: bool = False
 
 
 def _tasks(user: User, query: Query) -> Select:
@@ -46,7 +50,8 @@ def _tasks(user: User, query: Query) -> Select:
     stmt = (
         select(Task)
         .join(Plan)
-        .options(contains_eager(Task.plan))
+        # What a result shows: its plan and offices, not its progress.
+        .options(contains_eager(Task.plan), lazyload(Task.newest_update))
         .where(Plan.visible_to(user))
         .order_by(Task.id.desc())
     )
@@ -59,7 +64,9 @@ KINDS: list[Kind] = [
         "initiatives",
         "Sáng kiến",
         lambda u: u.sees_all_offices or u.office_id is not None,
-        lambda u, q: initiative_services.visible_initiatives(u, None, query=q),
+        lambda u, q: initiative_services.visible_initiatives(
+            u, None, query=q, with_authors=False
+        ).options(joinedload(Initiative.round)),
     ),
     Kind(
         "decisions",
@@ -77,7 +84,7 @@ KINDS: list[Kind] = [
         "par_items",
         "Tiêu chí Chỉ số CCHC",
         lambda u: u.sees_all_offices or u.office_id is not None,
-        lambda u, q: par_services.visible_items(u, q),
+        lambda u, q: par_services.visible_items(u, q).options(joinedload(IndexItem.index_set)),
     ),
     Kind(
         "users",
@@ -105,13 +112,24 @@ def search_everything(user: User, query: Query, *, per_kind: int = PER_KIND) -> 
         if not kind.visible(user):
             continue
         stmt = kind.select(user, query)
-        items = list(db.session.scalars(stmt.limit(per_kind)).unique())
-        if not items:
+        model = MODELS[kind.key]
+        # The best ids first, ranked on the id alone (a sort of narrow rows), then their rows.
+        ids = db.session.scalars(stmt.with_only_columns(model.id).limit(per_kind)).all()
+        if not ids:
             continue
+        found = {row.id: row for row in db.session.scalars(stmt.where(model.id.in_(ids))).unique()}
+        items = [found[i] for i in ids if i in found]
         total = (
             len(items)
             if len(items) < per_kind
-            else db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+            else db.session.scalar(
+                select(func.count()).select_from(
+                    stmt.order_by(None)
+                    .with_only_columns(model.id)
+                    .limit(COUNT_UP_TO + 1)
+                    .subquery()
+                )
+            )
         )
-        groups.append(Group(kind, items, total))
+        groups.append(Group(kind, items, total, total > COUNT_UP_TO))
     return groups

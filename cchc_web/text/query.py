@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -92,14 +93,18 @@ def _folded_with_positions(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        plain = ch.casefold().replace("đ", "d")
-        plain = "".join(
-            c for c in unicodedata.normalize("NFD", plain) if not unicodedata.combining(c)
-        )
-        for c in plain or " ":
-            out.append(c if ("a" <= c <= "z" or "0" <= c <= "9") else " ")
-            where.append(i)
+        plain = _fold_char(ch)
+        out.append(plain)
+        where.extend([i] * len(plain))
     return "".join(out), where
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """One character as `fold` makes it: its folded letters, or a space."""
+    plain = ch.casefold().replace("đ", "d")
+    plain = "".join(c for c in unicodedata.normalize("NFD", plain) if not unicodedata.combining(c))
+    return "".join(c if ("a" <= c <= "z" or "0" <= c <= "9") else " " for c in plain) or " "
 
 
 def highlight(text: str | None, query: Query | None) -> Markup:
