@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from cchc_web.core.extensions import db
 from cchc_web.core.timeutil import local_today
 from cchc_web.models import Attachment, Report
+from cchc_web.text import nfc
 from cchc_web.web.inputs import strip_control
 
 from . import factories
@@ -138,8 +139,9 @@ ENGLISH += ("Field must be", "Invalid choice", "Number must be", "Invalid input"
 
 
 def norm(value: Any) -> str:
-    """What "the same text" means when comparing stored and typed values."""
-    text = unicodedata.normalize("NFC", strip_control(str(value)))
+    """What "the same text" means when comparing stored and typed values: what the application
+    stores of it (cchc_web/text: NFC without control characters)."""
+    text = nfc(strip_control(str(value)))
     return " ".join(text.split()).casefold()
 
 

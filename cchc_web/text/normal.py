@@ -8,10 +8,11 @@ from typing import Any
 
 from .abbreviations import expand
 
-# C0/C1 control characters but tab, newline and carriage return; also the bidi overrides and
-# zero-width characters a paste may carry.
+# C0 control characters but tab, newline and carriage return, DEL and the C1 controls; the
+# zero-width space, the direction marks and overrides and the byte-order mark a paste may carry
+# (the zero-width joiners stay: emoji sequences need them).
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
