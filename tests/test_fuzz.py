@@ -1545,5 +1545,6 @@ def test_hostile_url_parameters(app, template, value):
         sess["_user_id"] = str(admin.id)
     url = template.replace("{id}", value).replace("{q}", value)
     response = client.get(url)
-    assert response.status_code in (200, 302, 400, 403, 404), (url, response.status_code)
+    # 308: an empty id ("/offices//") is werkzeug's redirect to the merged slashes.
+    assert response.status_code in (200, 302, 308, 400, 403, 404), (url, response.status_code)
     check_page(response)
