@@ -60,6 +60,17 @@ PAGES: list[tuple[str, str, str]] = [
     ("admin_users", "admin", "/admin/users"),
     ("admin_users_search", "admin", "/admin/users?q=th%E1%BB%AD&status=active"),
     ("admin_audit", "admin", "/admin/audit"),
+    # Search (issue 17): the global search and the boxes where records live. The dataset's
+    # texts are alike on purpose: "thủ tục hành chính" is in every task and initiative.
+    ("search_everywhere", "secretariat", "/search?q=th%E1%BB%A7+t%E1%BB%A5c+h%C3%A0nh+ch%C3%ADnh"),
+    ("search_accent_free", "staff", "/search?q=don+gian+hoa+nhom+7"),
+    ("search_abbreviation", "admin", "/search?q=TTHC"),
+    ("plan_search", "secretariat", "/plans/{plan_id}?q=TTHC+nhom+1"),
+    ("office_search", "staff", "/offices/{staff_office}/?q=ra+soat"),
+    ("initiatives_search", "secretariat", "/initiatives/?q=chuyen+doi+so"),
+    ("decisions_search", "chairman", "/decisions/?q=sang+kien"),
+    ("reports_search", "secretariat", "/reports/?q=van+ban+chi+dao"),
+    ("par_search", "staff", "/par-index/?q=TTHC"),
 ]
 LOAD_PAGE = ("dashboard", "secretariat", "/dashboard/")
 

@@ -159,6 +159,7 @@ def _check_public_url(url: str) -> None:
 BLUEPRINT_PACKAGES = (
     "auth",
     "home",
+    "search",
     "admin",
     "plans",
     "offices",
@@ -245,6 +246,7 @@ def _register_template_helpers(app: Flask) -> None:
     from .auth.forms import PASSWORD_HELP
     from .core.timeutil import format_date, format_datetime, localise_dates
     from .models import ROLE_LABELS
+    from .text import highlight, snippet
     from .web.nav import items_for, task_url, url_pattern
 
     app.jinja_env.globals["password_help"] = PASSWORD_HELP
@@ -252,6 +254,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = format_datetime
     app.jinja_env.filters["number_vn"] = _number_vn
     app.jinja_env.filters["dates_vn"] = localise_dates
+    app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["snippet"] = snippet
     app.jinja_env.globals["task_url"] = task_url
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["clean_args"] = lambda args: {

@@ -116,6 +116,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "GET /account/password": ANY_USER,
     "POST /account/password": ANY_USER,
     "GET /": ANY_USER,
+    # the header's search: every signed-in user, each finding only what they may open
+    "GET /search": ANY_USER,
     "GET /verify": PUBLIC,  # the QR code on an issued PDF leads here (SPEC: no login)
     "POST /verify": PUBLIC,
     # admin

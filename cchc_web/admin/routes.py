@@ -7,7 +7,7 @@ from ..core.extensions import db
 from ..models import ROLE_LABELS, AuditLog, Office, Role, User
 from ..web.forms import ConfirmForm
 from ..web.security import admin_only, get_or_404
-from ..web.views import paginate, render_page_or_fragment, run_action
+from ..web.views import paginate, render_page_or_fragment, run_action, search_query
 from . import bp, services
 from .forms import NewUserForm, OfficeForm, ResetPasswordForm, UserForm
 
@@ -35,17 +35,18 @@ def _user_data(form: UserForm) -> services.UserData:
 @bp.get("/users")
 @admin_only
 def users():
-    q = request.args.get("q", "").strip()[:100]
+    search = search_query()
     office_id = request.args.get("office", type=int)
     role = request.args.get("role", "")
     role = role if role in {r.value for r in Role} else ""
     status = request.args.get("status", "")
-    page = paginate(services.search_users(q, office_id, role, status))
+    page = paginate(services.search_users(search, office_id, role, status))
     return render_page_or_fragment(
         "admin/users.html",
         "admin/_users_table.html",
         page=page,
-        filters={"q": q, "office": office_id, "role": role, "status": status},
+        search=search,
+        filters={"q": search.text, "office": office_id, "role": role, "status": status},
         offices=db.session.scalars(select(Office).order_by(Office.sort_order)).all(),
         role_labels=ROLE_LABELS,
     )

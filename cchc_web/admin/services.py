@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..auth import throttle
 from ..auth.passwords import password_problem
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..models import Commune, Office, Role, User
+from ..models.search import searched
 from ..records import audit
+from ..text import Query
 
 USER_FIELDS = ("username", "full_name", "position_title", "office_code", "roles", "active")
 OFFICE_FIELDS = ("code", "name", "is_specialised", "active")
@@ -204,16 +206,15 @@ def set_user_active(user: User, active: bool, *, actor: User | None = None) -> N
     )
 
 
-def search_users(q: str = "", office_id: int | None = None, role: str = "", status: str = ""):
-    """The select behind the user list: search by name or username, filter by office/role/status."""
+def search_users(
+    query: Query | None = None, office_id: int | None = None, role: str = "", status: str = ""
+):
+    """The select behind the user list: search by name, username or position (folded: "hoa"
+    finds "Hoà" and "Hòa"), filter by office/role/status."""
     stmt = (
         select(User).outerjoin(User.office).order_by(Office.sort_order.nulls_first(), User.username)
     )
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        stmt = stmt.where(
-            or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern))
-        )
+    stmt = searched(stmt, User, query)
     if office_id:
         stmt = stmt.where(User.office_id == office_id)
     if role:

@@ -34,6 +34,7 @@ from ..core.extensions import db
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .org import User
+from .search import Searchable
 
 if TYPE_CHECKING:
     from .council import Council
@@ -96,10 +97,11 @@ class DecisionCounter(db.Model):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Decision(db.Model):
+class Decision(Searchable, db.Model):
     """Quyết định: one document of the Chairman, from draft to signed PDF."""
 
     __tablename__ = "decisions"
+    search_fields = ("number", "symbol", "summary", "appendix_title")
     __table_args__ = (
         CheckConstraint(one_of("kind", DecisionKind), name="kind_known"),
         CheckConstraint(one_of("state", DecisionState), name="state_known"),
@@ -256,6 +258,10 @@ class Decision(db.Model):
 
     def __repr__(self) -> str:
         return f"<Decision {self.id} {self.state} {self.number_symbol or ''}>"
+
+    def search_parts(self) -> tuple[str, str]:
+        number = f"{self.number}/{self.symbol}" if self.number else ""
+        return f"{number} {self.summary}", self.appendix_title
 
 
 class DecisionItem(db.Model):

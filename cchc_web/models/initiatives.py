@@ -26,6 +26,7 @@ from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
+from .search import Searchable
 
 if TYPE_CHECKING:
     from .council import Council
@@ -198,10 +199,11 @@ class SubmissionReopening(db.Model):
     reopened_by: Mapped[User | None] = relationship()
 
 
-class Initiative(db.Model):
+class Initiative(Searchable, db.Model):
     """Sáng kiến: an office's application (Đơn yêu cầu công nhận sáng kiến + Báo cáo mô tả)."""
 
     __tablename__ = "initiatives"
+    search_fields = ("title", "field", "solution")
     __table_args__ = (
         CheckConstraint(one_of("state", InitiativeState), name="state_known"),
         CheckConstraint(
@@ -328,6 +330,9 @@ class Initiative(db.Model):
 
     def __repr__(self) -> str:
         return f"<Initiative {self.id} {self.state}>"
+
+    def search_parts(self) -> tuple[str, str]:
+        return self.title, f"{self.field_label} {self.solution}"
 
 
 class InitiativeAuthor(db.Model):

@@ -26,6 +26,7 @@ from ..core.extensions import db
 from ..core.settings import available, setting
 from ..core.timeutil import utcnow
 from .columns import enum_column
+from .search import Searchable
 
 
 class Role(enum.StrEnum):
@@ -135,10 +136,11 @@ class UserRole(db.Model):
     role: Mapped[Role] = enum_column(Role, length=32, primary_key=True)
 
 
-class User(UserMixin, db.Model):
+class User(Searchable, UserMixin, db.Model):
     """A person who logs in. Never deleted once they have history: deactivated instead."""
 
     __tablename__ = "users"
+    search_fields = ("full_name", "username", "position_title")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -155,6 +157,9 @@ class User(UserMixin, db.Model):
 
     office: Mapped[Office | None] = relationship(back_populates="users", lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def search_parts(self) -> tuple[str, str]:
+        return f"{self.full_name} {self.username}", self.position_title
 
     # -- roles -------------------------------------------------------------------------------
     @property
