@@ -40,6 +40,9 @@ from cchc_web.core.extensions import db  # noqa: E402
 # The url's {placeholders} are filled from what dataset.build returns.
 PAGES: list[tuple[str, str, str]] = [
     ("home", "staff", "/"),
+    ("inbox_secretariat", "secretariat", "/"),
+    ("inbox_member", "member", "/"),
+    ("inbox_chairman", "chairman", "/"),
     ("dashboard", "secretariat", "/dashboard/"),
     ("dashboard_late_tasks", "secretariat", "/dashboard/tasks?status=late"),
     ("office_workspace", "staff", "/offices/{staff_office}/"),

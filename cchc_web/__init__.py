@@ -278,7 +278,24 @@ def _register_template_helpers(app: Flask) -> None:
             "nav_items": items_for(current_user),
             "commune": commune,
             "role_labels": ROLE_LABELS,
+            "inbox_counts": _inbox_counts,
         }
+
+
+def _inbox_counts() -> dict[str, int]:
+    """The menu's counts of waiting work ({"": all, blueprint: its items}), read from the
+    inbox cached per data version; nothing when the database itself failed."""
+    from .core.inbox import counts_by_blueprint, waiting_for
+    from .core.timeutil import local_today
+
+    if not current_user.is_authenticated:
+        return {}
+    try:
+        items = waiting_for(current_user, local_today())
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {}
+    return {"": len(items), **counts_by_blueprint(items)}
 
 
 def _require_login_everywhere(app: Flask) -> None:

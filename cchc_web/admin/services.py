@@ -222,6 +222,8 @@ def search_users(q: str = "", office_id: int | None = None, role: str = "", stat
         stmt = stmt.where(User.active)
     elif status == "inactive":
         stmt = stmt.where(~User.active)
+    elif status == "no_email":
+        stmt = stmt.where(User.active, User.email == "")
     return stmt
 
 
