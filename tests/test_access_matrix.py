@@ -120,6 +120,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /verify": PUBLIC,
     # admin
     "GET /admin/audit": ADMIN_ONLY,
+    "GET /admin/audit/export": ADMIN_ONLY,
     "GET /admin/offices": ADMIN_ONLY,
     "GET /admin/offices/new": ADMIN_ONLY,
     "POST /admin/offices/new": ADMIN_ONLY,
