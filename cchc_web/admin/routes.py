@@ -31,6 +31,8 @@ def _user_data(form: UserForm) -> services.UserData:
         office_id=form.office_id.data,
         roles={Role(r) for r in form.roles.data},
         active=form.active.data,
+        email=form.email.data or "",
+        reminders_enabled=bool(form.reminders_enabled.data),
     )
 
 
