@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email
 import socket
-from datetime import date, datetime
+from datetime import date
 from email import policy
 
 import pytest
@@ -19,10 +19,9 @@ from cchc_web.core.emails import clean_email, valid_email
 from cchc_web.core.errors import DomainError
 from cchc_web.core.extensions import db
 from cchc_web.models import Commune, ReminderSent
-from cchc_web.models.reports import Report, ReportComment, ReportKind, ReportStatus
-from cchc_web.reports import periods
 
-from .factories import make_plan, make_user, office
+from .factories import make_plan, make_user
+from .test_inbox import returned_report
 
 TODAY = date(2025, 12, 17)  # three days before the 20th
 
@@ -65,18 +64,7 @@ def people(commune, set_today):
     someone without an address; someone who opted out."""
     set_today(TODAY)
     make_plan(period_start=date(2025, 7, 1), period_end=date(2025, 12, 31))
-    period = periods.month_period(2025, 11)
-    returned = Report(
-        office=office("KT"),
-        kind=ReportKind.MONTH,
-        period_start=period.start,
-        period_end=period.end,
-        deadline=period.deadline,
-        status=ReportStatus.RETURNED,
-        submitted_at=datetime(2025, 11, 18, 3, 0),
-    )
-    returned.comments.append(ReportComment(action="return", body="Thiếu số liệu"))
-    db.session.add(returned)
+    returned_report("KT", reason="Thiếu số liệu")
     found = {
         "vp_head": make_user(roles=("head",), office="VP", full_name="Phạm Văn Minh"),
         "vp_staff": make_user(roles=("staff",), office="VP", full_name="Nguyễn Thị Lan"),
