@@ -40,6 +40,8 @@ from cchc_web.core.extensions import db  # noqa: E402
 # The url's {placeholders} are filled from what dataset.build returns.
 PAGES: list[tuple[str, str, str]] = [
     ("home", "staff", "/"),
+    # The inbox is kept per data version like the dashboard's body; these three are measured
+    # as after a write (the cache emptied before every request): the providers' real cost.
     ("inbox_secretariat", "secretariat", "/"),
     ("inbox_member", "member", "/"),
     ("inbox_chairman", "chairman", "/"),
@@ -99,6 +101,14 @@ def logged_in_client(app, username: str):
     return client
 
 
+def _cold(name: str) -> None:
+    """Empty the fragment cache before a request of a page measured uncached."""
+    if name.startswith("inbox_"):
+        from cchc_web.core.cache import fragments
+
+        fragments.clear()
+
+
 def time_pages(app, accounts: dict, requests: int) -> dict:
     results = {}
     for name, account, url in PAGES:
@@ -108,6 +118,7 @@ def time_pages(app, accounts: dict, requests: int) -> dict:
             assert client.get(url).status_code == 200, (name, url)
         samples = []
         for _ in range(requests):
+            _cold(name)
             started = time.perf_counter()
             response = client.get(url)
             samples.append((time.perf_counter() - started) * 1000)
@@ -130,6 +141,7 @@ def count_statements(app, accounts: dict) -> dict:
             seen.append(statement)
 
         client.get(url)  # warm caches that a real server keeps between requests
+        _cold(name)
         event.listen(engine, "before_cursor_execute", count)
         try:
             client.get(url)

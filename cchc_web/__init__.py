@@ -283,7 +283,7 @@ def _register_template_helpers(app: Flask) -> None:
             "nav_items": items_for(current_user),
             "commune": commune,
             "role_labels": ROLE_LABELS,
-            "inbox_counts": _inbox_counts,
+            "inbox_counts": _inbox_counts(),
         }
 
 

@@ -202,3 +202,59 @@ def test_every_demo_account_has_real_work_linking_to_where_it_is_done(app, day):
                 html = target.get_data(as_text=True)
                 main = html[html.index("<main") : html.index("</main>")]  # not the header's forms
                 assert any(mark in main for mark in ACTION_MARKS), (username, link)
+
+
+def test_many_initiatives_to_accept_become_one_line_to_the_list(commune, set_today):
+    set_today(TODAY)
+    rnd = make_round(2025, deadline=date(2025, 12, 17))
+    secretariat = make_user(roles=("secretariat",), office="VHXH")
+    for n in range(inbox.LISTED):
+        make_initiative(rnd, "KT", title=f"Sáng kiến {n}", state="submitted")
+    few = [i for i in inbox.collect(secretariat, TODAY) if i.kind == "initiative"]
+    assert len(few) == inbox.LISTED and all(i.endpoint == "initiatives.detail" for i in few)
+    make_initiative(rnd, "HCC", title="Sáng kiến thêm", state="submitted")
+    [many] = [i for i in inbox.collect(secretariat, TODAY) if i.kind == "initiative"]
+    assert many.title == f"Tiếp nhận hoặc trả lại {inbox.LISTED + 1} sáng kiến các đơn vị đã gửi"
+    assert many.endpoint == "initiatives.index"
+    assert many.args == {"state": "submitted", "year": 2025}
+
+
+def test_council_members_see_what_is_left_to_score_and_the_chair_the_quorum(commune, set_today):
+    from cchc_web.council import services as council_services
+
+    from .factories import make_council, score_as
+
+    set_today(TODAY)
+    rnd = make_round(2025, deadline=date(2025, 12, 17), decision_deadline=date(2025, 12, 30))
+    chair = make_user(roles=("council_member",), office="VP")
+    member = make_user(roles=("council_member",), office="KT")
+    third = make_user(roles=("council_member",), office="HCC")
+    secretary = make_user(roles=("council_member",), office="VHTT")
+    kt = make_initiative(rnd, "KT", title="Của Phòng Kinh tế", state="accepted")
+    ca = make_initiative(rnd, "CA", title="Của Công an", state="accepted")
+    council = make_council(
+        rnd, [(chair, "chair"), (secretary, "secretary"), (member, "member"), (third, "member")]
+    )
+    score_as(council, secretary, kt, 20, 30, 20)
+    score_as(council, secretary, ca, 20, 30, 20)
+    score_as(council, member, ca, 20, 30, 20)  # KT's member does not score KT's initiative
+    score_as(council, chair, ca, 20, 30, 20)
+
+    def council_items(user):
+        return [i for i in inbox.collect(user, TODAY) if i.kind == "council"]
+
+    assert council_items(member) == []  # done: the only one it may score is scored
+    [third_line] = council_items(third)
+    assert third_line.title == f"Chấm 2/2 sáng kiến ({rnd.title})"
+    assert third_line.endpoint == "council.my_list"
+    chair_lines = {i.key.split(":")[0]: i for i in council_items(chair)}
+    assert chair_lines["council-score"].title.startswith("Chấm 1/2 sáng kiến")
+    quorum = chair_lines["council-quorum"]
+    done = len(council_services.members_done(council))
+    assert done == 2  # the secretary and the KT member
+    assert quorum.detail.startswith(f"{done}/4 thành viên đã chấm xong")
+    assert quorum.title == "Hội đồng chờ đủ túc số để kết thúc chấm điểm"
+    score_as(council, chair, kt, 20, 30, 20)
+    fragments.clear()
+    quorum = {i.key.split(":")[0]: i for i in council_items(chair)}["council-quorum"]
+    assert quorum.title == "Kết thúc chấm điểm: Hội đồng đã đủ túc số"  # 3 of 4 ≥ 2/3

@@ -71,6 +71,11 @@ class InboxItem:
         return "warning" if left <= 7 else "info"
 
 
+# More waiting lines of one sort than this (the standing office's initiatives to accept in a
+# busy week) become one line with the count, linking to the list where they are done.
+LISTED = 5
+
+
 @dataclass(frozen=True)
 class Provider:
     order: int

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core.extensions import db
-from ..core.inbox import InboxItem, inbox_provider
+from ..core.inbox import LISTED, InboxItem, inbox_provider
 from ..models import Initiative, InitiativeState, Role, Round, User
 from ..models.initiatives import EDITABLE_STATES
 
@@ -65,14 +65,34 @@ def office_initiatives(user: User, today: date) -> list[InboxItem]:
 
 @inbox_provider(order=31)
 def initiatives_to_accept(user: User, today: date) -> list[InboxItem]:
+    """One line each while they are few; one line with the count (to the filtered list) when
+    they are many."""
     if not user.is_secretariat:
         return []
     rows = db.session.scalars(
         select(Initiative)
-        .options(selectinload(Initiative.office))
+        .options(joinedload(Initiative.office), joinedload(Initiative.round))
         .where(Initiative.state == InitiativeState.SUBMITTED)
         .order_by(Initiative.submitted_at, Initiative.id)
+        .limit(LISTED + 1)
     ).all()
+    if len(rows) > LISTED:
+        count = db.session.scalar(
+            select(func.count(Initiative.id)).where(Initiative.state == InitiativeState.SUBMITTED)
+        )
+        return [
+            InboxItem(
+                key="initiative-accept:many",
+                kind="initiative",
+                title=f"Tiếp nhận hoặc trả lại {count} sáng kiến các đơn vị đã gửi",
+                detail=f"Sáng kiến gửi sớm nhất: {_quoted(rows[0].title)} "
+                f"({rows[0].office.name}, {rows[0].submitted_at:%d/%m/%Y}).",
+                action="Xem danh sách",
+                endpoint="initiatives.index",
+                args={"state": InitiativeState.SUBMITTED.value, "year": rows[0].round.year},
+                remind=False,
+            )
+        ]
     return [
         InboxItem(
             key=f"initiative-accept:{initiative.id}",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..core.extensions import db
-from ..core.inbox import InboxItem, inbox_provider
+from ..core.inbox import LISTED, InboxItem, inbox_provider
 from ..models import Role, User
 from ..models.plans import Plan
 from ..models.reports import Report, ReportComment, ReportKind, ReportStatus
@@ -119,14 +119,34 @@ def office_reports(user: User, today: date) -> list[InboxItem]:
 
 @inbox_provider(order=11)
 def reports_to_decide(user: User, today: date) -> list[InboxItem]:
-    """The standing office accepts or returns what the offices submitted."""
+    """The standing office accepts or returns what the offices submitted: one line each while
+    they are few, one line to the list (which shows them first) when they are many."""
     if not user.is_secretariat:
         return []
     submitted = db.session.scalars(
         select(Report)
         .where(Report.status == ReportStatus.SUBMITTED, Report.office_id.is_not(None))
-        .order_by(Report.period_end, Report.office_id)
-    )
+        .order_by(Report.submitted_at, Report.office_id)
+        .limit(LISTED + 1)
+    ).all()
+    if len(submitted) > LISTED:
+        count = db.session.scalar(
+            select(func.count(Report.id)).where(
+                Report.status == ReportStatus.SUBMITTED, Report.office_id.is_not(None)
+            )
+        )
+        return [
+            InboxItem(
+                key="report-decide:many",
+                kind="report",
+                title=f"Tiếp nhận hoặc trả lại {count} báo cáo các đơn vị đã nộp",
+                detail=f"Nộp sớm nhất: {submitted[0].title} "
+                f"({submitted[0].submitted_at:%d/%m/%Y}).",
+                action="Xem danh sách",
+                endpoint="reports.index",
+                remind=False,
+            )
+        ]
     return [
         InboxItem(
             key=f"report-decide:{report.id}",
