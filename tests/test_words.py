@@ -58,3 +58,24 @@ def test_the_dashboard_and_the_reports_say_the_same_word(client, login_as, plan)
     login_as("secretariat", office="VHXH")
     dashboard = client.get("/dashboard/").get_data(as_text=True)
     assert "Chưa nộp</span>" not in dashboard
+
+
+def test_date_inputs_say_dd_mm_yyyy_and_their_pattern_matches_what_the_server_reads(app):
+    from flask_wtf import FlaskForm
+
+    from cchc_web.web.forms import DayMonthYearField
+
+    class Form(FlaskForm):
+        day = DayMonthYearField("Ngày")
+
+    with app.test_request_context():
+        field = Form(meta={"csrf": False}).day
+        html = str(field())
+        pattern = field.render_kw["pattern"]
+    assert 'type="text"' in html and 'placeholder="dd/mm/yyyy"' in html
+    assert 'title="Ngày dạng dd/mm/yyyy, ví dụ 26/12/2025"' in html
+    for text in ("26/12/2025", "26-12-2025", "26.12.2025", "2025-12-26"):
+        assert re.fullmatch(pattern, text)
+        field.parse(text)
+    for text in ("12/26", "abc", "26/12/25"):
+        assert not re.fullmatch(pattern, text)

@@ -29,7 +29,7 @@ ROLES = [
 # Pages not reached that way (forms behind buttons).
 EXTRA: dict[str, list[str]] = {
     "anonymous": ["/login", "/verify", "/sipas/r", "/sipas/thanks"],
-    "vp.canbo": ["/account/password"],
+    "vp.canbo": ["/account/password", "/account/reminders"],
     "admin": ["/admin/users/new", "/admin/offices/new", "/admin/users/2/edit"],
     # The recognition chain of the demo: its Decisions, results and the nomination picker.
     "vhxh.lanhdao": ["/decisions/1", "/decisions/2", "/council/1/results", "/initiatives/5"],
