@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from sqlalchemy import select
 
 from ..core import demo
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..models import Commune, Role, User
+from . import reminders
 from . import services as org
 
 # (username, full name, position title, office code, roles); every password is DEMO_PASSWORD.
@@ -39,6 +40,9 @@ for _code, ((_head, _head_title), (_staff, _staff_title)) in _OFFICE_PEOPLE.item
         (f"{_code.lower()}.canbo", _staff, _staff_title, _code, {Role.STAFF} | _extra)
     )
 DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE)
+# Demo accounts whose e-mail nobody has entered yet: the administrator's inbox asks for them.
+DEMO_WITHOUT_EMAIL = frozenset({"ca.canbo", "qs.canbo"})
+DEMO_MAIL_DOMAIN = "chiminh.example.vn"
 
 
 def non_demo_data() -> str | None:
@@ -71,17 +75,94 @@ def _seed_organisation() -> None:
         settings={"demo": True},
     )
     for username, full_name, title, office_code, roles in DEMO_PEOPLE:
-        if org.user_by_username(username) is not None:
+        email = "" if username in DEMO_WITHOUT_EMAIL else f"{username}@{DEMO_MAIL_DOMAIN}"
+        existing = org.user_by_username(username)
+        if existing is not None:
+            if not existing.email and email:  # a demo built before accounts had addresses
+                existing.email = email
             continue
         office = org.office_by_code(office_code) if office_code else None
         org.create_user(
-            org.UserData(username, full_name, title, office.id if office else None, roles),
+            org.UserData(
+                username, full_name, title, office.id if office else None, roles, email=email
+            ),
             demo.DEMO_PASSWORD,
             enforce_policy=False,  # the demo's published password predates the 12-character rule
         )
 
 
+def _smtp_settings(config) -> reminders.SmtpSettings | None:
+    if not config.get("SMTP_HOST"):
+        return None
+    return reminders.SmtpSettings(
+        host=config["SMTP_HOST"],
+        port=config["SMTP_PORT"],
+        username=config["SMTP_USERNAME"],
+        password=config["SMTP_PASSWORD"],
+        starttls=config["SMTP_STARTTLS"],
+        timeout=config["SMTP_TIMEOUT"],
+        sender=config["MAIL_FROM"],
+    )
+
+
+def _send_reminders(dry_run: bool) -> None:
+    """See the `send-reminders` command."""
+    from ..core.timeutil import local_today
+
+    today = local_today()
+    app = current_app._get_current_object()
+    base = app.config["CCHC_PUBLIC_URL"].rstrip("/")
+    commune = Commune.current()
+    place = commune.name if commune else "UBND xã"
+    with app.test_request_context("/", base_url=base):
+
+        def link(item) -> str:
+            return url_for(item.endpoint, _external=True, **item.args)
+
+        settings_url = url_for("auth.reminders", _external=True)
+
+        if dry_run:
+            pending, no_email = reminders.digests(today)
+            for digest in pending:
+                message = reminders.compose(
+                    digest, today, link, "cchc@localhost", place, settings_url
+                )
+                click.echo(f"Tới: {message['To']}\nTiêu đề: {message['Subject']}\n")
+                click.echo(message.get_content())
+            click.echo(
+                f"{len(pending)} thư sẽ được gửi; {no_email} người có việc nhưng chưa có e-mail."
+            )
+            return
+        settings = _smtp_settings(app.config)
+        if settings is None:
+            click.echo(
+                "Chưa cấu hình máy chủ thư (SMTP_HOST): không gửi thư nhắc việc nào. "
+                "Trang Việc cần làm vẫn hiện đủ các việc của từng người."
+            )
+            return
+        report = reminders.send_all(today, settings, link, place, settings_url)
+    for line in report.sent:
+        click.echo(f"Đã gửi: {line}")
+    if report.skipped_no_email:
+        click.echo(f"{report.skipped_no_email} người có việc đến hạn nhưng chưa có e-mail hợp lệ.")
+    if not report.sent and not report.failed:
+        click.echo("Không có thư nào cần gửi hôm nay (hoặc đã gửi rồi).")
+    if report.failed:
+        for line in report.failed:
+            click.echo(f"Chưa gửi được: {line}", err=True)
+        raise click.ClickException(
+            f"{len(report.failed)} thư chưa gửi được; lần chạy sau (ngày mai) sẽ gửi lại, "
+            "các thư đã gửi không gửi lại."
+        )
+
+
 def register_cli(app: Flask) -> None:
+    @app.cli.command("send-reminders")
+    @click.option("--dry-run", is_flag=True, help="In các thư sẽ gửi, không gửi.")
+    def send_reminders(dry_run: bool) -> None:
+        """E-mail each person one digest of their deadlines (run daily by cron or a timer)."""
+        _send_reminders(dry_run)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo commune (Xã Chí Minh) with its accounts and data; safe to re-run."""

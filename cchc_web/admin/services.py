@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ..auth import throttle
 from ..auth.passwords import password_problem
+from ..core.emails import clean_email
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..models import Commune, Office, Role, User
@@ -36,7 +37,9 @@ def _same(user: User, actor: User | None) -> bool:
 
 
 def _user_snapshot(user: User) -> dict:
-    data = audit.snapshot(user, ("username", "full_name", "position_title", "active"))
+    data = audit.snapshot(
+        user, ("username", "full_name", "position_title", "active", "email", "reminders_enabled")
+    )
     data["office_code"] = user.office.code if user.office else None
     data["roles"] = sorted(r.value for r in user.roles)
     return data
@@ -100,6 +103,9 @@ class UserData:
     office_id: int | None
     roles: set[Role]
     active: bool = True
+    # None: unchanged (callers that do not edit them, the command line)
+    email: str | None = None
+    reminders_enabled: bool | None = None
 
 
 def _check_user_data(data: UserData, user: User | None) -> Office | None:
@@ -143,6 +149,8 @@ def create_user(
         position_title=data.position_title.strip(),
         office=office,
         active=data.active,
+        email=clean_email(data.email),
+        reminders_enabled=data.reminders_enabled is not False,
     )
     user.set_password(password)
     user.set_roles(data.roles)
@@ -163,6 +171,10 @@ def update_user(user: User, data: UserData, *, actor: User | None = None) -> Use
     user.position_title = data.position_title.strip()
     user.office = office
     user.active = data.active
+    if data.email is not None:
+        user.email = clean_email(data.email)
+    if data.reminders_enabled is not None:
+        user.reminders_enabled = data.reminders_enabled
     user.set_roles(data.roles)
     after = _user_snapshot(user)
     if after != before:
@@ -223,6 +235,8 @@ def search_users(
         stmt = stmt.where(User.active)
     elif status == "inactive":
         stmt = stmt.where(~User.active)
+    elif status == "no_email":
+        stmt = stmt.where(User.active, User.email == "")
     return stmt
 
 

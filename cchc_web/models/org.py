@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     event,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -153,6 +154,9 @@ class User(Searchable, UserMixin, db.Model):
     # Copied into the session at sign-in and compared on every request: raising it (sign-out,
     # password change or reset) ends every session opened before (auth/sessions.py).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where the daily digest of deadlines goes ("" : none is sent), and whether they want it.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     office: Mapped[Office | None] = relationship(back_populates="users", lazy="joined")

@@ -160,7 +160,7 @@ def _update_form(task: Task, formdata=None) -> TaskUpdateForm:
     if formdata is None:
         latest = task.latest_update
         form.based_on.data = str(latest.id) if latest else ""
-        form.status.data = latest.status if latest else "in_progress"
+        form.status.data = latest.status if latest else "not_started"  # matches its 0 %
         form.progress.data = latest.progress if latest else 0
     return form
 

@@ -31,6 +31,7 @@ EXTRA: dict[str, list[str]] = {
     "anonymous": ["/login", "/verify", "/sipas/r", "/sipas/thanks"],
     "vp.canbo": [
         "/account/password",
+        "/account/reminders",
         # The searches (issue 17): results with highlighted words, and a refusal.
         "/search?q=so+hoa+ho+so",
         "/search?q=a",
