@@ -102,6 +102,7 @@ class DayMonthYearField(_Typed, StringField):
             # (no character class: browsers compile it with the v flag, where "/" needs escaping)
             "pattern": r"\s*(\d{1,2}(/|\.|-)\d{1,2}(/|\.|-)\d{4}|\d{4}-\d{1,2}-\d{1,2})\s*",
             "title": "Ngày dạng dd/mm/yyyy, ví dụ 26/12/2025",
+            "data-datepicker": "",  # static/js/datepicker.js adds a calendar button
         }
         render_kw.update(kwargs.pop("render_kw", None) or {})
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
