@@ -19,8 +19,9 @@
     const button = document.createElement("button");
     button.type = "button";
     button.className = "datepicker-button";
-    button.setAttribute("aria-label", "Chọn ngày trên lịch" + (input.labels && input.labels[0]
-      ? " cho " + input.labels[0].textContent.trim() : ""));
+    // Named without the field's label, so that the label names only its field.
+    button.setAttribute("aria-label", "Chọn ngày trên lịch");
+    button.title = "Chọn ngày trên lịch";
     button.innerHTML = '<svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">' +
       '<rect x="2.5" y="4" width="15" height="13.5" rx="1.5" fill="none" stroke="currentColor" stroke-width="1.6"/>' +
       '<path d="M2.5 8h15M6.5 2v4M13.5 2v4" stroke="currentColor" stroke-width="1.6" fill="none"/></svg>';
