@@ -386,4 +386,15 @@ def build(scale: int = 1, seed: int = 2025) -> dict:
     accounts: dict = {}
     for builder in BUILDERS:
         accounts.update(builder(scale, rng) or {})
+    refresh_search_keys()
     return accounts
+
+
+def refresh_search_keys() -> None:
+    """The folded search keys of the rows inserted in bulk (no flush event made them)."""
+    from cchc_web.models import Decision, IndexItem, Initiative, Report, Task, User
+    from cchc_web.models.search import refresh_keys
+
+    for model in (Task, Initiative, Decision, Report, IndexItem, User):
+        refresh_keys(db.session, model, batch=2000)
+        db.session.commit()

@@ -31,7 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Vietnamese titles and explanations of the error pages: never a stack trace.
 ERROR_TEXTS = {
     400: ("Yêu cầu không hợp lệ", "Máy chủ không hiểu yêu cầu này."),
-    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem hoặc làm việc này."),
+    403: (
+        "Không có quyền truy cập",
+        "Vai trò của tài khoản bạn không được xem hoặc làm việc này (trang của đơn vị khác, hay "
+        "việc dành cho vai trò khác). Nếu công việc cần đến, hãy đề nghị quản trị hệ thống gán "
+        "vai trò phù hợp; các việc đang chờ bạn có ở trang Việc cần làm.",
+    ),
     404: ("Không tìm thấy trang", "Trang hoặc mục bạn tìm không có, hoặc đã bị chuyển đi."),
     405: ("Thao tác không được hỗ trợ", "Trang này không nhận thao tác đó."),
     413: (
@@ -173,6 +178,7 @@ def _check_public_url(url: str) -> None:
 BLUEPRINT_PACKAGES = (
     "auth",
     "home",
+    "search",
     "admin",
     "plans",
     "offices",
@@ -259,6 +265,7 @@ def _register_template_helpers(app: Flask) -> None:
     from .auth.forms import PASSWORD_HELP
     from .core.timeutil import format_date, format_datetime, localise_dates
     from .models import ROLE_LABELS
+    from .text import highlight, snippet
     from .web.nav import items_for, task_url, url_pattern
 
     app.jinja_env.globals["password_help"] = PASSWORD_HELP
@@ -266,6 +273,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = format_datetime
     app.jinja_env.filters["number_vn"] = _number_vn
     app.jinja_env.filters["dates_vn"] = localise_dates
+    app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["snippet"] = snippet
     app.jinja_env.globals["task_url"] = task_url
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["clean_args"] = lambda args: {
@@ -296,7 +305,24 @@ def _register_template_helpers(app: Flask) -> None:
             "nav_items": items_for(current_user),
             "commune": commune,
             "role_labels": ROLE_LABELS,
+            "inbox_counts": _inbox_counts(),
         }
+
+
+def _inbox_counts() -> dict[str, int]:
+    """The menu's counts of waiting work ({"": all, blueprint: its items}), read from the
+    inbox cached per data version; nothing when the database itself failed."""
+    from .core.inbox import counts_by_blueprint, waiting_for
+    from .core.timeutil import local_today
+
+    if not current_user.is_authenticated:
+        return {}
+    try:
+        items = waiting_for(current_user, local_today())
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {}
+    return {"": len(items), **counts_by_blueprint(items)}
 
 
 def _require_login_everywhere(app: Flask) -> None:

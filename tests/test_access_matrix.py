@@ -118,10 +118,15 @@ ACCESS: dict[str, dict[str, str]] = {
     "GET /account/password": ANY_USER,
     "POST /account/password": ANY_USER,
     "GET /": ANY_USER,
+    # the header's search: every signed-in user, each finding only what they may open
+    "GET /search": ANY_USER,
     "GET /verify": PUBLIC,  # the QR code on an issued PDF leads here (SPEC: no login)
     "POST /verify": PUBLIC,
     # admin
     "GET /admin/audit": ADMIN_ONLY,
+    "GET /admin/audit/export": ADMIN_ONLY,
+    "GET /account/reminders": ANY_USER,
+    "POST /account/reminders": ANY_USER,
     "GET /admin/offices": ADMIN_ONLY,
     "GET /admin/offices/new": ADMIN_ONLY,
     "POST /admin/offices/new": ADMIN_ONLY,
@@ -328,6 +333,7 @@ ACCESS: dict[str, dict[str, str]] = {
 # its defaults are a complete answer), so the action is done and the database changes.
 GOES_THROUGH: dict[str, tuple[str, ...]] = {
     "POST /logout": USERS,  # the account's session version is raised, the sign-out audited
+    "POST /account/reminders": USERS,  # no address, box unticked: the person opts out
     "POST /admin/offices/<int:office_id>/active": (ADMIN,),  # without active=1: closed
     "POST /admin/users/<int:user_id>/active": (ADMIN,),  # without active=1: locked
     "POST /admin/users/<int:user_id>/unlock": (ADMIN,),

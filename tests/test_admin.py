@@ -170,7 +170,7 @@ def test_user_list_search_filter_and_htmx_fragment(client, login_as):
     make_user(username="vp.b", full_name="Nguyễn Thị Lan", office="VP")
     full = client.get("/admin/users?q=hoàng")
     assert "<html" in full.get_data(as_text=True)
-    assert "Hoàng Văn Nam" in full.get_data(as_text=True)
+    assert "<mark>Hoàng</mark> Văn Nam" in full.get_data(as_text=True)
     assert "Nguyễn Thị Lan" not in full.get_data(as_text=True)
     fragment = client.get(f"/admin/users?office={office('VP').id}", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)

@@ -4,7 +4,7 @@ import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import abort
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from cchc_web import create_app
 from cchc_web.core.extensions import db
@@ -70,9 +70,22 @@ def test_csrf_token_header_for_htmx_on_body(client, login_as):
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
 
 
+def _not_a_trigram_index(obj, name, type_, reflected, compare_to) -> bool:
+    """The search keys' trigram indexes (migration 0012_search) exist on PostgreSQL only,
+    when the pg_trgm extension could be created: the models do not declare them."""
+    return not (type_ == "index" and reflected and str(name).endswith("_search_key_trgm"))
+
+
 def test_schema_from_migrations_matches_models(app):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": _not_a_trigram_index})
+        diff = compare_metadata(context, db.metadata)
+        if conn.dialect.name == "postgresql":
+            trigram = conn.execute(
+                text("SELECT count(*) FROM pg_indexes WHERE indexname LIKE :name"),
+                {"name": "%search_key_trgm"},
+            ).scalar()
+            assert trigram == 6
     assert diff == []
 
 

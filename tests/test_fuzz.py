@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from cchc_web.core.extensions import db
 from cchc_web.core.timeutil import local_today
 from cchc_web.models import Attachment, Report
+from cchc_web.text import nfc
 from cchc_web.web.inputs import strip_control
 
 from . import factories
@@ -138,8 +139,9 @@ ENGLISH += ("Field must be", "Invalid choice", "Number must be", "Invalid input"
 
 
 def norm(value: Any) -> str:
-    """What "the same text" means when comparing stored and typed values."""
-    text = unicodedata.normalize("NFC", strip_control(str(value)))
+    """What "the same text" means when comparing stored and typed values: what the application
+    stores of it (cchc_web/text: NFC without control characters)."""
+    text = nfc(strip_control(str(value)))
     return " ".join(text.split()).casefold()
 
 
@@ -1543,5 +1545,6 @@ def test_hostile_url_parameters(app, template, value):
         sess["_user_id"] = str(admin.id)
     url = template.replace("{id}", value).replace("{q}", value)
     response = client.get(url)
-    assert response.status_code in (200, 302, 400, 403, 404), (url, response.status_code)
+    # 308: an empty id ("/offices//") is werkzeug's redirect to the merged slashes.
+    assert response.status_code in (200, 302, 308, 400, 403, 404), (url, response.status_code)
     check_page(response)

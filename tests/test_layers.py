@@ -1,7 +1,7 @@
 """The package structure holds: layers import downwards only, no package imports another that
 imports it back, and nothing below the routes reaches for the request.
 
-Layers, bottom up: `core/` and `documents/` (no web, no domain), `models/`, `records/` (the
+Layers, bottom up: `core/`, `documents/` and `text/` (no web, no domain), `models/`, `records/` (the
 audit log and evidence files every domain writes), `web/` (request helpers), the domain
 packages (each with its services below its routes), and the application factory on top."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import cchc_web
 
 ROOT = Path(cchc_web.__file__).resolve().parent
-LAYERS = {"core": 0, "documents": 0, "models": 1, "records": 2, "web": 3}
+LAYERS = {"core": 0, "documents": 0, "text": 0, "models": 1, "records": 2, "web": 3}
 DOMAIN = 4  # every other package: admin, auth, plans, reports, initiatives, council, …
 APP = 5  # cchc_web/__init__.py: the factory imports everything
 REQUEST_BOUND = {

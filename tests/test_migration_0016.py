@@ -1,5 +1,5 @@
 """Migration 0016_tenancy on a populated database: the demo's first commune (every table filled
-by the seeders of `flask seed-demo`) taken back to the single-commune schema of 0015 and brought
+by the seeders of `flask seed-demo`) taken back to the single-commune schema before it and brought
 forward again loses no row and no value, every root lands in the first commune, and the keys
 that became per commune let a second commune reuse a code while still refusing a duplicate
 within one. On the suite's kind of database (SQLite, or a database of its own beside
@@ -19,7 +19,7 @@ from cchc_web.core.tenancy import CommuneOwned
 
 from .test_migrations import blank_database  # noqa: F401 - the fixture
 
-BEFORE = "0015_file_store"
+BEFORE = "0013_inbox_mail"
 
 
 def _rows(conn) -> dict[str, list[dict]]:

@@ -8,4 +8,4 @@ nav_item("Người dùng", "admin.users", order=90, visible=lambda u: u.is_admin
 nav_item("Đơn vị", "admin.offices", order=91, visible=lambda u: u.is_admin)
 nav_item("Nhật ký", "admin.audit_log", order=92, visible=lambda u: u.is_admin)
 
-from . import routes  # noqa: E402,F401
+from . import inbox, routes  # noqa: E402,F401

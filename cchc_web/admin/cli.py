@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from sqlalchemy import select
 
 from ..core import demo, tenancy
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..models import Commune, Office, Role, User
+from . import reminders
 from . import services as org
 
 # (username, full name, position title, office code, roles); every password is DEMO_PASSWORD.
@@ -42,6 +43,7 @@ for _code, ((_head, _head_title), (_staff, _staff_title)) in _OFFICE_PEOPLE.item
 # Phường Gia Viên (seed 002): a second commune of the same deployment, a ward whose offices are
 # named as a ward's are; its accounts are prefixed "gv.".
 SECOND_COMMUNE = ("Phường Gia Viên", "Thành phố Hải Phòng")
+SECOND_MAIL_DOMAIN = "giavien.example.vn"
 SECOND_OFFICES: tuple[tuple[str, str, bool], ...] = (
     ("VP", "Văn phòng HĐND và UBND phường", True),
     ("KT", "Phòng Kinh tế, Hạ tầng và Đô thị", True),
@@ -72,6 +74,9 @@ SECOND_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
     ),
 ]
 DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE + SECOND_PEOPLE)
+# Demo accounts whose e-mail nobody has entered yet: the administrator's inbox asks for them.
+DEMO_WITHOUT_EMAIL = frozenset({"ca.canbo", "qs.canbo"})
+DEMO_MAIL_DOMAIN = "chiminh.example.vn"
 
 
 def non_demo_data() -> str | None:
@@ -103,17 +108,25 @@ def _seed_organisation() -> None:
         current_app.config["COMMUNE_PROVINCE"],
         settings={"demo": True},
     )
-    _create_people(DEMO_PEOPLE)
+    _create_people(DEMO_PEOPLE, DEMO_MAIL_DOMAIN)
 
 
-def _create_people(people: list[tuple[str, str, str, str | None, set[Role]]]) -> None:
-    """The demo accounts of the acting commune that do not exist yet."""
+def _create_people(
+    people: list[tuple[str, str, str, str | None, set[Role]]], mail_domain: str
+) -> None:
+    """The demo accounts of the acting commune that do not exist yet, with their addresses."""
     for username, full_name, title, office_code, roles in people:
-        if org.user_by_username(username) is not None:
+        email = "" if username in DEMO_WITHOUT_EMAIL else f"{username}@{mail_domain}"
+        existing = org.user_by_username(username)
+        if existing is not None:
+            if not existing.email and email:  # a demo built before accounts had addresses
+                existing.email = email
             continue
         office = org.office_by_code(office_code) if office_code else None
         org.create_user(
-            org.UserData(username, full_name, title, office.id if office else None, roles),
+            org.UserData(
+                username, full_name, title, office.id if office else None, roles, email=email
+            ),
             demo.DEMO_PASSWORD,
             enforce_policy=False,  # the demo's published password predates the 12-character rule
         )
@@ -147,11 +160,93 @@ def seed_second_commune() -> None:
                     )
             db.session.flush()
             org.set_up_commune(name, province)
-            _create_people(SECOND_PEOPLE)
+            _create_people(SECOND_PEOPLE, SECOND_MAIL_DOMAIN)
             db.session.flush()
 
 
+def _smtp_settings(config) -> reminders.SmtpSettings | None:
+    if not config.get("SMTP_HOST"):
+        return None
+    return reminders.SmtpSettings(
+        host=config["SMTP_HOST"],
+        port=config["SMTP_PORT"],
+        username=config["SMTP_USERNAME"],
+        password=config["SMTP_PASSWORD"],
+        starttls=config["SMTP_STARTTLS"],
+        timeout=config["SMTP_TIMEOUT"],
+        sender=config["MAIL_FROM"],
+    )
+
+
+def _send_reminders(dry_run: bool) -> None:
+    """See the `send-reminders` command: each commune's people, each with their own
+    commune's deadlines and name (the command acts for one commune at a time)."""
+    settings = None if dry_run else _smtp_settings(current_app.config)
+    if not dry_run and settings is None:
+        click.echo(
+            "Chưa cấu hình máy chủ thư (SMTP_HOST): không gửi thư nhắc việc nào. "
+            "Trang Việc cần làm vẫn hiện đủ các việc của từng người."
+        )
+        return
+    failed = 0
+    for commune in db.session.scalars(select(Commune).order_by(Commune.id)).all():
+        with tenancy.acting_for(db.session(), commune.id):
+            failed += _send_reminders_of(commune, dry_run, settings)
+    if failed:
+        raise click.ClickException(
+            f"{failed} thư chưa gửi được; lần chạy sau (ngày mai) sẽ gửi lại, "
+            "các thư đã gửi không gửi lại."
+        )
+
+
+def _send_reminders_of(
+    commune: Commune, dry_run: bool, settings: reminders.SmtpSettings | None
+) -> int:
+    """One commune's reminders; the number of messages that could not be sent."""
+    from ..core.timeutil import local_today
+
+    today = local_today()
+    app = current_app._get_current_object()
+    base = app.config["CCHC_PUBLIC_URL"].rstrip("/")
+    place = commune.name
+    with app.test_request_context("/", base_url=base):
+
+        def link(item) -> str:
+            return url_for(item.endpoint, _external=True, **item.args)
+
+        settings_url = url_for("auth.reminders", _external=True)
+
+        if dry_run:
+            pending, no_email = reminders.digests(today)
+            for digest in pending:
+                message = reminders.compose(
+                    digest, today, link, "cchc@localhost", place, settings_url
+                )
+                click.echo(f"Tới: {message['To']}\nTiêu đề: {message['Subject']}\n")
+                click.echo(message.get_content())
+            click.echo(
+                f"{len(pending)} thư sẽ được gửi; {no_email} người có việc nhưng chưa có e-mail."
+            )
+            return 0
+        report = reminders.send_all(today, settings, link, place, settings_url)
+    for line in report.sent:
+        click.echo(f"Đã gửi: {line}")
+    if report.skipped_no_email:
+        click.echo(f"{report.skipped_no_email} người có việc đến hạn nhưng chưa có e-mail hợp lệ.")
+    if not report.sent and not report.failed:
+        click.echo("Không có thư nào cần gửi hôm nay (hoặc đã gửi rồi).")
+    for line in report.failed:
+        click.echo(f"Chưa gửi được: {line}", err=True)
+    return len(report.failed)
+
+
 def register_cli(app: Flask) -> None:
+    @app.cli.command("send-reminders")
+    @click.option("--dry-run", is_flag=True, help="In các thư sẽ gửi, không gửi.")
+    def send_reminders(dry_run: bool) -> None:
+        """E-mail each person one digest of their deadlines (run daily by cron or a timer)."""
+        _send_reminders(dry_run)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo communes (Xã Chí Minh, Phường Gia Viên) with their accounts and

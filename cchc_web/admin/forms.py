@@ -42,6 +42,12 @@ class UserForm(FlaskForm):
         "Vai trò", choices=[(r.value, ROLE_LABELS[r]) for r in Role], validate_choice=False
     )
     active = BooleanField("Đang hoạt động", default=True)
+    email = StringField(
+        "E-mail nhận thư nhắc việc",
+        validators=[Optional(), Length(max=254, message="E-mail dài tối đa 254 ký tự.")],
+        render_kw={"type": "email", "autocomplete": "off", "inputmode": "email"},
+    )
+    reminders_enabled = BooleanField("Nhận thư nhắc việc", default=True)
 
     def validate_office_id(self, field) -> None:
         valid = {value for value, _ in self.office_id.choices}

@@ -1,14 +1,16 @@
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..auth import throttle
 from ..core.extensions import db
-from ..models import ROLE_LABELS, AuditLog, Office, Role, User
+from ..core.spreadsheets import csv_bytes, workbook_bytes
+from ..models import ROLE_LABELS, Office, Role, User
 from ..web.forms import ConfirmForm
 from ..web.security import admin_only, get_or_404
-from ..web.views import paginate, render_page_or_fragment, run_action
-from . import bp, services
+from ..web.views import paginate, render_page_or_fragment, run_action, search_query
+from . import audit_view, bp, services
 from .forms import NewUserForm, OfficeForm, ResetPasswordForm, UserForm
 
 
@@ -29,23 +31,26 @@ def _user_data(form: UserForm) -> services.UserData:
         office_id=form.office_id.data,
         roles={Role(r) for r in form.roles.data},
         active=form.active.data,
+        email=form.email.data or "",
+        reminders_enabled=bool(form.reminders_enabled.data),
     )
 
 
 @bp.get("/users")
 @admin_only
 def users():
-    q = request.args.get("q", "").strip()[:100]
+    search = search_query()
     office_id = request.args.get("office", type=int)
     role = request.args.get("role", "")
     role = role if role in {r.value for r in Role} else ""
     status = request.args.get("status", "")
-    page = paginate(services.search_users(q, office_id, role, status))
+    page = paginate(services.search_users(search, office_id, role, status))
     return render_page_or_fragment(
         "admin/users.html",
         "admin/_users_table.html",
         page=page,
-        filters={"q": q, "office": office_id, "role": role, "status": status},
+        search=search,
+        filters={"q": search.text, "office": office_id, "role": role, "status": status},
         offices=db.session.scalars(select(Office).order_by(Office.sort_order)).all(),
         role_labels=ROLE_LABELS,
     )
@@ -206,5 +211,43 @@ def set_office_active(office_id: int):
 @bp.get("/audit")
 @admin_only
 def audit_log():
-    page = paginate(select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()), 50)
-    return render_template("admin/audit.html", page=page)
+    """The audit log in sentences, filtered by person, office, kind and dates; a bad date is
+    said next to its field and not applied (what was typed stays)."""
+    filters = audit_view.filters_from(request.args)
+    page = paginate(audit_view.query(filters), 50)
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        entries=audit_view.entries(list(page.items)),
+        filters=filters,
+        typed=request.args,
+        kinds=audit_view.KINDS,
+        people=db.session.scalars(select(User).order_by(User.full_name)).all(),
+        offices=db.session.scalars(select(Office).order_by(Office.sort_order)).all(),
+    )
+
+
+@bp.get("/audit/export")
+@admin_only
+def audit_export():
+    """The filtered audit log as CSV (?format=csv) or Excel (default), in the same sentences."""
+    filters = audit_view.filters_from(request.args)
+    rows = audit_view.export_rows(filters)
+    if request.args.get("format") == "csv":
+        data = csv_bytes(audit_view.EXPORT_HEADER, rows)
+        mimetype, name = "text/csv", "nhat-ky-thay-doi.csv"
+    else:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Nhật ký"
+        sheet.append(audit_view.EXPORT_HEADER)
+        for row in rows:
+            sheet.append(row)
+        for letter, width in zip("ABCDEF", (17, 24, 16, 70, 60, 24), strict=True):
+            sheet.column_dimensions[letter].width = width
+        data = workbook_bytes(workbook)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        name = "nhat-ky-thay-doi.xlsx"
+    response = Response(data, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response

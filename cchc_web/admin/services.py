@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..auth import throttle
 from ..auth.passwords import password_problem
 from ..core import tenancy
+from ..core.emails import clean_email
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..models import Commune, Office, Role, User
+from ..models.search import searched
 from ..records import audit
+from ..text import Query
 
 USER_FIELDS = ("username", "full_name", "position_title", "office_code", "roles", "active")
 OFFICE_FIELDS = ("code", "name", "is_specialised", "active")
@@ -35,7 +38,9 @@ def _same(user: User, actor: User | None) -> bool:
 
 
 def _user_snapshot(user: User) -> dict:
-    data = audit.snapshot(user, ("username", "full_name", "position_title", "active"))
+    data = audit.snapshot(
+        user, ("username", "full_name", "position_title", "active", "email", "reminders_enabled")
+    )
     data["office_code"] = user.office.code if user.office else None
     data["roles"] = sorted(r.value for r in user.roles)
     return data
@@ -105,6 +110,9 @@ class UserData:
     office_id: int | None
     roles: set[Role]
     active: bool = True
+    # None: unchanged (callers that do not edit them, the command line)
+    email: str | None = None
+    reminders_enabled: bool | None = None
 
 
 def _check_user_data(data: UserData, user: User | None) -> Office | None:
@@ -148,6 +156,8 @@ def create_user(
         position_title=data.position_title.strip(),
         office=office,
         active=data.active,
+        email=clean_email(data.email),
+        reminders_enabled=data.reminders_enabled is not False,
     )
     user.set_password(password)
     user.set_roles(data.roles)
@@ -168,6 +178,10 @@ def update_user(user: User, data: UserData, *, actor: User | None = None) -> Use
     user.position_title = data.position_title.strip()
     user.office = office
     user.active = data.active
+    if data.email is not None:
+        user.email = clean_email(data.email)
+    if data.reminders_enabled is not None:
+        user.reminders_enabled = data.reminders_enabled
     user.set_roles(data.roles)
     after = _user_snapshot(user)
     if after != before:
@@ -211,16 +225,15 @@ def set_user_active(user: User, active: bool, *, actor: User | None = None) -> N
     )
 
 
-def search_users(q: str = "", office_id: int | None = None, role: str = "", status: str = ""):
-    """The select behind the user list: search by name or username, filter by office/role/status."""
+def search_users(
+    query: Query | None = None, office_id: int | None = None, role: str = "", status: str = ""
+):
+    """The select behind the user list: search by name, username or position (folded: "hoa"
+    finds "Hoà" and "Hòa"), filter by office/role/status."""
     stmt = (
         select(User).outerjoin(User.office).order_by(Office.sort_order.nulls_first(), User.username)
     )
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        stmt = stmt.where(
-            or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern))
-        )
+    stmt = searched(stmt, User, query)
     if office_id:
         stmt = stmt.where(User.office_id == office_id)
     if role:
@@ -229,6 +242,8 @@ def search_users(q: str = "", office_id: int | None = None, role: str = "", stat
         stmt = stmt.where(User.active)
     elif status == "inactive":
         stmt = stmt.where(~User.active)
+    elif status == "no_email":
+        stmt = stmt.where(User.active, User.email == "")
     return stmt
 
 

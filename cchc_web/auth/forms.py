@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..web.forms import confirm_password_field, new_password_field
 
@@ -21,3 +21,12 @@ class ChangePasswordForm(FlaskForm):
     )
     new_password = new_password_field()
     confirm = confirm_password_field()
+
+
+class RemindersForm(FlaskForm):
+    email = StringField(
+        "E-mail",
+        validators=[Optional(), Length(max=254, message="E-mail dài tối đa 254 ký tự.")],
+        render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"},
+    )
+    reminders_enabled = BooleanField("Nhận thư nhắc việc (mỗi sáng, khi có việc sắp đến hạn)")

@@ -10,8 +10,14 @@ from ..web.faults import safe_rollback
 from ..web.forms import LoginForm
 from ..web.views import run_action
 from . import bp
-from .forms import ChangePasswordForm
-from .services import LoginRefused, authenticate, change_own_password, record_logout
+from .forms import ChangePasswordForm, RemindersForm
+from .services import (
+    LoginRefused,
+    authenticate,
+    change_own_password,
+    record_logout,
+    set_own_reminders,
+)
 
 
 def safe_next(target: str | None) -> str:
@@ -88,3 +94,19 @@ def change_password():
     ):
         return done
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/reminders", methods=["GET", "POST"])
+@login_required
+def reminders():
+    """The person's e-mail address and their choice of the daily reminder e-mail."""
+    user = current_user._get_current_object()
+    form = RemindersForm(obj=user if request.method == "GET" else None)
+    if done := run_action(
+        lambda: set_own_reminders(user, form.email.data or "", bool(form.reminders_enabled.data)),
+        form=form,
+        success="Đã lưu cách nhận thư nhắc việc.",
+        to=url_for("home.home"),
+    ):
+        return done
+    return render_template("auth/reminders.html", form=form)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.emails import clean_email
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.settings import setting
@@ -122,3 +123,13 @@ def change_own_password(user: User, current: str, new: str) -> None:
     user.set_password(new)
     user.session_version = (user.session_version or 0) + 1
     audit.record("user.change_password", user, actor=user)
+
+
+def set_own_reminders(user: User, email: str, enabled: bool) -> None:
+    """The person's own e-mail address and whether they want the daily reminder e-mail."""
+    before = {"email": user.email, "reminders_enabled": user.reminders_enabled}
+    user.email = clean_email(email)
+    user.reminders_enabled = enabled
+    after = {"email": user.email, "reminders_enabled": user.reminders_enabled}
+    if after != before:
+        audit.record("user.update", user, before=before, after=after, actor=user)

@@ -131,6 +131,16 @@ class Config:
     # What a 503 page asks the browser to wait before trying again.
     RETRY_AFTER_SECONDS = _env_int("RETRY_AFTER_SECONDS", 10)
 
+    # -- reminder e-mails (flask send-reminders, admin/reminders.py) ---------------------------
+    # No SMTP_HOST: the command says so and sends nothing; the inbox on / works regardless.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "").strip()
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _env_flag("SMTP_STARTTLS", False)
+    SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 20)  # seconds for each connection and command
+    MAIL_FROM = os.environ.get("MAIL_FROM", "cchc@localhost")
+
     # -- behind a reverse proxy / HTTPS ---------------------------------------------------------
     # How many proxies in front of gunicorn set X-Forwarded-For/-Proto/-Host (nginx: 1). 0 trusts
     # none: the client address is then the socket's, which behind a proxy is the proxy's.
@@ -214,6 +224,7 @@ class TestingConfig(Config):
     # The suite creates hundreds of accounts; scrypt costs 0.2 s a hash on CI's machine.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method
     RATELIMIT_STORAGE_URI = "memory://"
+    SMTP_HOST = ""  # a test that sends mail starts its own server and says where
     # The suite posts to /verify from one address far more than a person would; the limit
     # itself is pinned by tests/test_verify_bounded.py with a lower value.
     VERIFY_RATE_LIMIT = "10000 per minute"

@@ -12,4 +12,4 @@ nav_item(
     visible=lambda u: u.is_secretariat or u.is_leader or u.has_role(Role.COUNCIL_MEMBER),
 )
 
-from . import decision_kinds, demo, routes  # noqa: E402,F401
+from . import decision_kinds, demo, inbox, routes  # noqa: E402,F401

@@ -11,7 +11,7 @@ from ..plans import queries
 from ..plans import services as plan_services
 from ..plans.charts import Bar, bar_chart
 from ..web.security import require
-from ..web.views import paginate_rows, plan_from_args, query_args
+from ..web.views import paginate_rows, plan_from_args, query_args, search_query
 from . import bp, can_see_dashboard, services
 
 TONES = {"met": "ok", "at_risk": "warn", "missed": "bad", "no_data": ""}
@@ -120,16 +120,19 @@ def tasks():
     }
     today = services.reference_date(plan, local_today()) if plan else local_today()
     overdue = request.args.get("overdue") == "1"
+    search = search_query()
     stmt = queries.task_rows_query(
         plan.id if plan else -1,
         office_id=office.id if office else None,
         overdue_on=today if overdue else None,
+        query=search,
         **filters,
     )
     page = paginate_rows(stmt, lambda rows: queries.task_rows(rows, plan))
     return render_template(
         "dashboard/tasks.html",
         plan=plan,
+        search=search,
         today=today,
         overdue=overdue,
         page=page,

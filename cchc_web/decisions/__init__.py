@@ -37,4 +37,4 @@ __all__ = [
     "register_draft_provider",
 ]
 
-from . import certificate_routes, cli, demo, routes  # noqa: E402,F401
+from . import certificate_routes, cli, demo, inbox, routes  # noqa: E402,F401

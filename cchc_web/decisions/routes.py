@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import load_only
 
 from ..core import tenancy
 from ..core.errors import DomainError
@@ -21,6 +19,7 @@ from ..web.views import (
     redirect_after_post,
     render_page_or_fragment,
     run_action,
+    search_query,
 )
 from . import bp, certificates, services, signing
 from .forms import (
@@ -50,34 +49,14 @@ def _filename(decision: Decision) -> str:
 def index():
     state = request.args.get("state", "")
     state = state if state in STATE_FILTERS else ""
-    # The columns the list shows, not the text, appendix and signatures of every Decision.
-    stmt = select(Decision).options(
-        load_only(
-            Decision.kind,
-            Decision.state,
-            Decision.number,
-            Decision.symbol,
-            Decision.issued_on,
-            Decision.summary,
-        )
-    )
-    if not (current_user.is_secretariat or current_user.is_leader or current_user.is_admin):
-        # Drafts are the secretariat's and the leaders' work; others see issued Decisions.
-        stmt = stmt.where(Decision.state == DecisionState.APPROVED)
-    if state:
-        stmt = stmt.where(Decision.state == state)
-    stmt = stmt.order_by(
-        (Decision.state == DecisionState.SUBMITTED).desc(),
-        Decision.year.desc(),
-        Decision.number.desc().nulls_first(),
-        Decision.id.desc(),
-    )
-    page = paginate(stmt)
+    search = search_query()
+    page = paginate(services.visible_decisions(current_user, state, search))
     return render_page_or_fragment(
         "decisions/index.html",
         "decisions/_table.html",
         page=page,
-        filters={"state": state},
+        search=search,
+        filters={"state": state, "q": search.text},
         states=[(s.value, STATE_LABELS[s]) for s in DecisionState],
     )
 

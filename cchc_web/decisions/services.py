@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import load_only
 
 from ..core import tenancy
 from ..core.errors import DomainError
@@ -38,7 +39,9 @@ from ..models import (
     Role,
     User,
 )
+from ..models.search import searched
 from ..records import audit
+from ..text import Query
 from . import certificates, guard, signing
 from .pdf import build_document, verify_url
 from .providers import Draft, DraftContent, Selection, draft_provider
@@ -700,3 +703,31 @@ def _designated_by_reason(reason: str) -> Decision | None:
     if not match:
         return None
     return find_issued(int(match.group(1)), int(match.group(3)), match.group(2))
+
+
+def visible_decisions(user: User, state: str = "", query: Query | None = None):
+    """The Decisions a user may list: drafts are the secretariat's and the leaders' work
+    (and the admin's), everyone else sees issued Decisions; with a query, those it finds
+    (number and symbol, summary, appendix title), best first. The columns the lists show,
+    not the text, appendix and signatures of every Decision."""
+    stmt = select(Decision).options(
+        load_only(
+            Decision.kind,
+            Decision.state,
+            Decision.number,
+            Decision.symbol,
+            Decision.issued_on,
+            Decision.summary,
+        )
+    )
+    if not (user.is_secretariat or user.is_leader or user.is_admin):
+        stmt = stmt.where(Decision.state == DecisionState.APPROVED)
+    if state:
+        stmt = stmt.where(Decision.state == state)
+    stmt = stmt.order_by(
+        (Decision.state == DecisionState.SUBMITTED).desc(),
+        Decision.year.desc(),
+        Decision.number.desc().nulls_first(),
+        Decision.id.desc(),
+    )
+    return searched(stmt, Decision, query)

@@ -12,4 +12,4 @@ nav_item(
     visible=lambda u: u.sees_all_offices or u.has_role(Role.STAFF, Role.HEAD),
 )
 
-from . import decision_kinds, demo, routes  # noqa: E402,F401
+from . import decision_kinds, demo, inbox, routes  # noqa: E402,F401

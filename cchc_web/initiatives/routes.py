@@ -39,6 +39,7 @@ from ..web.views import (
     redirect_after_post,
     render_page_or_fragment,
     run_action,
+    search_query,
     send_attachment,
 )
 from . import bp, documents, dossier, evaluation, services, similarity
@@ -53,7 +54,12 @@ from .forms import (
 )
 
 
-def _selected_round(all_rounds: list[Round] | None = None) -> Round | None:
+def _selected_round(
+    all_rounds: list[Round] | None = None, *, searching: bool = False
+) -> Round | None:
+    """The year chosen; every year ("all", or a search typed without choosing one): None."""
+    if request.args.get("year") == "all" or (searching and not request.args.get("year")):
+        return None
     year = request.args.get("year", type=int)
     if year:
         if all_rounds is not None:
@@ -66,12 +72,13 @@ def _selected_round(all_rounds: list[Round] | None = None) -> Round | None:
 @login_required
 def index():
     require(current_user.sees_all_offices or current_user.office_id is not None)
+    search = search_query()
     rounds = services.rounds()
-    rnd = _selected_round(rounds)
+    rnd = _selected_round(rounds, searching=bool(search.text))
     state = request.args.get("state", "")
     office_id = request.args.get("office", type=int)
     page = paginate_rows(
-        services.visible_initiative_rows(current_user, rnd, state, office_id),
+        services.visible_initiative_rows(current_user, rnd, state, office_id, search),
         services.initiative_rows,
     )
     offices, missing = services.offices_and_missing(rnd, current_user.sees_all_offices)
@@ -81,7 +88,13 @@ def index():
         rnd=rnd,
         rounds=rounds,
         page=page,
-        filters={"year": rnd.year if rnd else None, "state": state, "office": office_id},
+        search=search,
+        filters={
+            "year": rnd.year if rnd else "all",
+            "state": state,
+            "office": office_id,
+            "q": search.text,
+        },
         state_labels=STATE_LABELS,
         offices=offices,
         missing=missing,

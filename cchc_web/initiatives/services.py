@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..core.errors import DomainError
 from ..core.extensions import db
@@ -34,7 +35,9 @@ from ..models.initiatives import (
     RECOGNISED_STATES,
     WAS_RECOMMENDED_STATES,
 )
+from ..models.search import searched
 from ..records import audit
+from ..text import Query
 
 S = InitiativeState
 CONTENT_FIELDS = (
@@ -505,19 +508,51 @@ def recognised_in(rnd: Round) -> list[Initiative]:
 
 # -- queries ------------------------------------------------------------------------------------
 def visible_initiative_rows(
-    user: User, rnd: Round | None, state: str = "", office_id: int | None = None
+    user: User,
+    rnd: Round | None,
+    state: str = "",
+    office_id: int | None = None,
+    query: Query | None = None,
 ):
-    """The initiatives a user may list: their office's, or all for cross-office readers (whose
-    view of other offices starts at the first submission: drafts are the office's own). Plain
-    rows, the columns the list shows (`initiative_rows` adds the authors): no ORM object per
-    initiative, author and author's account."""
-    stmt = select(
-        Initiative.id, Initiative.title, Initiative.field, Initiative.state, Office.code
-    ).join(Office, Office.id == Initiative.office_id)
-    return _visible(stmt, user, rnd, state, office_id)
+    """The initiatives a user may list as plain rows, the columns the list shows
+    (`initiative_rows` adds the authors): no ORM object per initiative, author and account."""
+    stmt = (
+        select(
+            Initiative.id,
+            Initiative.title,
+            Initiative.field,
+            Initiative.state,
+            Office.code,
+            Round.year,
+        )
+        .join(Office, Office.id == Initiative.office_id)
+        .join(Round, Round.id == Initiative.round_id)
+    )
+    return _visible(stmt, user, rnd, state, office_id, query)
 
 
-def _visible(stmt, user: User, rnd: Round | None, state: str, office_id: int | None):
+def visible_initiatives(
+    user: User,
+    rnd: Round | None,
+    state: str = "",
+    office_id: int | None = None,
+    query: Query | None = None,
+    *,
+    with_authors: bool = True,
+):
+    """The initiatives a user may list, as ORM objects with their office (and authors)."""
+    stmt = select(Initiative).join(Office).options(contains_eager(Initiative.office))
+    if with_authors:
+        stmt = stmt.options(selectinload(Initiative.authors).selectinload(InitiativeAuthor.user))
+    return _visible(stmt, user, rnd, state, office_id, query)
+
+
+def _visible(
+    stmt, user: User, rnd: Round | None, state: str, office_id: int | None, query: Query | None
+):
+    """`stmt` kept to what `user` may list: their office's, or all for cross-office readers
+    (whose view of other offices starts at the first submission: drafts are the office's own);
+    with a query, those it finds (title, field, solution), best first."""
     if rnd is not None:
         stmt = stmt.where(Initiative.round_id == rnd.id)
     own = Initiative.office_id == (user.office_id or -1)
@@ -529,7 +564,7 @@ def _visible(stmt, user: User, rnd: Round | None, state: str, office_id: int | N
         stmt = stmt.where(own)
     if state in {s.value for s in S}:
         stmt = stmt.where(Initiative.state == state)
-    return stmt.order_by(Office.sort_order, Initiative.id.desc())
+    return searched(stmt.order_by(Office.sort_order, Initiative.id.desc()), Initiative, query)
 
 
 @dataclass(slots=True)
@@ -541,6 +576,7 @@ class InitiativeRow:
     field: str
     state: InitiativeState
     office_code: str
+    year: int  # of its round (shown when a search lists every year)
     authors: list[tuple[str, int | None]]  # (name, share %) in the order they were entered
 
     @property
@@ -550,7 +586,7 @@ class InitiativeRow:
 
 def initiative_rows(rows: Sequence) -> list[InitiativeRow]:
     """Rows of `visible_initiative_rows` with their authors, read in one more statement."""
-    items = [InitiativeRow(r.id, r.title, r.field, r.state, r.code, []) for r in rows]
+    items = [InitiativeRow(r.id, r.title, r.field, r.state, r.code, r.year, []) for r in rows]
     if items:
         by_id = {item.id: item for item in items}
         for author in db.session.execute(

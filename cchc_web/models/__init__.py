@@ -33,6 +33,7 @@ from .plans import (
     TaskUpdate,
     TaskUpdateAttachment,
 )
+from .reminders import ReminderSent
 from .reports import Report, ReportComment
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "ObjectiveValue",
     "ObjectiveValueRevision",
     "Plan",
+    "ReminderSent",
     "Report",
     "ReportComment",
     "Task",

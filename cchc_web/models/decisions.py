@@ -35,6 +35,7 @@ from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .org import User
+from .search import Searchable
 
 if TYPE_CHECKING:
     from .council import Council
@@ -98,11 +99,12 @@ class DecisionCounter(CommuneOwned, db.Model):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Decision(CommuneOwned, db.Model):
+class Decision(CommuneOwned, Searchable, db.Model):
     """Quyết định: one document of the Chairman, from draft to signed PDF."""
 
     __tablename__ = "decisions"
     commune_parents = ("council", "plan", "round")
+    search_fields = ("number", "symbol", "summary", "appendix_title")
     __table_args__ = (
         CheckConstraint(one_of("kind", DecisionKind), name="kind_known"),
         CheckConstraint(one_of("state", DecisionState), name="state_known"),
@@ -262,6 +264,10 @@ class Decision(CommuneOwned, db.Model):
 
     def __repr__(self) -> str:
         return f"<Decision {self.id} {self.state} {self.number_symbol or ''}>"
+
+    def search_parts(self) -> tuple[str, str]:
+        number = f"{self.number}/{self.symbol}" if self.number else ""
+        return f"{number} {self.summary}", self.appendix_title
 
 
 class DecisionItem(CommuneChild, db.Model):

@@ -27,6 +27,7 @@ from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
+from .search import Searchable
 
 if TYPE_CHECKING:
     from .council import Council
@@ -202,11 +203,12 @@ class SubmissionReopening(CommuneChild, db.Model):
     reopened_by: Mapped[User | None] = relationship()
 
 
-class Initiative(CommuneOwned, db.Model):
+class Initiative(CommuneOwned, Searchable, db.Model):
     """Sáng kiến: an office's application (Đơn yêu cầu công nhận sáng kiến + Báo cáo mô tả)."""
 
     __tablename__ = "initiatives"
     commune_parents = ("round", "office")
+    search_fields = ("title", "field", "solution")
     __table_args__ = (
         CheckConstraint(one_of("state", InitiativeState), name="state_known"),
         CheckConstraint(
@@ -334,6 +336,9 @@ class Initiative(CommuneOwned, db.Model):
 
     def __repr__(self) -> str:
         return f"<Initiative {self.id} {self.state}>"
+
+    def search_parts(self) -> tuple[str, str]:
+        return self.title, f"{self.field_label} {self.solution}"
 
 
 class InitiativeAuthor(CommuneChild, db.Model):

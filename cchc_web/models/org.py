@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,6 +30,7 @@ from ..core.settings import available, setting
 from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
 from .columns import enum_column
+from .search import Searchable
 
 
 class Role(enum.StrEnum):
@@ -151,13 +153,14 @@ class UserRole(db.Model):
     role: Mapped[Role] = enum_column(Role, length=32, primary_key=True)
 
 
-class User(CommuneOwned, UserMixin, db.Model):
+class User(CommuneOwned, Searchable, UserMixin, db.Model):
     """A person who logs in. Never deleted once they have history: deactivated instead.
     Of one commune, or of the city level (no commune). User names are unique across the city:
     one sign-in page serves every commune."""
 
     __tablename__ = "users"
     commune_parents = ("office",)
+    search_fields = ("full_name", "username", "position_title")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
@@ -171,10 +174,16 @@ class User(CommuneOwned, UserMixin, db.Model):
     # Copied into the session at sign-in and compared on every request: raising it (sign-out,
     # password change or reset) ends every session opened before (auth/sessions.py).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where the daily digest of deadlines goes ("" : none is sent), and whether they want it.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     office: Mapped[Office | None] = relationship(back_populates="users", lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def search_parts(self) -> tuple[str, str]:
+        return f"{self.full_name} {self.username}", self.position_title
 
     # -- roles -------------------------------------------------------------------------------
     @property

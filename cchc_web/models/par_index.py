@@ -40,6 +40,7 @@ from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
+from .search import Searchable
 
 POINTS = Numeric(6, 2)
 # Roles that work inside an office (the secretariat appraises, it does not score others' leaves).
@@ -131,11 +132,12 @@ class IndexSet(CommuneOwned, db.Model):
         return f"<IndexSet {self.year}>"
 
 
-class IndexItem(CommuneChild, db.Model):
+class IndexItem(CommuneChild, Searchable, db.Model):
     """A node of the set's tree: lĩnh vực, tiêu chí or tiêu chí thành phần."""
 
     __tablename__ = "par_index_items"
     commune_through = "index_set"
+    search_fields = ("code", "title", "guidance")
     __table_args__ = (
         UniqueConstraint("set_id", "code", name="uq_par_index_items_set_code"),
         CheckConstraint("max_points >= 0", name="max_not_negative"),
@@ -205,6 +207,9 @@ class IndexItem(CommuneChild, db.Model):
             and user.belongs_to(self.office_id)
             and user.has_role(*_OFFICE_ROLES)
         )
+
+    def search_parts(self) -> tuple[str, str]:
+        return f"{self.code} {self.title}", self.guidance
 
     def __repr__(self) -> str:
         return f"<IndexItem {self.code}>"

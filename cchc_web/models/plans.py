@@ -36,6 +36,7 @@ from ..core.timeutil import utcnow
 from .columns import enum_column, one_of
 from .files import Attachment
 from .org import Office, Role, User
+from .search import Searchable
 
 if TYPE_CHECKING:
     from .decisions import Decision
@@ -417,11 +418,12 @@ class TaskFacts:
         return self.can_report_progress(user) or self.can_contribute(user)
 
 
-class Task(CommuneChild, TaskFacts, db.Model):
+class Task(CommuneChild, TaskFacts, Searchable, db.Model):
     """Nhiệm vụ: code "3.2", field, content, offices and timing (a due month, or ongoing)."""
 
     __tablename__ = "tasks"
     commune_through = "plan"
+    search_fields = ("code", "content", "field")
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_tasks_plan_code"),
         CheckConstraint(one_of("field", FIELDS), name="field_known"),
@@ -481,6 +483,9 @@ class Task(CommuneChild, TaskFacts, db.Model):
         catch-up plan has passed without a newer report (done or otherwise)."""
         latest = self.latest_update
         return latest is not None and latest.catchup_overdue(today)
+
+    def search_parts(self) -> tuple[str, str]:
+        return f"{self.code} {self.content}", FIELDS.get(self.field, "")
 
 
 class UpdateKind(enum.StrEnum):

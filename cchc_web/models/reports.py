@@ -27,6 +27,7 @@ from ..core.tenancy import CommuneChild, CommuneOwned
 from ..core.timeutil import to_local, utcnow
 from .columns import enum_column, one_of
 from .org import Office, Role, User
+from .search import Searchable
 
 
 class ReportKind(enum.StrEnum):
@@ -59,11 +60,12 @@ REPORT_STATUS_LABELS = {
 }
 
 
-class Report(CommuneOwned, db.Model):
+class Report(CommuneOwned, Searchable, db.Model):
     """One office's report for one period (office NULL: the commune report by VHXH)."""
 
     __tablename__ = "reports"
     commune_parents = ("office",)
+    search_fields = ("kind", "period_end", "direction", "strengths_limits", "next_tasks")
     __table_args__ = (
         CheckConstraint(one_of("kind", ReportKind), name="kind_known"),
         CheckConstraint(one_of("status", ReportStatus), name="status_known"),
@@ -176,6 +178,9 @@ class Report(CommuneOwned, db.Model):
             and self.office_id is not None
             and user.is_secretariat
         )
+
+    def search_parts(self) -> tuple[str, str]:
+        return self.name, f"{self.direction} {self.strengths_limits} {self.next_tasks}"
 
 
 class ReportComment(CommuneChild, db.Model):

@@ -28,6 +28,7 @@ from ..web.views import (
     query_args,
     render_page_or_fragment,
     run_action,
+    search_query,
     send_attachment,
 )
 from . import bp
@@ -87,11 +88,13 @@ def workspace(code: str):
         "period": request.args.get("period", "")[:10],
     }
     overdue_only = request.args.get("overdue") == "1"
+    search = search_query()
     page = paginate_rows(
         queries.task_rows_query(
             plan.id if plan else -1,
             office_id=office.id,
             overdue_on=today if overdue_only else None,
+            query=search,
             **filters,
         ),
         lambda rows: queries.task_rows(rows, plan),
@@ -127,6 +130,7 @@ def workspace(code: str):
         "offices/workspace.html",
         "offices/_task_list.html",
         office=office,
+        search=search,
         plan=plan,
         plans=plans,
         today=today,
@@ -156,7 +160,7 @@ def _update_form(task: Task, formdata=None) -> TaskUpdateForm:
     if formdata is None:
         latest = task.latest_update
         form.based_on.data = str(latest.id) if latest else ""
-        form.status.data = latest.status if latest else "in_progress"
+        form.status.data = latest.status if latest else "not_started"  # matches its 0 %
         form.progress.data = latest.progress if latest else 0
     return form
 

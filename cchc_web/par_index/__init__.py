@@ -12,4 +12,4 @@ nav_item(
     visible=lambda u: u.sees_all_offices or u.office_id is not None,
 )
 
-from . import demo, routes  # noqa: E402,F401
+from . import demo, inbox, routes  # noqa: E402,F401

@@ -12,7 +12,13 @@ from ..models import IndexItem, IndexSet, Office, SelfScore, SetStatus
 from ..records import attachments
 from ..web.forms import ConfirmForm, apply_domain_error
 from ..web.security import get_or_404, get_or_404_for, require, secretariat_only
-from ..web.views import render_page_or_fragment, run_action, send_attachment
+from ..web.views import (
+    paginate,
+    render_page_or_fragment,
+    run_action,
+    search_query,
+    send_attachment,
+)
 from . import bp, reports, services, tabular
 from .forms import AppraiseForm, AssignForm, NewSetForm, ScoreForm, SettingsForm
 
@@ -42,7 +48,16 @@ def _load_set(set_id: int) -> IndexSet:
 @login_required
 def index():
     sets = services.all_sets()
-    return render_template("par_index/index.html", sets=sets, confirm_form=ConfirmForm())
+    search = search_query()
+    found = paginate(services.visible_items(current_user, search)) if search.text else None
+    return render_template(
+        "par_index/index.html",
+        sets=sets,
+        confirm_form=ConfirmForm(),
+        search=search,
+        found=found,
+        set_years={s.id: s.year for s in sets},
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -27,7 +27,9 @@ from ..models import (
     SetStatus,
     User,
 )
+from ..models.search import searched
 from ..records import audit
+from ..text import Query
 from .tabular import ItemRow, points
 
 ZERO = Decimal("0")
@@ -601,3 +603,15 @@ def weakest_items(index_set: IndexSet, limit: int = 10) -> list[tuple[IndexItem,
 
 def leaves_of_office(index_set: IndexSet, office_id: int | None) -> list[IndexItem]:
     return [i for i in scorable_leaves(index_set) if i.office_id == office_id]
+
+
+def visible_items(user: User, query: Query | None, set_id: int | None = None):
+    """The PAR Index items a user may read (IndexItem.can_view): every item for cross-office
+    readers, their office's for the others; with a query, those it finds (code, title,
+    guidance), best first."""
+    stmt = select(IndexItem).order_by(IndexItem.set_id.desc(), IndexItem.sort_order)
+    if not user.sees_all_offices:
+        stmt = stmt.where(IndexItem.office_id == (user.office_id or -1))
+    if set_id is not None:
+        stmt = stmt.where(IndexItem.set_id == set_id)
+    return searched(stmt, IndexItem, query)

@@ -8,4 +8,4 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 nav_item("Kế hoạch", "plans.index", order=20, visible=lambda u: u.is_authenticated)
 
-from . import decision_kinds, demo, routes  # noqa: E402,F401
+from . import decision_kinds, demo, inbox, routes  # noqa: E402,F401

@@ -26,6 +26,8 @@ from ..models.plans import (
     Timing,
     newest_progress_id,
 )
+from ..models.search import searched
+from ..text import Query
 
 
 @cache
@@ -133,11 +135,12 @@ def _filtered(
     status: str = "",
     period: str = "",
     overdue_on: date | None = None,
+    query: Query | None = None,
 ) -> Select:
     """`stmt` over tasks, kept to a plan's and filtered: `office_id` (and `role`, lead or
     coordinating), `field`, `status` (the newest progress update's), `period` ("2025-07": due
     that month, "ongoing" or "none") and `overdue_on` (the tasks whose catch-up plan is overdue
-    on that day)."""
+    on that day) and `query` (those a search finds: code, content, field), best first."""
     if plan_id is not None:
         stmt = stmt.where(Task.plan_id == plan_id)
     if office_id is not None:
@@ -161,7 +164,7 @@ def _filtered(
             stmt = stmt.where(Task.due_month == date(year, month, 1))
         except ValueError:
             pass  # an unknown period filters nothing rather than failing
-    return stmt
+    return searched(stmt, Task, query)
 
 
 class OfficeRef(NamedTuple):

@@ -15,7 +15,7 @@ from ..models import DecisionKind
 from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
 from ..web.forms import apply_domain_error
 from ..web.security import get_or_404, get_or_404_for, require, secretariat_only
-from ..web.views import paginate, paginate_rows, run_action
+from ..web.views import paginate, paginate_rows, run_action, search_query
 from . import bp, exports, importer, queries, services, sources
 from .charts import objective_chart
 from .forms import ImportForm, ObjectiveForm, ObjectiveValueForm, PlanForm, TaskForm
@@ -75,8 +75,9 @@ def show(plan_id: int):
     plan = get_or_404_for(current_user, Plan, plan_id)
     # A page of tasks in plan order, shown under their fields (a field may continue on the
     # next page); a real plan has a few dozen tasks, a city-wide one thousands.
+    search = search_query()
     page = paginate_rows(
-        queries.task_rows_query(plan.id), lambda rows: queries.task_rows(rows, plan)
+        queries.task_rows_query(plan.id, query=search), lambda rows: queries.task_rows(rows, plan)
     )
     by_field: dict[str, list[queries.TaskRow]] = {code: [] for code in FIELDS}
     for task in page.items:
@@ -85,6 +86,7 @@ def show(plan_id: int):
     return render_template(
         "plans/show.html",
         plan=plan,
+        search=search,
         by_field=by_field,
         page=page,
         fields=FIELDS,

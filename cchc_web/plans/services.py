@@ -613,6 +613,7 @@ def record_task_update(
     latest_id = db.session.scalar(select(newest_progress_id(task.id)))
     if latest_id is not None and latest_id != data.based_on_id:
         raise UpdateConflict(db.session.get(TaskUpdate, latest_id))
+    previous = db.session.get(TaskUpdate, latest_id) if latest_id is not None else None
     late = data.status == TaskStatus.LATE
     update = TaskUpdate(
         task=task,
@@ -631,7 +632,11 @@ def record_task_update(
     )
     db.session.add(update)
     set_committed_value(task, "newest_update", update)
-    _attach_and_audit("task.progress", update, files, author)
+    # The audit log reads "60 % → 85 %": the status and percent this update replaces.
+    before = {"task_id": task.id, "status": TaskStatus.NOT_STARTED, "progress": 0}
+    if previous is not None:
+        before.update(status=previous.status, progress=previous.progress)
+    _attach_and_audit("task.progress", update, files, author, before=before)
     return update
 
 
@@ -664,7 +669,13 @@ def record_contribution(
     return update
 
 
-def _attach_and_audit(action: str, update: TaskUpdate, files: Sequence | None, author: User):
+def _attach_and_audit(
+    action: str,
+    update: TaskUpdate,
+    files: Sequence | None,
+    author: User,
+    before: dict | None = None,
+):
     stored = attachment_service.store_uploads(files or [], author, field="evidence")
     db.session.flush()
     for attachment in stored:
@@ -672,6 +683,7 @@ def _attach_and_audit(action: str, update: TaskUpdate, files: Sequence | None, a
     audit.record(
         action,
         update,
+        before=before,
         after={**audit.snapshot(update, UPDATE_FIELDS), "files": [a.id for a in stored]},
         actor=author,
     )

@@ -13,4 +13,4 @@ nav_item(
     visible=lambda u: u.office is not None or u.sees_all_offices,
 )
 
-from . import demo, routes  # noqa: E402,F401
+from . import demo, inbox, routes  # noqa: E402,F401

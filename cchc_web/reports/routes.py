@@ -12,7 +12,7 @@ from ..core.timeutil import local_today
 from ..models import Office, Plan
 from ..models.reports import Report, ReportKind, ReportStatus
 from ..web.security import get_or_404_for, require, require_secretariat
-from ..web.views import paginate, run_action
+from ..web.views import paginate, run_action, search_query
 from . import bp, exports, periods, services
 from .forms import DecisionForm, NewReportForm, ReportTextForm
 
@@ -43,6 +43,10 @@ def index():
         if current_user.office is None:
             abort(403)
         return redirect(url_for("reports.office_reports", code=current_user.office.code.lower()))
+    search = search_query()
+    if search.text:
+        found = paginate(services.visible_reports(current_user, None, search))
+        return render_template("reports/index.html", search=search, found=found)
     today = local_today()
     plans = Plan.reportable_plans()
     offer = services.periods_to_offer(today, plans)
@@ -61,6 +65,7 @@ def index():
     done = {(r.kind, r.period_end) for r in commune_reports}
     return render_template(
         "reports/index.html",
+        search=search,
         period=period,
         period_has_plan=services.has_plan(period, plans),
         no_plan_message=services.no_plan_message(period),
@@ -79,11 +84,8 @@ def index():
 @login_required
 def office_reports(code: str):
     office = _office_or_404(code)
-    page = paginate(
-        select(Report)
-        .where(Report.office_id == office.id)
-        .order_by(Report.period_end.desc(), Report.kind)
-    )
+    search = search_query()
+    page = paginate(services.visible_reports(current_user, office.id, search))
     existing = {
         (r.kind, r.period_end)
         for r in db.session.scalars(select(Report).where(Report.office_id == office.id))
@@ -93,6 +95,7 @@ def office_reports(code: str):
     return render_template(
         "reports/office.html",
         office=office,
+        search=search,
         page=page,
         offer=periods.grouped_by_kind(offer),
         has_plans=bool(plans),

@@ -26,8 +26,10 @@ from ..models.plans import (
     UpdateKind,
 )
 from ..models.reports import Report, ReportComment, ReportStatus
+from ..models.search import searched
 from ..plans import services as plan_services
 from ..records import audit
+from ..text import Query
 from . import periods
 from .periods import Period
 
@@ -636,3 +638,15 @@ def periods_to_offer(today: date | None = None, plans: list[Plan] | None = None)
 
 
 KIND_ORDER = periods.KIND_ORDER
+
+
+def visible_reports(user: User, office_id: int | None = None, query: Query | None = None):
+    """The reports a user may open (Report.can_view): the commune's and every office's for
+    cross-office readers, their own office's for the others; one office's with `office_id`;
+    with a query, those it finds (name of the period, the texts), best first."""
+    stmt = select(Report).order_by(Report.period_end.desc(), Report.kind, Report.id.desc())
+    if not user.sees_all_offices:
+        stmt = stmt.where(Report.office_id == (user.office_id or -1))
+    if office_id is not None:
+        stmt = stmt.where(Report.office_id == office_id)
+    return searched(stmt, Report, query)

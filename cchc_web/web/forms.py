@@ -94,7 +94,16 @@ class DayMonthYearField(_Typed, StringField):
     invalid = "Ngày không hợp lệ. Hãy nhập dạng 26/12/2025."
 
     def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        render_kw = {
+            "placeholder": "dd/mm/yyyy",
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            # What the server reads (see FORMATS); the title is what a browser shows on a miss.
+            # (no character class: browsers compile it with the v flag, where "/" needs escaping)
+            "pattern": r"\s*(\d{1,2}(/|\.|-)\d{1,2}(/|\.|-)\d{4}|\d{4}-\d{1,2}-\d{1,2})\s*",
+            "title": "Ngày dạng dd/mm/yyyy, ví dụ 26/12/2025",
+            "data-datepicker": "",  # static/js/datepicker.js adds a calendar button
+        }
         render_kw.update(kwargs.pop("render_kw", None) or {})
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
 

@@ -4,6 +4,8 @@
   dropped from query and form keys and values: PostgreSQL cannot store NUL in text ("A string
   literal cannot contain NUL (0x00) characters"), Excel and XML files cannot hold the others
   (openpyxl's IllegalCharacterError in every export), and no user types them.
+* Keys and values are NFC (what some keyboards send decomposed is stored composed; the
+  models store every string NFC too, models/search.py).
 * Ids are database integers: ``<int:...>`` URL parts, ``request.args.get(..., type=int)`` and
   :func:`db_int` refuse what a 32-bit INTEGER column cannot hold, so 99999999999999999999
   is a 404 or "not chosen" rather than an overflow in the driver (SQLite) or the server
@@ -19,6 +21,8 @@ from typing import Any
 from flask import Flask, Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+from ..text import nfc
 
 #: What text typed by a person never contains, and an .xlsx/.docx cannot store.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -53,7 +57,9 @@ def strip_control(text: str) -> str:
 
 
 def _clean(value: Any) -> Any:
-    return strip_control(value) if isinstance(value, str) else value
+    """NFC without control characters (cchc_web/text): what is typed in decomposed Unicode
+    (NFD, sent by some Vietnamese keyboards) reaches every form and query as NFC."""
+    return nfc(strip_control(value)) if isinstance(value, str) else value
 
 
 class InputDict(ImmutableMultiDict):

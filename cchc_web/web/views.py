@@ -20,6 +20,7 @@ from ..core.extensions import db, htmx
 from ..core.filestores import FileStore, StoreUnreachable
 from ..models import Attachment
 from ..records import attachments
+from ..text import Query, search_terms
 from .forms import apply_domain_error
 
 T = TypeVar("T")
@@ -158,6 +159,11 @@ def paginate_rows(stmt, build: Callable[[list[Any]], list[Any]], per_page: int |
         error_out=False,
         count=True,
     )
+
+
+def search_query() -> Query:
+    """The search box's query (`q`) of this request as terms, or with its refusal."""
+    return search_terms(request.args.get("q"))
 
 
 def query_args(**overrides: Any) -> dict[str, Any]:

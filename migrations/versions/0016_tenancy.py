@@ -17,7 +17,7 @@ Downgrade drops the policies, the columns and the per-commune keys (back to the 
 it fails, changing nothing, when two communes share a code or a number).
 
 Revision ID: 0016_tenancy
-Revises: 0015_file_store
+Revises: 0013_inbox_mail
 Create Date: 2026-12-05 09:00:00
 
 """
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_tenancy"
-down_revision = "0015_file_store"
+down_revision = "0013_inbox_mail"
 branch_labels = None
 depends_on = None
 

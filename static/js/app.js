@@ -60,3 +60,26 @@ document.addEventListener("htmx:responseError", function (event) {
     showProblem("Bạn thao tác quá nhanh; dữ liệu chưa được lưu. Vui lòng thử lại sau ít phút.");
   }
 });
+
+// The header menu behind a button on narrow screens (CSS shows the button under 760 px).
+// Without this script the menu simply stays open.
+(function () {
+  const bar = document.querySelector(".topbar");
+  const toggle = bar && bar.querySelector(".menu-toggle");
+  if (!toggle) {
+    return;
+  }
+  bar.classList.add("js-menu");
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    const open = bar.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && bar.classList.contains("menu-open")) {
+      bar.classList.remove("menu-open");
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    }
+  });
+})();

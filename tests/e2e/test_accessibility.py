@@ -29,7 +29,15 @@ ROLES = [
 # Pages not reached that way (forms behind buttons).
 EXTRA: dict[str, list[str]] = {
     "anonymous": ["/login", "/verify", "/sipas/r", "/sipas/thanks"],
-    "vp.canbo": ["/account/password"],
+    "vp.canbo": [
+        "/account/password",
+        "/account/reminders",
+        # The searches (issue 17): results with highlighted words, and a refusal.
+        "/search?q=so+hoa+ho+so",
+        "/search?q=a",
+        "/initiatives/?q=TTHC",
+        "/plans/1?q=hanh+chinh",
+    ],
     "admin": ["/admin/users/new", "/admin/offices/new", "/admin/users/2/edit"],
     # The recognition chain of the demo: its Decisions, results and the nomination picker.
     "vhxh.lanhdao": ["/decisions/1", "/decisions/2", "/council/1/results", "/initiatives/5"],

@@ -1,0 +1,214 @@
+"""The council's work waiting for someone: sheets to score, the quorum the chair waits for
+(or may close on), the minutes to produce and sign, a council to compose."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ..core.extensions import db
+from ..core.inbox import InboxItem, inbox_provider
+from ..models import (
+    Council,
+    CouncilMember,
+    CouncilState,
+    Decision,
+    DecisionKind,
+    DecisionState,
+    Initiative,
+    InitiativeAuthor,
+    Position,
+    Score,
+    User,
+)
+from . import services
+
+
+def _progress(
+    council_ids: list[int], own: list[int]
+) -> tuple[dict[int, list[int]], dict[int, tuple[int, int]]]:
+    """For the scoring councils the person chairs (`council_ids`): their members' ids; and per
+    member, of those and of the person's `own` memberships, (sheets to score, sheets
+    submitted), counting only the initiatives the member may score (not their office's, not
+    their own: `Council.conflicted`). At most three statements whatever the number of sheets."""
+    if not council_ids and not own:
+        return {}, {}
+    members: dict[int, list[int]] = defaultdict(list)
+    if council_ids:
+        for member_id, council_id in db.session.execute(
+            select(CouncilMember.id, CouncilMember.council_id).where(
+                CouncilMember.council_id.in_(council_ids)
+            )
+        ):
+            members[council_id].append(member_id)
+    authored = (
+        select(InitiativeAuthor.initiative_id)
+        .where(
+            InitiativeAuthor.initiative_id == Initiative.id,
+            InitiativeAuthor.user_id == CouncilMember.user_id,
+        )
+        .exists()
+    )
+    may_score = (
+        (Initiative.round_id == Council.round_id)
+        & Initiative.state.in_(services.BEFORE_COUNCIL_STATES)
+        & (User.office_id.is_(None) | (Initiative.office_id != User.office_id))
+        & ~authored
+    )
+
+    def per_member(*joins):
+        stmt = (
+            select(CouncilMember.id, func.count())
+            .join(Council, Council.id == CouncilMember.council_id)
+            .join(User, User.id == CouncilMember.user_id)
+        )
+        for target, condition in joins:
+            stmt = stmt.join(target, condition)
+        wanted = CouncilMember.council_id.in_(council_ids) | CouncilMember.id.in_(own)
+        rows = stmt.where(wanted).group_by(CouncilMember.id)
+        return dict(db.session.execute(rows).all())
+
+    # A member's sheets are unique per initiative, and the services open one only for an
+    # initiative the member may score: two plain counts, the second without the conflict test.
+    totals = per_member((Initiative, may_score))
+    done = per_member(
+        (Score, (Score.member_id == CouncilMember.id) & Score.submitted_at.is_not(None)),
+        (
+            Initiative,
+            (Initiative.id == Score.initiative_id)
+            & (Initiative.round_id == Council.round_id)
+            & Initiative.state.in_(services.BEFORE_COUNCIL_STATES),
+        ),
+    )
+    return members, {m: (total, done.get(m, 0)) for m, total in totals.items()}
+
+
+@inbox_provider(order=40)
+def council_work(user: User, today: date) -> list[InboxItem]:
+    memberships = db.session.scalars(
+        select(CouncilMember)
+        .join(CouncilMember.council)
+        .join(Council.round)
+        .options(contains_eager(CouncilMember.council).contains_eager(Council.round))
+        .where(
+            CouncilMember.user_id == user.id,
+            Council.state.in_((CouncilState.SCORING, CouncilState.CLOSED)),
+        )
+    ).all()
+    scoring = [m for m in memberships if m.council.state == CouncilState.SCORING]
+    members, progress = _progress(
+        [m.council_id for m in scoring if m.position == Position.CHAIR], [m.id for m in scoring]
+    )
+    items: list[InboxItem] = []
+    for member in memberships:
+        council = member.council
+        rnd = council.round
+        args = {"council_id": council.id}
+        if council.state == CouncilState.SCORING:
+            total, done = progress.get(member.id, (0, 0))
+            if done < total:
+                items.append(
+                    InboxItem(
+                        key=f"council-score:{member.id}",
+                        kind="council",
+                        title=f"Chấm {total - done}/{total} sáng kiến ({rnd.title})",
+                        detail="Phiếu chấm của tôi: sáng kiến chưa chấm hoặc chưa gửi phiếu.",
+                        action="Chấm điểm",
+                        endpoint="council.my_list",
+                        args=args,
+                        due=rnd.decision_deadline,
+                    )
+                )
+            if member.position == Position.CHAIR:
+                everyone = members[council.id]
+                finished = sum(
+                    1 for m in everyone if progress.get(m, (0, 0))[1] >= progress.get(m, (0, 0))[0]
+                )
+                met = finished * rnd.quorum_den >= len(everyone) * rnd.quorum_num
+                items.append(
+                    InboxItem(
+                        key=f"council-quorum:{council.id}",
+                        kind="council",
+                        title=(
+                            "Kết thúc chấm điểm: Hội đồng đã đủ túc số"
+                            if met
+                            else "Hội đồng chờ đủ túc số để kết thúc chấm điểm"
+                        ),
+                        detail=(
+                            f"{finished}/{len(everyone)} thành viên đã chấm xong; cần ít nhất "
+                            f"{rnd.quorum_num}/{rnd.quorum_den} số thành viên."
+                        ),
+                        action="Mở Hội đồng",
+                        endpoint="council.detail",
+                        args=args,
+                        due=rnd.decision_deadline,
+                    )
+                )
+        elif council.minutes_attachment_id is None and member.position == Position.SECRETARY:
+            items.append(
+                InboxItem(
+                    key=f"council-minutes:{council.id}",
+                    kind="council",
+                    title="Lập và ký biên bản họp Hội đồng",
+                    detail=f"{rnd.title}: Hội đồng đã kết thúc chấm điểm.",
+                    action="Mở Hội đồng",
+                    endpoint="council.detail",
+                    args=args,
+                    due=rnd.decision_deadline,
+                )
+            )
+        elif (
+            council.minutes_attachment_id is not None
+            and council.minutes_chair_signed_at is None
+            and member.position == Position.CHAIR
+        ):
+            items.append(
+                InboxItem(
+                    key=f"council-minutes-sign:{council.id}",
+                    kind="council",
+                    title="Ký biên bản họp Hội đồng",
+                    detail=f"{rnd.title}: Thư ký Hội đồng đã lập và ký biên bản.",
+                    action="Mở Hội đồng",
+                    endpoint="council.detail",
+                    args=args,
+                    due=rnd.decision_deadline,
+                )
+            )
+    return items
+
+
+@inbox_provider(order=41)
+def councils_to_compose(user: User, today: date) -> list[InboxItem]:
+    """The standing office composes a council and drafts the Decision that establishes it."""
+    if not user.is_secretariat:
+        return []
+    waiting = (
+        select(Decision.id)
+        .where(
+            Decision.council_id == Council.id,
+            Decision.kind == DecisionKind.COUNCIL_ESTABLISHMENT,
+            Decision.state == DecisionState.SUBMITTED,
+        )
+        .exists()
+    )
+    councils = db.session.scalars(
+        select(Council)
+        .options(selectinload(Council.round))
+        .where(Council.state == CouncilState.COMPOSING, ~waiting)
+    ).all()
+    return [
+        InboxItem(
+            key=f"council-compose:{council.id}",
+            kind="council",
+            title="Lập danh sách Hội đồng và trình Quyết định thành lập",
+            detail=f"{council.round.title}: Hội đồng chưa được thành lập.",
+            action="Mở Hội đồng",
+            endpoint="council.detail",
+            args={"council_id": council.id},
+            due=council.round.submission_deadline,
+        )
+        for council in councils
+    ]

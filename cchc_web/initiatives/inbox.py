@@ -1,0 +1,108 @@
+"""The initiatives waiting for someone: the office's drafts and returned ones to complete and
+send before the round's deadline; the standing office's submitted ones to accept or return."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..core.extensions import db
+from ..core.inbox import LISTED, InboxItem, inbox_provider
+from ..models import Initiative, InitiativeState, Role, Round, User
+from ..models.initiatives import EDITABLE_STATES
+
+
+def _quoted(title: str) -> str:
+    return f"«{title if len(title) <= 80 else title[:79].rstrip() + '…'}»"
+
+
+@inbox_provider(order=30)
+def office_initiatives(user: User, today: date) -> list[InboxItem]:
+    if user.office is None or not user.has_role(Role.STAFF, Role.HEAD):
+        return []
+    rows = db.session.scalars(
+        select(Initiative)
+        .join(Round, Round.id == Initiative.round_id)
+        .options(contains_eager(Initiative.round).selectinload(Round.reopenings))
+        .where(Initiative.office_id == user.office_id, Initiative.state.in_(EDITABLE_STATES))
+        .order_by(Initiative.id)
+    ).all()
+    head = user.has_role(Role.HEAD)
+    items = []
+    for initiative in rows:
+        rnd = initiative.round
+        if not rnd.submission_open_for(user.office_id, today):
+            continue  # too late: only the standing office's reopening brings it back
+        due = max(rnd.submission_deadline, rnd.reopened_until(user.office_id) or date.min)
+        returned = initiative.state == InitiativeState.RETURNED
+        if returned:
+            title = f"Hoàn thiện và gửi lại sáng kiến {_quoted(initiative.title)} (bị trả lại)"
+            detail = f"Lý do trả lại: {initiative.return_comment or 'không ghi'}"
+        else:
+            verb = "Hoàn thiện và gửi" if head else "Hoàn thiện"
+            title = f"{verb} sáng kiến {_quoted(initiative.title)}"
+            detail = (
+                "Hồ sơ đang là dự thảo, chưa gửi Thường trực CCHC."
+                if head
+                else "Hồ sơ đang là dự thảo; lãnh đạo đơn vị gửi khi xong."
+            )
+        items.append(
+            InboxItem(
+                key=f"initiative:{initiative.id}",
+                kind="initiative",
+                title=title,
+                detail=detail,
+                action="Mở hồ sơ",
+                endpoint="initiatives.detail",
+                args={"initiative_id": initiative.id},
+                due=due,
+            )
+        )
+    return items
+
+
+@inbox_provider(order=31)
+def initiatives_to_accept(user: User, today: date) -> list[InboxItem]:
+    """One line each while they are few; one line with the count (to the filtered list) when
+    they are many."""
+    if not user.is_secretariat:
+        return []
+    rows = db.session.scalars(
+        select(Initiative)
+        .options(joinedload(Initiative.office), joinedload(Initiative.round))
+        .where(Initiative.state == InitiativeState.SUBMITTED)
+        .order_by(Initiative.submitted_at, Initiative.id)
+        .limit(LISTED + 1)
+    ).all()
+    if len(rows) > LISTED:
+        count = db.session.scalar(
+            select(func.count(Initiative.id)).where(Initiative.state == InitiativeState.SUBMITTED)
+        )
+        return [
+            InboxItem(
+                key="initiative-accept:many",
+                kind="initiative",
+                title=f"Tiếp nhận hoặc trả lại {count} sáng kiến các đơn vị đã gửi",
+                detail=f"Sáng kiến gửi sớm nhất: {_quoted(rows[0].title)} "
+                f"({rows[0].office.name}, {rows[0].submitted_at:%d/%m/%Y}).",
+                action="Xem danh sách",
+                endpoint="initiatives.index",
+                args={"state": InitiativeState.SUBMITTED.value, "year": rows[0].round.year},
+                remind=False,
+            )
+        ]
+    return [
+        InboxItem(
+            key=f"initiative-accept:{initiative.id}",
+            kind="initiative",
+            title=f"Tiếp nhận hoặc trả lại sáng kiến {_quoted(initiative.title)}",
+            detail=f"{initiative.office.name} gửi ngày {initiative.submitted_at:%d/%m/%Y}.",
+            action="Xem hồ sơ",
+            endpoint="initiatives.detail",
+            args={"initiative_id": initiative.id},
+            remind=False,
+        )
+        for initiative in rows
+    ]
