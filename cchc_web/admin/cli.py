@@ -75,7 +75,7 @@ SECOND_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
 ]
 DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE + SECOND_PEOPLE)
 # Demo accounts whose e-mail nobody has entered yet: the administrator's inbox asks for them.
-DEMO_WITHOUT_EMAIL = frozenset({"ca.canbo", "qs.canbo"})
+DEMO_WITHOUT_EMAIL = frozenset({"ca.canbo", "qs.canbo", "gv.vp.lanhdao"})
 DEMO_MAIL_DOMAIN = "chiminh.example.vn"
 
 

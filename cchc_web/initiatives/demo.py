@@ -353,3 +353,54 @@ def seed_second_commune_round() -> None:
             with story_time(datetime(2025, 9, day, 15, 0)):
                 services.submit_initiative(initiative, demo_user(head))
         db.session.flush()
+
+
+# This year's round of the ward, open today: drafts of two offices, still to be handed in.
+SECOND_COMMUNE_DRAFTS = [
+    ("KT", "gv.kt.canbo", "Bản đồ số các công trình xây dựng đã được cấp phép trên địa bàn phường"),
+    ("VP", "gv.vp.lanhdao", "Lịch tiếp công dân và trả lời kiến nghị đăng công khai hằng tuần"),
+]
+
+
+@demo.demo_seeder(order=92)
+def seed_second_commune_open_round() -> None:
+    """Phường Gia Viên's round of this year, open on the day the demo is built (fields a) to
+    h), deadline in ten days): KT and VP have drafts to finish and hand in."""
+    from ..models import Commune
+    from ..models.initiatives import INITIATIVE_FIELDS
+
+    today = local_now().date()
+    commune_id = db.session.scalar(select(Commune.id).where(Commune.name == "Phường Gia Viên"))
+    if commune_id is None or today.year <= 2025:
+        return
+    with tenancy.acting_for(db.session(), commune_id):
+        if db.session.scalar(select(Round).where(Round.year == today.year)) is not None:
+            return
+        with story_time(days_ago(15, 8)):
+            rnd = services.create_round(
+                services.RoundData(
+                    year=today.year,
+                    title=f"Sáng kiến cải cách hành chính năm {today.year}",
+                    submission_deadline=today + timedelta(days=10),
+                    decision_deadline=today + timedelta(days=15),
+                    open_fields=list(INITIATIVE_FIELDS),
+                ),
+                demo_user("gv.vhxh.lanhdao"),
+            )
+        for code, drafter, title in SECOND_COMMUNE_DRAFTS:
+            office = office_by_code(code)
+            author = demo_user(drafter)
+            with story_time(days_ago(6, 9)):
+                services.create_initiative(
+                    rnd,
+                    office,
+                    services.InitiativeData(
+                        title=title,
+                        field="chinh_quyen_so" if code == "KT" else "chi_dao_dieu_hanh",
+                        current_situation="Thông tin nằm rải rác, người dân phải hỏi nhiều nơi.",
+                        solution=title + ": cách làm và phân công được mô tả chi tiết.",
+                        authors=[services.AuthorData(user_id=author.id, share=100)],
+                    ),
+                    author,
+                )
+        db.session.flush()
