@@ -137,6 +137,23 @@ def test_new_rows_get_their_commune_and_a_foreign_row_is_not_written(commune):
     db.session.rollback()
 
 
+def test_bulk_inserts_of_roots_get_the_acting_or_the_first_commune(commune):
+    from sqlalchemy import insert
+
+    other = _second_commune()
+    rows = [
+        {"code": f"T{n}", "name": f"Tổ {n}", "is_specialised": False, "sort_order": n}
+        for n in range(3)
+    ]
+    db.session.execute(insert(Office), rows[:1])
+    with tenancy.acting_for(db.session(), other):
+        db.session.execute(insert(Office), rows[1:])
+    db.session.commit()
+    found = dict(db.session.execute(select(Office.code, Office.commune_id).where(
+        Office.code.like("T%"))).all())  # fmt: skip
+    assert found == {"T0": commune.id, "T1": other, "T2": other}
+
+
 def test_the_audit_log_and_reads_in_a_request_follow_the_signed_in_user(client, commune):
     other = _second_commune()
     with tenancy.acting_for(db.session(), other):

@@ -200,6 +200,9 @@ def _on_begin(session: Session, transaction, connection) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope(state: ORMExecuteState) -> None:
+    if state.is_insert:
+        _fill_commune_of_bulk_insert(state)
+        return
     commune = state.session.info.get(COMMUNE_KEY)
     if commune is None or state.execution_options.get(ALL_COMMUNES):
         return
@@ -220,6 +223,22 @@ def _scope(state: ORMExecuteState) -> None:
                 with_loader_criteria(child, child.commune_scope(commune), include_aliases=True)
             )
     state.statement = state.statement.options(*options)
+
+
+def _fill_commune_of_bulk_insert(state: ORMExecuteState) -> None:
+    """`session.execute(insert(Office), [{...}, ...])` (bulk loads, the benchmark's data set):
+    rows that name no commune get the session's, else the first commune, as `before_flush`
+    gives them to new objects. A statement with `.values(...)` says what it inserts itself."""
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, CommuneOwned):
+        return
+    rows = state.parameters
+    rows = [rows] if isinstance(rows, dict) else rows
+    missing = [row for row in rows or () if row and "commune_id" not in row]
+    if missing:
+        commune = state.session.info.get(COMMUNE_KEY) or _fallback(state.session)
+        for row in missing:
+            row["commune_id"] = commune
 
 
 def _parent_commune(obj: CommuneOwned) -> int | None:
