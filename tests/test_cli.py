@@ -27,6 +27,8 @@ SECOND_ACCOUNTS = [
     "gv.vhxh.lanhdao",
     "gv.vhxh.canbo",
 ]
+# The city level above both (Sở Nội vụ, the city's council and Chairman).
+CITY_ACCOUNTS = ["tp.admin", "tp.chutich", "tp.snv.lanhdao", "tp.snv.canbo", "tp.khcn.lanhdao"]
 
 
 def test_seed_demo_creates_commune_offices_and_accounts(runner):
@@ -36,7 +38,7 @@ def test_seed_demo_creates_commune_offices_and_accounts(runner):
     assert (commune.name, commune.province) == ("Xã Chí Minh", "Thành phố Hải Phòng")
     codes = set(db.session.scalars(select(Office.code).where(Office.commune_id == commune.id)))
     assert codes == {"VP", "KT", "VHXH", "HCC", "VHTT", "CA", "QS"}
-    assert set(DEMO_ACCOUNTS) | set(SECOND_ACCOUNTS) == DEMO_USERNAMES
+    assert set(DEMO_ACCOUNTS) | set(SECOND_ACCOUNTS) | set(CITY_ACCOUNTS) == DEMO_USERNAMES
     ward = db.session.scalar(select(Commune).where(Commune.name == "Phường Gia Viên"))
     for username in DEMO_ACCOUNTS + SECOND_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == username))
@@ -44,6 +46,13 @@ def test_seed_demo_creates_commune_offices_and_accounts(runner):
         expected = ward.id if username.startswith("gv.") else commune.id
         assert user.commune_id == expected, username
         assert user.office is None or user.office.commune_id == expected, username
+    city = db.session.scalar(select(Commune).where(Commune.name == "Thành phố Hải Phòng"))
+    assert city.is_city and city.parent_id is None
+    assert commune.parent_id == ward.parent_id == city.id
+    assert (commune.code, commune.kind, ward.code, ward.kind) == ("CHIMINH", "xa", "GIAVIEN", "phuong")
+    for username in CITY_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert user.commune_id == city.id and user.check_password(DEMO_PASSWORD), username
     ward_offices = db.session.scalars(select(Office).where(Office.commune_id == ward.id)).all()
     assert {o.code for o in ward_offices} == codes
     assert "Công an phường" in {o.name for o in ward_offices}
@@ -68,8 +77,8 @@ def test_seed_demo_is_idempotent(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count(User.id))) == count
-    assert db.session.scalar(select(func.count(Office.id))) == 2 * 7  # per commune
-    assert db.session.scalar(select(func.count(Commune.id))) == 2
+    assert db.session.scalar(select(func.count(Office.id))) == 2 * 7 + 3  # per commune, city's
+    assert db.session.scalar(select(func.count(Commune.id))) == 3  # two communes and the city
 
 
 def test_seed_demo_refuses_real_data(runner, commune):

@@ -20,6 +20,12 @@ from cchc_web.core.tenancy import CommuneOwned
 from .test_migrations import blank_database  # noqa: F401 - the fixture
 
 BEFORE = "0013_inbox_mail"
+# Columns of later migrations (0017_city_level): gone with the downgrade, compared by their own test.
+LATER = {
+    "communes": {"code", "kind", "parent_id"},
+    "offices": {"represents_commune_id"},
+    "initiatives": {"source_initiative_id"},
+}
 
 
 def _rows(conn) -> dict[str, list[dict]]:
@@ -29,7 +35,12 @@ def _rows(conn) -> dict[str, list[dict]]:
         keys = ", ".join(c.name for c in table.primary_key.columns if c.name != "commune_id")
         rows = conn.execute(text(f"SELECT * FROM {table.name} ORDER BY {keys}"))  # noqa: S608
         found[table.name] = [
-            {k: v for k, v in row._mapping.items() if k != "commune_id"} for row in rows
+            {
+                k: v
+                for k, v in row._mapping.items()
+                if k != "commune_id" and k not in LATER.get(table.name, ())
+            }
+            for row in rows
         ]
     return found
 
@@ -47,7 +58,7 @@ def test_a_populated_database_moves_into_its_commune_without_loss(blank_database
         flask_migrate.upgrade()
         # Xã Chí Minh's demo alone: a database of before the city had several communes.
         for seeder in demo.seeders():
-            if "second_commune" not in seeder.name:
+            if "second_commune" not in seeder.name and "seed_city" not in seeder.name:
                 seeder.run()
                 db.session.commit()
         db.session.remove()
@@ -75,9 +86,9 @@ def test_a_populated_database_moves_into_its_commune_without_loss(blank_database
         with db.engine.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO communes (id, name, province, settings, created_at) "
-                    "VALUES (99, 'Phường Gia Viên', 'Thành phố Hải Phòng', '{}', "
-                    "CURRENT_TIMESTAMP)"
+                    "INSERT INTO communes (id, code, kind, name, province, settings, created_at) "
+                    "VALUES (99, 'GIAVIEN', 'phuong', 'Phường Gia Viên', 'Thành phố Hải Phòng', "
+                    "'{}', CURRENT_TIMESTAMP)"
                 )
             )
             conn.execute(

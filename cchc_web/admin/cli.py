@@ -73,9 +73,43 @@ SECOND_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
         {Role.STAFF, Role.SECRETARIAT},
     ),
 ]
-DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE + SECOND_PEOPLE)
+# The city level above both (issue 20, item 3): Sở Nội vụ appraises the communes' PAR Index
+# and is the secretariat of the city's initiative council; its accounts are prefixed "tp.".
+CITY = ("Thành phố Hải Phòng", "Thành phố Hải Phòng")
+CITY_MAIL_DOMAIN = "haiphong.example.vn"
+CITY_OFFICES: tuple[tuple[str, str, bool], ...] = (
+    ("SNV", "Sở Nội vụ", True),
+    ("VP", "Văn phòng UBND thành phố", True),
+    ("KHCN", "Sở Khoa học và Công nghệ", True),
+)
+CITY_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
+    ("tp.admin", "Quản trị Hệ thống thành phố", "Kỹ sư công nghệ thông tin", None, {Role.ADMIN}),
+    ("tp.chutich", "Lê Ngọc Châu", "Chủ tịch UBND thành phố", None, {Role.CHAIRMAN}),
+    (
+        "tp.snv.lanhdao",
+        "Nguyễn Thị Thu Hằng",
+        "Giám đốc Sở Nội vụ",
+        "SNV",
+        {Role.HEAD, Role.SECRETARIAT, Role.COUNCIL_MEMBER},
+    ),
+    (
+        "tp.snv.canbo",
+        "Trần Đức Anh",
+        "Chuyên viên Phòng Cải cách hành chính",
+        "SNV",
+        {Role.STAFF, Role.SECRETARIAT},
+    ),
+    (
+        "tp.khcn.lanhdao",
+        "Phạm Văn Thịnh",
+        "Phó Giám đốc Sở Khoa học và Công nghệ",
+        "KHCN",
+        {Role.HEAD, Role.COUNCIL_MEMBER},
+    ),
+]
+DEMO_USERNAMES = frozenset(p[0] for p in DEMO_PEOPLE + SECOND_PEOPLE + CITY_PEOPLE)
 # Demo accounts whose e-mail nobody has entered yet: the administrator's inbox asks for them.
-DEMO_WITHOUT_EMAIL = frozenset({"ca.canbo", "qs.canbo", "gv.vp.lanhdao"})
+DEMO_WITHOUT_EMAIL = frozenset({"ca.canbo", "qs.canbo", "gv.vp.lanhdao", "tp.khcn.lanhdao"})
 DEMO_MAIL_DOMAIN = "chiminh.example.vn"
 
 
@@ -161,6 +195,39 @@ def seed_second_commune() -> None:
             db.session.flush()
             org.set_up_commune(name, province)
             _create_people(SECOND_PEOPLE, SECOND_MAIL_DOMAIN)
+            db.session.flush()
+
+
+@demo.demo_seeder(order=95)
+def seed_city() -> None:
+    """The city level above the two communes: its own tenant (Thành phố Hải Phòng, kind
+    thanh_pho), the parent of both, with Sở Nội vụ and the city's accounts. After both
+    communes, so that their rows keep their ids."""
+    from ..core.timeutil import story_time
+
+    name, province = CITY
+    with story_time(demo.STORY_START):
+        city = db.session.scalar(select(Commune).where(Commune.name == name))
+        if city is None:
+            city = Commune(name=name, province=province, settings={"demo": True})
+            db.session.add(city)
+            db.session.flush()
+        for commune in db.session.scalars(select(Commune).where(Commune.id != city.id)):
+            if commune.parent_id is None:
+                commune.parent_id = city.id
+        with tenancy.acting_for(db.session(), city.id):
+            for order, (code, office_name, specialised) in enumerate(CITY_OFFICES, start=1):
+                if org.office_by_code(code) is None:
+                    db.session.add(
+                        Office(
+                            code=code,
+                            name=office_name,
+                            is_specialised=specialised,
+                            sort_order=order,
+                        )
+                    )
+            db.session.flush()
+            _create_people(CITY_PEOPLE, CITY_MAIL_DOMAIN)
             db.session.flush()
 
 

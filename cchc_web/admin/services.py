@@ -127,9 +127,13 @@ def _check_user_data(data: UserData, user: User | None) -> Office | None:
     office_roles = {Role.STAFF, Role.HEAD}
     if office is None and data.roles & office_roles:
         raise DomainError("Cán bộ và lãnh đạo đơn vị phải thuộc một đơn vị.", field="office_id")
-    if Role.SECRETARIAT in data.roles and (office is None or office.code != "VHXH"):
+    commune = Commune.current()
+    wanted = commune.secretariat_office_code if commune else "VHXH"
+    if Role.SECRETARIAT in data.roles and (office is None or office.code != wanted):
+        standing = office_by_code(wanted)
         raise DomainError(
-            "Vai trò Thường trực CCHC dành cho người của Phòng Văn hóa - Xã hội.",
+            "Vai trò Thường trực CCHC dành cho người của "
+            f"{standing.name if standing else wanted}.",
             field="roles",
         )
     return office

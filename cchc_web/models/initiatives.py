@@ -229,6 +229,11 @@ class Initiative(CommuneOwned, Searchable, db.Model):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("initiative_rounds.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    # In the city level's round: the commune's initiative this one was received from (its
+    # nomination to the city); the commune's row stays the commune's.
+    source_initiative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("initiatives.id"), index=True
+    )
     state: Mapped[InitiativeState] = enum_column(
         InitiativeState, length=20, default=InitiativeState.DRAFT
     )

@@ -29,6 +29,7 @@ from ..core.extensions import db
 from ..core.settings import available, setting
 from ..core.tenancy import CommuneOwned
 from ..core.timeutil import utcnow
+from ..text import fold
 from .columns import enum_column
 from .search import Searchable
 
@@ -65,27 +66,100 @@ ROLE_VALUES = tuple(r.value for r in Role)
 _CURRENT_COMMUNE = "cchc_current_commune"
 
 
+class CommuneKind(enum.StrEnum):
+    """What a tenant is: a commune-level unit (xã, phường, đặc khu) or the city above them."""
+
+    XA = "xa"
+    PHUONG = "phuong"
+    DAC_KHU = "dac_khu"
+    CITY = "thanh_pho"
+
+    @property
+    def label(self) -> str:
+        return COMMUNE_KIND_LABELS[self]
+
+
+COMMUNE_KIND_LABELS = {
+    CommuneKind.XA: "Xã",
+    CommuneKind.PHUONG: "Phường",
+    CommuneKind.DAC_KHU: "Đặc khu",
+    CommuneKind.CITY: "Thành phố",
+}
+COMMUNE_KIND_VALUES = tuple(k.value for k in CommuneKind)
+
+
 @dataclass(frozen=True)
 class CommuneHeading:
     name: str
     province: str
 
 
+def code_from_name(name: str) -> str:
+    """ "CHIMINH" from "Xã Chí Minh": the place name folded, upper case, letters and digits."""
+    place = name
+    for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu ", "Thành phố "):
+        if place.startswith(prefix):
+            place = place[len(prefix) :]
+    return "".join(ch for ch in fold(place).upper() if ch.isalnum())[:32] or "DONVI"
+
+
+def kind_from_name(name: str) -> CommuneKind:
+    """The kind a name says: "Phường Gia Viên" → phường (a thị trấn is of the xã level)."""
+    for prefix, kind in (
+        ("Phường ", CommuneKind.PHUONG),
+        ("Đặc khu ", CommuneKind.DAC_KHU),
+        ("Thành phố ", CommuneKind.CITY),
+    ):
+        if name.startswith(prefix):
+            return kind
+    return CommuneKind.XA
+
+
 class Commune(db.Model):
-    """Xã / phường: one per deployment; its name heads every document."""
+    """A tenant: a xã / phường / đặc khu (its name heads every document), or the city level
+    above them (kind ``thanh_pho``: Sở Nội vụ, the city's council, its own Decisions), which
+    reads its communes (``parent_id``) where the city has a say."""
 
     __tablename__ = "communes"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{v}'" for v in COMMUNE_KIND_VALUES) + ")",
+            name="commune_kind_known",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # A short code, unique across the city ("CHIMINH"): onboarding refuses a duplicate.
+    code: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda ctx: code_from_name(ctx.current_parameters["name"])
+    )
+    kind: Mapped[CommuneKind] = enum_column(
+        CommuneKind,
+        length=16,
+        default=lambda ctx: kind_from_name(ctx.current_parameters["name"]),
+    )
     name: Mapped[str] = mapped_column(String(120))  # "Xã Chí Minh"
     province: Mapped[str] = mapped_column(String(120))  # "Thành phố Hải Phòng"
+    # The city a commune reports to (the city level's tenant); None for the city itself.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
+    def is_city(self) -> bool:
+        return self.kind == CommuneKind.CITY
+
+    @property
+    def secretariat_office_code(self) -> str:
+        """The office of the standing secretariat of administrative reform (Thường trực CCHC):
+        Phòng Văn hóa - Xã hội in a commune, Sở Nội vụ at the city level, unless set."""
+        configured = (self.settings or {}).get("secretariat_office")
+        return configured or ("SNV" if self.is_city else "VHXH")
+
+    @property
     def short_name(self) -> str:
         """ "Chí Minh" from "Xã Chí Minh": the place name of documents."""
-        for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+        for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu ", "Thành phố "):
             if self.name.startswith(prefix):
                 return self.name[len(prefix) :]
         return self.name
@@ -132,6 +206,9 @@ class Office(CommuneOwned, db.Model):
     is_specialised: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # In the city level's tenant: the office that stands for a commune (it submits the
+    # initiatives that commune nominates to the city, as an office submits to its commune).
+    represents_commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"))
 
     users: Mapped[list[User]] = relationship(back_populates="office")
 
@@ -180,6 +257,9 @@ class User(CommuneOwned, Searchable, UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     office: Mapped[Office | None] = relationship(back_populates="users", lazy="joined")
+    # Its tenant: a commune, or the city level's (a many-to-one by key: the identity map's
+    # copy, which `Commune.current()` has loaded on every page, answers without a statement).
+    commune: Mapped[Commune | None] = relationship(foreign_keys=[commune_id])
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     def search_parts(self) -> tuple[str, str]:
@@ -202,6 +282,12 @@ class User(CommuneOwned, Searchable, UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @property
+    def at_city_level(self) -> bool:
+        """Of the city level's tenant (Sở Nội vụ, the city's council and Chairman): reads the
+        communes below it where the city has a say, writes only the city's own records."""
+        return self.commune is not None and self.commune.is_city
 
     @property
     def is_leader(self) -> bool:
