@@ -20,7 +20,7 @@ from cchc_web.core.tenancy import CommuneOwned
 from .test_migrations import blank_database  # noqa: F401 - the fixture
 
 BEFORE = "0013_inbox_mail"
-# Columns of later migrations (0017_city_level): gone with the downgrade, compared by their own test.
+# Columns of later migrations (0017_city_level): gone with the downgrade.
 LATER = {
     "communes": {"code", "kind", "parent_id"},
     "offices": {"represents_commune_id"},

@@ -132,8 +132,7 @@ def _check_user_data(data: UserData, user: User | None) -> Office | None:
     if Role.SECRETARIAT in data.roles and (office is None or office.code != wanted):
         standing = office_by_code(wanted)
         raise DomainError(
-            "Vai trò Thường trực CCHC dành cho người của "
-            f"{standing.name if standing else wanted}.",
+            f"Vai trò Thường trực CCHC dành cho người của {standing.name if standing else wanted}.",
             field="roles",
         )
     return office
