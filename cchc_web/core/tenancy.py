@@ -7,8 +7,8 @@ A *commune-owned* table is an aggregate root that carries ``commune_id`` (a fore
 carries no column of its own.
 
 Roots (``commune_id`` NOT NULL unless said):
-- ``offices``; ``users`` (NULL: a city-level user, Sở Nội vụ or the city council's
-  secretariat, who belongs to no commune);
+- ``offices``; ``users`` (NULL: an account of no tenant at all, which only the CLI could
+  make; the city level's people belong to the city's own tenant, below);
 - ``plans``; ``reports`` (the commune's own report has no office, so it cannot be reached
   through one);
 - ``initiative_rounds``; ``initiatives`` (listed across rounds: the emulation page, the
@@ -20,9 +20,9 @@ Roots (``commune_id`` NOT NULL unless said):
   ``sipas_kiosks``, ``sipas_versions``, ``sipas_receipts``, ``sipas_responses``,
   ``sipas_feedback``;
 - ``signing_certificates`` (a commune's signers);
-- ``audit_log`` (its actor's commune, else the request's; NULL is left for the city level,
-  which does not write yet. A row without an actor or a commune, e.g. a sign-in refused to
-  an unknown name, goes to the first commune, whose administrator watches the sign-in).
+- ``audit_log`` (its actor's commune, else the request's. A row without an actor or a
+  commune, e.g. a sign-in refused to an unknown name, goes to the first commune, whose
+  administrator watches the sign-in).
 
 Children, through their root: ``user_roles`` (user); tasks, task offices, task updates and
 their files, objectives and their values and revisions (plan); report comments (report);
@@ -46,6 +46,17 @@ receipt number; the report of an office per (kind, period). Still unique across 
 user names (one sign-in page for the whole city), kiosk tokens, receipt codes and response
 nonces (public pages find their commune through them), storage keys.
 
+The city level
+--------------
+The city above the communes is a tenant too: a ``communes`` row of kind ``thanh_pho``, the
+``parent_id`` of its communes (migration 0017). Its people (Sở Nội vụ, the city's council and
+Chairman) belong to it, so every route shows them the city's own records (its round of
+nominated initiatives, its council, its Decisions and certificates) and answers 404 for a
+commune's id: a city user can edit no commune's data. Where the city has a say it reads its
+communes through explicit city services, with `ALL_COMMUNES` and a filter on its communes; on
+PostgreSQL a second, SELECT-only policy (``city_reads``) lets a session acting for the city
+read the rows of the communes whose parent it is, and no more.
+
 The mechanism
 -------------
 - The commune of the unit of work is ``session.info[COMMUNE_KEY]``: the web layer puts the
@@ -53,17 +64,16 @@ The mechanism
   that works for one commune does the same with `acting_for`.
 - One ``do_orm_execute`` event adds ``with_loader_criteria(CommuneOwned, commune_id = …)`` to
   every ORM SELECT, UPDATE and DELETE of the session when a commune is set, and the parent
-  condition of each `CommuneChild` the statement selects: no view filters by hand. A
-  city-level user (no commune) and the CLI see every commune; a statement may ask for every
-  commune with the execution option `ALL_COMMUNES` (the user-name check: names are the
-  city's).
+  condition of each `CommuneChild` the statement selects: no view filters by hand. The CLI
+  (no commune) sees every commune; a statement may ask for every commune with the execution
+  option `ALL_COMMUNES` (the user-name check: names are the city's; the city's services).
 - One ``before_flush`` event gives a new root its commune: its parent's (a report its
   office's …), else the session's, else the only commune (`set_fallback`, the CLI and the
   demo of a single-commune deployment). A root of another commune written in a session that
   acts for one commune is refused (`ForeignCommune`).
 - On PostgreSQL, a second line of defence: row-level security on every root table (migration
   0016) lets a row through when ``commune_id`` equals ``current_setting('cchc.commune_id')``,
-  or when that setting is empty (no commune: CLI, migrations, city level). It is set with
+  or when that setting is empty (no commune: CLI, migrations). It is set with
   ``set_config(…, true)`` (SET LOCAL: it ends with the transaction, and a pooled connection
   never carries it to the next request): by the user loader's own statement for a request's
   first transaction (`database_key`: no statement of its own), by `enter`, and by every
@@ -146,7 +156,7 @@ def first_commune(session: Session) -> int | None:
 
 
 def commune_id(session: Session) -> int | None:
-    """The commune the session acts for, or None (city level, CLI, anonymous)."""
+    """The tenant the session acts for, or None (CLI, anonymous)."""
     return session.info.get(COMMUNE_KEY)
 
 
@@ -250,7 +260,7 @@ def _parent_commune(obj: CommuneOwned) -> int | None:
 
 
 def _explicitly_none(obj: CommuneOwned) -> bool:
-    """`commune_id=None` was set on purpose (a city-level user), not merely left unset."""
+    """`commune_id=None` was set on purpose (an account of no tenant), not merely left unset."""
     return bool(inspect(obj).attrs.commune_id.history.added)
 
 
