@@ -86,7 +86,7 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
-_ROLE_BY_NAME = {_plain(label): role for role, label in ROLE_LABELS.items()} | {
+_ROLE_BY_NAME = {_plain(label).replace(",", ""): role for role, label in ROLE_LABELS.items()} | {
     r.value: r for r in Role
 }
 
@@ -171,7 +171,7 @@ def parse_users(upload: tuple[str, bytes], office_codes: set[str]) -> list[UserR
         for part in re.split(r"[;,]", values.get("roles", "")):
             if not part.strip():
                 continue
-            role = _ROLE_BY_NAME.get(_plain(part))
+            role = _ROLE_BY_NAME.get(" ".join(_plain(part).split()))
             if role is None:
                 raise _refuse(
                     label,
@@ -230,8 +230,9 @@ def check_commune(data: CommuneData) -> tuple[str, str, CommuneKind]:
         raise DomainError(f"Mã “{code}” đã được dùng cho {clash}.", field="code")
     if not name or len(name) > 120:
         raise DomainError("Hãy nhập tên xã, phường (tối đa 120 ký tự).", field="name")
-    if db.session.scalar(select(Commune.id).where(func.lower(Commune.name) == name.lower())):
-        raise DomainError(f"Đã có {name}.", field="name")
+    same = db.session.scalar(select(Commune.name).where(func.lower(Commune.name) == name.lower()))
+    if same:
+        raise DomainError(f"Đã có {same}.", field="name")
     if data.kind not in {k.value for k in services.COMMUNE_KINDS}:
         raise DomainError("Hãy chọn loại: xã, phường hoặc đặc khu.", field="kind")
     return code, name, CommuneKind(data.kind)

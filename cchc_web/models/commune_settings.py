@@ -165,10 +165,12 @@ class CommuneSettings:
     def issuer_name(self) -> str:
         """What the documents print after "ỦY BAN NHÂN DÂN" (the authority line, an office's
         parent line): the commune's name, or the lines set after the committee's."""
-        lines = self.issuer_lines
+        lines = self.issuer_lines_set
+        if not lines:
+            return self.name
         if len(lines) > 1 and lines[0].upper() == COMMITTEE_LINE:
             return " ".join(lines[1:])
-        return " ".join(lines) if self.issuer_lines_set else self.name
+        return " ".join(lines)
 
 
 _CACHE = "_typed_settings"
