@@ -535,3 +535,23 @@ def test_add_commune_command(runner, commune, tmp_path):
         args=["add-commune", "--code", "duongan", "--name", "Xã Khác", "--kind", "xa"]
     )
     assert again.exit_code != 0 and "đã được dùng" in again.output
+
+
+def test_offices_and_certificates_pages_are_the_communes_own(client, commune):
+    from cchc_web.core.tenancy import CommuneOwned
+    from cchc_web.models import SigningCertificate
+
+    assert issubclass(SigningCertificate, CommuneOwned) and issubclass(Office, CommuneOwned)
+    other = Commune(name="Phường Gia Viên", province="Thành phố Hải Phòng")
+    db.session.add(other)
+    db.session.flush()
+    with tenancy.acting_for(db.session(), other.id):
+        db.session.add(Office(code="RIENG", name="Phòng riêng của phường", sort_order=1))
+        admin = factories.make_user(roles=("admin",), office=None, username="gv.admin")
+    _login(client, admin)
+    text = client.get("/admin/offices").get_data(as_text=True)
+    assert "Phòng riêng của phường" in text and "Phòng Kinh tế" not in text
+    assert client.get("/admin/certificates").status_code == 200
+    client.post("/admin/offices/new", data={"code": "KT", "name": "Phòng Kinh tế phường"})
+    with tenancy.acting_for(db.session(), other.id):
+        assert {o.code for o in db.session.scalars(select(Office))} == {"RIENG", "KT"}
