@@ -29,6 +29,7 @@ from ..models import (
     commune_settings,
 )
 from ..models.initiatives import (
+    DEFAULT_RUBRIC,  # noqa: F401 - re-exported: the round form and tests use it
     EDITABLE_STATES,
     HANDED_IN_STATES,
     RECOGNISED_STATES,

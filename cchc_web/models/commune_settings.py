@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..core import cache, tenancy
+from ..core.extensions import db
 from .initiatives import DEFAULT_RUBRIC, INITIATIVE_FIELDS
 from .org import Commune
 from .plans import FIELDS
@@ -225,9 +227,27 @@ def _parse(commune) -> CommuneSettings:
     )
 
 
+_SESSION_KEY = "cchc_commune_settings"
+
+
 def current() -> CommuneSettings:
-    """The settings of the request's commune (`Commune.current()`)."""
-    return of(Commune.current())
+    """The settings of the request's commune (`Commune.current()`). Asked on most pages (a
+    field's name, the report day): kept per data version and commune in the fragment cache
+    (core/cache.py), so a page reads no commune row for them, and per unit of work in its
+    session. A unit of work that has written reads them afresh."""
+    session = db.session()
+    version = cache.current_version()
+    wrote = session.info.get(cache.WROTE_KEY)
+    key = (tenancy.commune_id(session), version)
+    remembered = session.info.get(_SESSION_KEY)
+    if remembered is not None and remembered[0] == key and not wrote:
+        return remembered[1]
+    if version is None or wrote:
+        found = of(Commune.current())
+    else:
+        found = cache.fragments.get_or_build(("commune-settings",), lambda: of(Commune.current()))
+    session.info[_SESSION_KEY] = (key, found)
+    return found
 
 
 def updated(commune: Commune, **values: Any) -> dict:
