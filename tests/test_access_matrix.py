@@ -127,6 +127,12 @@ ACCESS: dict[str, dict[str, str]] = {
     "GET /admin/audit/export": ADMIN_ONLY,
     "GET /account/reminders": ANY_USER,
     "POST /account/reminders": ANY_USER,
+    # A commune's own settings (issue 20); onboarding is the city's administrator's only.
+    "GET /admin/settings": ADMIN_ONLY,
+    "POST /admin/settings": ADMIN_ONLY,  # an empty form: refused, nothing saved
+    "GET /admin/communes": NOBODY,
+    "GET /admin/communes/new": NOBODY,
+    "POST /admin/communes/new": NOBODY,
     "GET /admin/offices": ADMIN_ONLY,
     "GET /admin/offices/new": ADMIN_ONLY,
     "POST /admin/offices/new": ADMIN_ONLY,

@@ -55,6 +55,7 @@ KINDS = {
     "office": "Đơn vị",
     "auth": "Đăng nhập",
     "certificate": "Chứng thư số",
+    "commune": "Xã, phường và thiết lập",
 }
 
 VERBS = {
@@ -62,6 +63,8 @@ VERBS = {
     "auth.logout": "đăng xuất",
     "auth.lockout": "bị tạm khóa đăng nhập do nhập sai nhiều lần:",
     "certificate.register": "đăng ký chứng thư số cho",
+    "commune.create": "thêm",
+    "commune.settings": "sửa thiết lập của",
     "certificate.remove": "gỡ chứng thư số của",
     "council.add_member": "thêm thành viên vào",
     "council.remove_member": "bớt thành viên của",
@@ -341,6 +344,7 @@ NAMERS = {
     ),
 }
 TYPE_LABELS = {
+    "Commune": "xã, phường",
     "FeedbackItem": "kiến nghị",
     "Kiosk": "máy khảo sát",
     "SurveyVersion": "bảng hỏi",

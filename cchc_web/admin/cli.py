@@ -9,7 +9,8 @@ from sqlalchemy import select
 from ..core import demo, tenancy
 from ..core.errors import DomainError
 from ..core.extensions import db
-from ..models import Commune, Office, Role, User
+from ..models import Commune, Office, Role, User, commune_settings
+from ..models.initiatives import INITIATIVE_FIELDS
 from . import reminders
 from . import services as org
 
@@ -52,6 +53,14 @@ SECOND_OFFICES: tuple[tuple[str, str, bool], ...] = (
     ("CA", "Công an phường", False),
     ("QS", "Ban Chỉ huy Quân sự phường", False),
 )
+SECOND_SETTINGS = {
+    "initiative_fields": [
+        [code, f"{letter}) {label}"]
+        for letter, (code, label) in zip("abcdefgh", INITIATIVE_FIELDS.items(), strict=True)
+    ],
+    "round_submission": [25, 9],
+    "round_decision": [30, 9],
+}
 SECOND_PEOPLE: list[tuple[str, str, str, str | None, set[Role]]] = [
     ("gv.admin", "Quản trị Hệ thống phường", "Chuyên viên công nghệ thông tin", None, {Role.ADMIN}),
     ("gv.chutich", "Nguyễn Văn Hải", "Chủ tịch UBND phường", None, {Role.CHAIRMAN}),
@@ -181,6 +190,9 @@ def seed_second_commune() -> None:
             commune = Commune(name=name, province=province, settings={"demo": True})
             db.session.add(commune)
             db.session.flush()
+        # Its own conventions (seed 002), in its settings (Quản trị › Thiết lập): initiative
+        # fields a) to h) and applications before 25/9.
+        commune.settings = commune_settings.updated(commune, **SECOND_SETTINGS)
         with tenancy.acting_for(db.session(), commune.id):
             for order, (code, office_name, specialised) in enumerate(SECOND_OFFICES, start=1):
                 if org.office_by_code(code) is None:

@@ -46,13 +46,19 @@ def _user_snapshot(user: User) -> dict:
     return data
 
 
-def ensure_commune(name: str, province: str, *, settings: dict | None = None) -> Commune:
-    """Create the deployment's commune and its default offices, or return the existing one."""
+def ensure_commune(
+    name: str, province: str, *, settings: dict | None = None, default_offices: bool = True
+) -> Commune:
+    """Create the deployment's commune and its default offices, or return the existing one
+    (the acting one: onboarding a commune acts for it). `default_offices=False`: its offices
+    came from a file (communes/onboarding.py)."""
     commune = Commune.current()
     if commune is None:
         commune = Commune(name=name, province=province, settings=settings or {})
         db.session.add(commune)
         db.session.flush()  # its offices are its: they need its id
+    if not default_offices:
+        return commune
     for order, (code, office_name, specialised) in enumerate(DEFAULT_OFFICES, start=1):
         if office_by_code(code) is None:
             db.session.add(
@@ -73,9 +79,10 @@ def commune_setup(step: Callable[[], None]) -> Callable[[], None]:
     return step
 
 
-def set_up_commune(name: str, province: str) -> Commune:
-    """A new deployment's commune: its default offices, then every registered setup step."""
-    commune = ensure_commune(name, province)
+def set_up_commune(name: str, province: str, *, default_offices: bool = True) -> Commune:
+    """A new deployment's commune (or the acting one, being onboarded): its default offices
+    unless it has its own, then every registered setup step."""
+    commune = ensure_commune(name, province, default_offices=default_offices)
     for step in _COMMUNE_SETUP:
         step()
     return commune

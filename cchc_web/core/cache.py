@@ -40,6 +40,7 @@ from .extensions import db
 T = TypeVar("T")
 MAX_ENTRIES = 128
 _WROTE = "cchc_wrote"
+WROTE_KEY = _WROTE  # set in session.info while the unit of work has written (until commit)
 _VERSION = "cchc_data_version"  # read once per unit of work, kept in its session's info
 _READ_ONLY_SQL = re.compile(r"\s*(select|show|explain|set|pragma|values)\b", re.IGNORECASE)
 

@@ -24,13 +24,12 @@ from ..documents import (
     Paragraph,
     SignatureBlock,
     Table,
-    committee_issuer,
     format_date_short,
     format_number,
     render,
     render_stamp,
 )
-from ..models import Attachment, Commune, Council, CouncilState, Position, User
+from ..models import Attachment, Commune, Council, CouncilState, Position, User, commune_settings
 from ..records import attachments, audit
 from .services import Result, council_results
 
@@ -149,7 +148,7 @@ def build_minutes(
         ),
     ]
     return OfficialDocument(
-        parent_issuer_lines=committee_issuer(commune_name),
+        parent_issuer_lines=commune_settings.of(commune).issuer_lines,
         issuer_lines=["HỘI ĐỒNG ĐÁNH GIÁ", "SÁNG KIẾN CCHC"],
         symbol="BB-HĐSK",
         place=commune.short_name if commune else "",

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from ..core.cache import fragments
 from ..core.timeutil import local_today
+from ..models import commune_settings
 from ..models.plans import FIELDS, TASK_STATUS_LABELS, Plan, TaskStatus
 from ..plans import queries
 from ..plans import services as plan_services
@@ -138,7 +139,7 @@ def tasks():
         page=page,
         office=office,
         filters=filters,
-        fields=FIELDS,
+        fields=commune_settings.current().plan_fields,
         status_labels=TASK_STATUS_LABELS,
         args=query_args(),
     )

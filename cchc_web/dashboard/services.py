@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 
 from ..core.extensions import db
-from ..models import Office
-from ..models.plans import FIELDS, OfficeRole, Plan, Task, TaskOffice, TaskStatus, TaskUpdate
+from ..models import Office, commune_settings
+from ..models.plans import OfficeRole, Plan, Task, TaskOffice, TaskStatus, TaskUpdate
 from ..plans import queries
 from ..plans import services as plan_services
 from ..reports import periods
@@ -101,7 +101,9 @@ def task_figures(plan: Plan, offices: list[Office], today: date | None = None) -
         total=len(rows),
         status_counts=Counter(status for status, _ in state.values()),
         fields=[
-            _group(code, label, by_field[code]) for code, label in FIELDS.items() if by_field[code]
+            _group(code, label, by_field[code])
+            for code, label in commune_settings.current().plan_fields_with(list(by_field)).items()
+            if by_field[code]
         ],
         offices=[_group(o.code, o.name, by_office[o.id]) for o in offices if by_office[o.id]],
         overdue=overdue,

@@ -24,7 +24,6 @@ from ..documents import (
     RenderedDocument,
     authority_title,
     capacity_lines,
-    committee_issuer,
     format_date_short,
     render,
 )
@@ -38,6 +37,7 @@ from ..models import (
     DecisionState,
     Role,
     User,
+    commune_settings,
 )
 from ..models.search import searched
 from ..records import audit
@@ -163,7 +163,7 @@ def _new_decision(
         state=DecisionState.DRAFT,
         year=year or local_today().year,
         place=commune.short_name,
-        issuer_lines=committee_issuer(commune.name),
+        issuer_lines=commune_settings.of(commune).issuer_lines,
         created_by=user,
     )
     _apply_content(decision, content)
@@ -282,7 +282,7 @@ def _apply_content(decision: Decision, content: DraftContent) -> None:
     commune = Commune.current()
     decision.competence = Competence(content.competence).value
     decision.issuer_authority = authority_title(
-        decision.competence, commune.name if commune else ""
+        decision.competence, commune_settings.of(commune).issuer_name
     )
     decision.symbol = content.symbol
     decision.summary = content.summary

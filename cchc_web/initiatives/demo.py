@@ -309,8 +309,7 @@ def seed_second_commune_round() -> None:
     """Phường Gia Viên's 2025 round as its call of 19/9/2025 set it (seed 002): fields a) to
     h), applications before 25/9, the Chairman's Decision by 30/9; two offices handed theirs in
     before the deadline. Does nothing without the ward or when its round exists."""
-    from ..models import Commune
-    from ..models.initiatives import INITIATIVE_FIELDS
+    from ..models import Commune, commune_settings
 
     commune_id = db.session.scalar(select(Commune.id).where(Commune.name == "Phường Gia Viên"))
     if commune_id is None:
@@ -318,14 +317,15 @@ def seed_second_commune_round() -> None:
     with tenancy.acting_for(db.session(), commune_id):
         if db.session.scalar(select(Round).where(Round.year == 2025)) is not None:
             return
+        # The ward's own settings (admin/cli.py SECOND_SETTINGS): fields a) to h), 25/9, 30/9.
+        submission, decision = commune_settings.current().round_deadlines(2025)
         with story_time(datetime(2025, 9, 19, 14, 0)):
             rnd = services.create_round(
                 services.RoundData(
                     year=2025,
                     title="Sáng kiến cải cách hành chính năm 2025",
-                    submission_deadline=date(2025, 9, 25),
-                    decision_deadline=date(2025, 9, 30),
-                    open_fields=list(INITIATIVE_FIELDS),  # a) to h)
+                    submission_deadline=submission,
+                    decision_deadline=decision,
                 ),
                 demo_user("gv.vhxh.lanhdao"),
             )
@@ -367,7 +367,6 @@ def seed_second_commune_open_round() -> None:
     """Phường Gia Viên's round of this year, open on the day the demo is built (fields a) to
     h), deadline in ten days): KT and VP have drafts to finish and hand in."""
     from ..models import Commune
-    from ..models.initiatives import INITIATIVE_FIELDS
 
     today = local_now().date()
     commune_id = db.session.scalar(select(Commune.id).where(Commune.name == "Phường Gia Viên"))
@@ -383,7 +382,6 @@ def seed_second_commune_open_round() -> None:
                     title=f"Sáng kiến cải cách hành chính năm {today.year}",
                     submission_deadline=today + timedelta(days=10),
                     decision_deadline=today + timedelta(days=15),
-                    open_fields=list(INITIATIVE_FIELDS),
                 ),
                 demo_user("gv.vhxh.lanhdao"),
             )

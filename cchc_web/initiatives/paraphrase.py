@@ -216,17 +216,27 @@ class Corpus:
 
 
 @lru_cache(maxsize=1)
-def background_texts() -> tuple[str, ...]:
-    """The real plan of the seed commune (tasks and objectives) and the initiative fields:
-    what every text of this domain shares, so that it weighs little from the first day."""
-    from ..models.initiatives import INITIATIVE_FIELDS
-
-    texts = list(INITIATIVE_FIELDS.values())
+def _plan_texts() -> tuple[str, ...]:
+    texts = []
     for path in sorted(_BACKGROUND.glob("*.csv")):
         with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 texts.append(row.get("noi_dung") or row.get("chi_tieu") or "")
     return tuple(texts)
+
+
+@lru_cache(maxsize=64)
+def _background(field_texts: tuple[str, ...]) -> tuple[str, ...]:
+    return field_texts + _plan_texts()
+
+
+def background_texts() -> tuple[str, ...]:
+    """The real plan of the seed commune (tasks and objectives) and the commune's initiative
+    fields (Quản trị › Thiết lập): what every text of this domain shares, so that it weighs
+    little from the first day."""
+    from ..models import commune_settings
+
+    return _background(tuple(commune_settings.current().initiative_fields.values()))
 
 
 def corpus_with(texts: Iterable[str]) -> Corpus:

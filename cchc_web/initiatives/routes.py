@@ -20,8 +20,9 @@ from ..models import (
     Role,
     Round,
     User,
+    commune_settings,
 )
-from ..models.initiatives import INITIATIVE_FIELDS, STATE_LABELS
+from ..models.initiatives import STATE_LABELS
 from ..records import attachments
 from ..web.forms import ConfirmForm
 from ..web.security import (
@@ -109,6 +110,12 @@ def _prepare_form(form: InitiativeForm, office: Office, rnd: Round | None) -> No
     rounds = [r for r in services.rounds() if rnd is None or r.id == rnd.id]
     form.round_id.choices = [
         (r.id, f"{r.title} (hạn nộp {r.submission_deadline:%d/%m/%Y})") for r in rounds
+    ]
+    settings = commune_settings.current()
+    opened = [code for r in rounds for code in r.open_fields]
+    form.field.choices = [
+        ("", "— Chọn lĩnh vực —"),
+        *settings.initiative_fields_with(opened).items(),
     ]
     people = db.session.scalars(
         select(User).where(User.office_id == office.id, User.active).order_by(User.full_name)
@@ -432,13 +439,19 @@ def _round_data(form: RoundForm) -> services.RoundData:
 def round_form(round_id: int | None = None):
     rnd = get_or_404(Round, round_id) if round_id else None
     form = RoundForm(obj=rnd if request.method == "GET" else None)
+    form.open_fields.choices = list(
+        commune_settings.current().initiative_fields_with(rnd.open_fields if rnd else ()).items()
+    )
     if request.method == "GET":
         if rnd is None:
             year = local_today().year
             form.year.data = year
             form.title.data = f"Sáng kiến cải cách hành chính năm {year}"
-            form.open_fields.data = list(INITIATIVE_FIELDS)
-            form.rubric.data = services.rubric_text(services.DEFAULT_RUBRIC)
+            settings = commune_settings.current()
+            form.open_fields.data = list(settings.initiative_fields)
+            form.rubric.data = services.rubric_text(settings.rubric)
+            deadlines = settings.round_deadlines(year)
+            form.submission_deadline.data, form.decision_deadline.data = deadlines
         else:
             form.rubric.data = services.rubric_text(rnd.rubric)
 
@@ -488,7 +501,7 @@ def round_detail(round_id: int):
         rnd=rnd,
         form=form,
         missing=services.offices_without_submission(rnd),
-        field_labels=INITIATIVE_FIELDS,
+        field_labels=commune_settings.current().initiative_fields_with(rnd.open_fields),
     )
 
 

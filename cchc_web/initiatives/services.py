@@ -26,12 +26,12 @@ from ..models import (
     Round,
     SubmissionReopening,
     User,
+    commune_settings,
 )
 from ..models.initiatives import (
-    DEFAULT_RUBRIC,
+    DEFAULT_RUBRIC,  # noqa: F401 - re-exported: the round form and tests use it
     EDITABLE_STATES,
     HANDED_IN_STATES,
-    INITIATIVE_FIELDS,
     RECOGNISED_STATES,
     WAS_RECOMMENDED_STATES,
 )
@@ -62,7 +62,8 @@ class RoundData:
     title: str
     submission_deadline: date
     decision_deadline: date
-    open_fields: list[str] = field(default_factory=lambda: list(INITIATIVE_FIELDS))
+    # None: the commune's initiative fields (Quản trị › Thiết lập)
+    open_fields: list[str] | None = None
     pass_min_total: int = 50
     rubric: list[dict] | None = None
 
@@ -79,20 +80,29 @@ def _check_round(data: RoundData, rnd: Round | None) -> None:
         raise DomainError(
             "Hạn Quyết định công nhận phải sau hạn nộp sáng kiến.", field="decision_deadline"
         )
+    settings = commune_settings.current()
+    if data.open_fields is None:
+        data.open_fields = list(settings.initiative_fields)
     if not data.open_fields:
         raise DomainError("Hãy chọn ít nhất một lĩnh vực.", field="open_fields")
-    if not set(data.open_fields) <= set(INITIATIVE_FIELDS):
-        raise DomainError("Lĩnh vực không hợp lệ.", field="open_fields")
+    allowed = set(settings.initiative_fields) | set(rnd.open_fields if rnd is not None else ())
+    if not set(data.open_fields) <= allowed:
+        raise DomainError(
+            "Lĩnh vực không có trong danh mục lĩnh vực sáng kiến của đơn vị "
+            "(Quản trị › Thiết lập).",
+            field="open_fields",
+        )
     other = db.session.scalar(select(Round).where(Round.year == data.year))
     if other is not None and other is not rnd:
         raise DomainError(f"Đã có đợt sáng kiến năm {data.year}.", field="year")
-    rubric = data.rubric if data.rubric is not None else DEFAULT_RUBRIC
+    rubric = data.rubric if data.rubric is not None else settings.rubric
     if data.pass_min_total > sum(int(c["max"]) for c in rubric):
         raise DomainError("Điểm sàn vượt quá tổng điểm tối đa.", field="pass_min_total")
 
 
 def create_round(data: RoundData, actor: User) -> Round:
-    """Open a yearly round (secretariat only), with the default rubric unless one is given."""
+    """Open a yearly round (secretariat only), with the commune's default rubric (Quản trị ›
+    Thiết lập) unless one is given; the round keeps its own copy."""
     actor.require_secretariat()
     _check_round(data, None)
     rnd = Round(
@@ -102,7 +112,7 @@ def create_round(data: RoundData, actor: User) -> Round:
         decision_deadline=data.decision_deadline,
         open_fields=list(data.open_fields),
         pass_min_total=data.pass_min_total,
-        rubric=[dict(c) for c in (data.rubric or DEFAULT_RUBRIC)],
+        rubric=[dict(c) for c in (data.rubric or commune_settings.current().rubric)],
     )
     db.session.add(rnd)
     audit.record("round.create", rnd, after=_round_snapshot(rnd), actor=actor)
@@ -581,7 +591,7 @@ class InitiativeRow:
 
     @property
     def field_label(self) -> str:
-        return INITIATIVE_FIELDS.get(self.field, self.field)
+        return commune_settings.current().initiative_field_label(self.field)
 
 
 def initiative_rows(rows: Sequence) -> list[InitiativeRow]:

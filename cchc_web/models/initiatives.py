@@ -300,7 +300,10 @@ class Initiative(CommuneOwned, Searchable, db.Model):
 
     @property
     def field_label(self) -> str:
-        return INITIATIVE_FIELDS.get(self.field, self.field)
+        """Its field's name as the commune calls it (models/commune_settings.py)."""
+        from . import commune_settings
+
+        return commune_settings.current().initiative_field_label(self.field)
 
     @property
     def author_names(self) -> str:

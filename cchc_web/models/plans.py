@@ -367,7 +367,10 @@ class TaskFacts:
 
     @property
     def field_label(self) -> str:
-        return FIELDS.get(self.field, self.field)
+        """Its field's name as the commune calls it (models/commune_settings.py)."""
+        from . import commune_settings
+
+        return commune_settings.current().plan_field_label(self.field)
 
     @property
     def timing_label(self) -> str:

@@ -7,7 +7,7 @@ from ..core import storage
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.timeutil import local_today
-from ..models import Attachment, Office, User
+from ..models import Attachment, Office, User, commune_settings
 from ..models.plans import (
     FIELDS,
     TASK_STATUS_LABELS,
@@ -141,7 +141,7 @@ def workspace(code: str):
         filters=filters,
         args=query_args(),
         months=months,
-        fields=FIELDS,
+        fields=commune_settings.current().plan_fields,
         role_filters=ROLE_FILTERS,
         status_labels=TASK_STATUS_LABELS,
         objectives=[

@@ -18,10 +18,9 @@ from ..documents import (
     SignatureBlock,
     Table,
     capacity_lines,
-    committee_issuer,
     render,
 )
-from ..models import Commune, IndexSet, Role, User, UserRole
+from ..models import Commune, IndexSet, Role, User, UserRole, commune_settings
 from .services import Totals, effective_score, leaf_scores, scorable_leaves
 from .tabular import index_points, points, xlsx_bytes
 
@@ -55,7 +54,7 @@ def _chairman_name() -> str:
 
 def _header(commune: Commune | None) -> dict:
     return {
-        "issuer_lines": committee_issuer(commune.name if commune else ""),
+        "issuer_lines": commune_settings.of(commune).issuer_lines,
         "symbol": "UBND-VHXH",
         "place": commune.short_name if commune else "",
         "date": local_today(),

@@ -5,13 +5,14 @@ drafted by `decision_kinds.py`)."""
 from __future__ import annotations
 
 from .. import documents as doc
-from ..models import Commune
-from ..models.plans import FIELDS, Plan
+from ..models import Commune, commune_settings
+from ..models.plans import Plan
 
 
 def plan_document(plan: Plan) -> doc.OfficialDocument:
     commune = Commune.current()
-    issuer = doc.committee_issuer(commune.name if commune else "")
+    settings = commune_settings.of(commune)
+    issuer = settings.issuer_lines
     body: list[doc.Block] = []
     if plan.theme:
         body.append(doc.Paragraph(f"Chủ đề: {plan.theme}"))
@@ -27,7 +28,8 @@ def plan_document(plan: Plan) -> doc.OfficialDocument:
         )
     )
     body.append(doc.Heading("II. NHIỆM VỤ"))
-    for number, (code, label) in enumerate(FIELDS.items(), start=1):
+    fields = settings.plan_fields_with(t.field for t in plan.tasks)
+    for number, (code, label) in enumerate(fields.items(), start=1):
         tasks = [t for t in plan.tasks if t.field == code]
         if not tasks:
             continue

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from ..core import spreadsheets
+from ..models import commune_settings
 from ..models.plans import COMPARISONS, FIELDS, Timing
 from ..web.inputs import strip_control
 
@@ -37,7 +38,6 @@ COLUMN_LABELS = {
 }
 ALL_SPECIALISED = "CQCM"  # "các cơ quan chuyên môn": every specialised office
 MAX_ROWS = 2000
-_FIELD_BY_NUMBER = dict(enumerate(FIELDS, start=1))
 _COMPARISON_ALIASES = {"≥": ">=", "≤": "<=", "=>": ">=", "=<": "<=", "==": "="}
 
 
@@ -173,20 +173,21 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
-_FIELD_BY_NAME = {_plain(label): code for code, label in FIELDS.items()}
-
-
 def parse_field(value: str, code: str) -> str | None:
-    """A field code, its Vietnamese name or its section number; the task code's section
-    ("3" of "3.2") when the cell is empty."""
+    """A field code, its Vietnamese name or its section number, among the commune's reform
+    fields (Quản trị › Thiết lập); the task code's section ("3" of "3.2") when the cell is
+    empty."""
+    fields = commune_settings.current().plan_fields
     text = value.strip()
-    if text in FIELDS:
+    if text in fields:
         return text
-    if _plain(text) in _FIELD_BY_NAME:
-        return _FIELD_BY_NAME[_plain(text)]
+    by_name = {_plain(label): c for c, label in fields.items()}
+    by_name.update({_plain(FIELDS[c]): c for c in fields if _plain(FIELDS[c]) not in by_name})
+    if _plain(text) in by_name:
+        return by_name[_plain(text)]
     number = text or code.split(".", 1)[0]
     if number.isdecimal():
-        return _FIELD_BY_NUMBER.get(int(number))
+        return dict(enumerate(fields, start=1)).get(int(number))
     return None
 
 
@@ -265,7 +266,7 @@ def parse_tasks(
                     number,
                     "linh_vuc",
                     f"Lĩnh vực “{row.get('linh_vuc', '')}” không có trong danh mục "
-                    "(ví dụ: tthc, the_che, chinh_quyen_so).",
+                    "lĩnh vực của đơn vị (mã, tên hoặc số thứ tự; Quản trị › Thiết lập).",
                 )
             )
         if not content:

@@ -11,8 +11,8 @@ from ..core.errors import DomainError
 from ..core.extensions import db
 from ..decisions import services as decision_ops
 from ..documents import format_number
-from ..models import DecisionKind
-from ..models.plans import FIELDS, Objective, ObjectiveValue, Plan, Task
+from ..models import DecisionKind, commune_settings
+from ..models.plans import Objective, ObjectiveValue, Plan, Task
 from ..web.forms import apply_domain_error
 from ..web.security import get_or_404, get_or_404_for, require, secretariat_only
 from ..web.views import paginate, paginate_rows, run_action, search_query
@@ -79,7 +79,8 @@ def show(plan_id: int):
     page = paginate_rows(
         queries.task_rows_query(plan.id, query=search), lambda rows: queries.task_rows(rows, plan)
     )
-    by_field: dict[str, list[queries.TaskRow]] = {code: [] for code in FIELDS}
+    settings = commune_settings.current()
+    by_field: dict[str, list[queries.TaskRow]] = {code: [] for code in settings.plan_fields}
     for task in page.items:
         by_field.setdefault(task.field, []).append(task)
     objectives = queries.objectives_with_latest(Objective.plan_id == plan.id)
@@ -89,8 +90,8 @@ def show(plan_id: int):
         search=search,
         by_field=by_field,
         page=page,
-        fields=FIELDS,
-        field_numbers={code: n for n, code in enumerate(FIELDS, start=1)},
+        fields=settings.plan_fields_with(by_field),
+        field_numbers=settings.plan_field_numbers(),
         objectives=objectives,
         states={o.id: services.objective_state(o, v.value if v else None) for o, v in objectives},
         state_labels=services.OBJECTIVE_STATE_LABELS,
@@ -227,14 +228,16 @@ def import_plan():
         "plans/import.html",
         form=form,
         parsed=parsed,
-        fields=FIELDS,
+        fields=commune_settings.current().plan_fields,
         offices=offices,
         expand=services.expand_office_codes,
     )
 
 
 # -- tasks -------------------------------------------------------------------------------------
-def _task_form_choices(form: TaskForm) -> None:
+def _task_form_choices(form: TaskForm, task: Task | None = None) -> None:
+    fields = commune_settings.current().plan_fields_with([task.field] if task else [])
+    form.field.choices = [("", "— Chọn lĩnh vực —"), *fields.items()]
     choices = [(o.id, f"{o.code} — {o.name}") for o in services.active_offices()]
     form.lead_office_ids.choices = choices
     form.coordinating_office_ids.choices = choices
@@ -277,7 +280,7 @@ def edit_task(task_id: int):
     task = get_or_404(Task, task_id)
     require(task.plan.can_edit(current_user))
     form = TaskForm(obj=task if request.method == "GET" else None)
-    _task_form_choices(form)
+    _task_form_choices(form, task)
     if request.method == "GET":
         form.lead_office_ids.data = [o.id for o in task.lead_offices]
         form.coordinating_office_ids.data = [o.id for o in task.coordinating_offices]

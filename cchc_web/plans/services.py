@@ -16,9 +16,8 @@ from ..core.errors import DomainError, FieldErrors
 from ..core.extensions import db
 from ..core.locking import lock_row
 from ..core.timeutil import local_today
-from ..models import Attachment, Office, User
+from ..models import Attachment, Office, User, commune_settings
 from ..models.plans import (
-    FIELDS,
     CauseType,
     Objective,
     ObjectiveValue,
@@ -293,8 +292,10 @@ def _apply_task(plan: Plan, task: Task, data: TaskData) -> None:
         )
         if duplicates:
             raise DomainError(duplicate_message(duplicates), field="code")
-    if data.field not in FIELDS:
-        raise DomainError("Hãy chọn lĩnh vực.", field="field")
+    if data.field not in commune_settings.current().plan_fields and (
+        task is None or data.field != task.field
+    ):
+        raise DomainError("Hãy chọn lĩnh vực trong danh mục lĩnh vực của đơn vị.", field="field")
     if not data.content.strip():
         raise DomainError("Hãy nhập nội dung nhiệm vụ.", field="content")
     if not data.lead_office_ids:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import documents as doc
 from ..core.timeutil import format_date, to_local
-from ..models import Commune
+from ..models import Commune, commune_settings
 from ..models.reports import Report
 from . import services
 
@@ -16,11 +16,11 @@ UNKNOWN = "—"
 def _issuer_lines(report: Report, commune: Commune | None) -> tuple[list[str], list[str]]:
     """(issuer, parent) lines: an office report is issued by the office under the People's
     Committee; the commune report by the committee itself."""
-    name = commune.name if commune else ""
+    settings = commune_settings.of(commune)
     if report.office is not None:
-        parent, issuer = doc.office_issuer(report.office.name, name)
+        parent, issuer = doc.office_issuer(report.office.name, settings.issuer_name)
         return issuer, parent
-    return doc.committee_issuer(name), []
+    return settings.issuer_lines, []
 
 
 def _paragraphs(text: str, empty: str) -> list[doc.Block]:

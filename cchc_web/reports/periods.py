@@ -3,7 +3,8 @@
 Month M of year Y: 15/(M-1) → 14/M; Q1: 15/12 of the previous year → 14/3; half-year: 15/12 →
 14/6; Q3: 15/6 → 14/9; year: 15/12 → 14/12. A report is due before the 20th of the month in
 which its period ends (seed 004 §7). The start day can be configured per commune
-(`Commune.settings["report_start_day"]`) for provinces that close on another day.
+(Quản trị › Thiết lập: `models/commune_settings.py`) for provinces that close on another day,
+and so can the deadline day.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from ..core.timeutil import LOCAL_TZ
-from ..models import Commune
+from ..models import commune_settings
 from ..models.reports import ReportKind
 
-DEADLINE_DAY = 20
-DEFAULT_START_DAY = 15
+DEADLINE_DAY = commune_settings.DEFAULT_REPORT_DEADLINE_DAY  # 20
+DEFAULT_START_DAY = commune_settings.DEFAULT_REPORT_START_DAY  # 15
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,13 @@ class Period:
 
 
 def start_day() -> int:
-    commune = Commune.current()
-    day = (commune.settings or {}).get("report_start_day") if commune else None
-    return day if isinstance(day, int) and 2 <= day <= 28 else DEFAULT_START_DAY
+    """The commune's report day (Quản trị › Thiết lập; the 20th by default)."""
+    return commune_settings.current().report_start_day
+
+
+def deadline_day() -> int:
+    """The day of the month a report is due (the 20th by default)."""
+    return commune_settings.current().report_deadline_day
 
 
 def _previous_month(year: int, month: int) -> tuple[int, int]:
@@ -68,7 +73,7 @@ def _ending(kind: str, year: int, end_month: int, first_year: int, first_month: 
         kind,
         date(first_year, first_month, day),
         date(year, end_month, day - 1),
-        date(year, end_month, DEADLINE_DAY),
+        date(year, end_month, deadline_day()),
     )
 
 
@@ -109,7 +114,7 @@ def period_for(kind: str, end: date) -> Period:
 def current_month_period(today: date) -> Period:
     """The monthly report people work on today: the period that is running, or the one that
     has just ended while its deadline has not come (15th–19th)."""
-    if today.day < DEADLINE_DAY:
+    if today.day < deadline_day():
         return month_period(today.year, today.month)
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     return month_period(year, month)
@@ -117,7 +122,7 @@ def current_month_period(today: date) -> Period:
 
 def last_due_month_period(today: date) -> Period:
     """The latest monthly period whose deadline has come (the one compliance is checked on)."""
-    if today.day >= DEADLINE_DAY:
+    if today.day >= deadline_day():
         return month_period(today.year, today.month)
     return month_period(*_previous_month(today.year, today.month))
 

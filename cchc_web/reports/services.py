@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.timeutil import format_date, local_today, to_local, utcnow
-from ..models import Office, User
+from ..models import Office, User, commune_settings
 from ..models.plans import (
-    FIELDS,
     TASK_STATUS_LABELS,
     Objective,
     Plan,
@@ -312,7 +311,8 @@ def rows_by_field(rows: list[dict] | dict) -> list[tuple[str, str, list[dict]]]:
     grouped: dict[str, list[dict]] = {}
     for row in rows:
         grouped.setdefault(row["field"], []).append(row)
-    return [(code, FIELDS[code], grouped[code]) for code in FIELDS if code in grouped]
+    fields = commune_settings.current().plan_fields_with(grouped)
+    return [(code, label, grouped[code]) for code, label in fields.items() if code in grouped]
 
 
 def split_rows(rows: list[dict]) -> tuple[list[dict], list[str]]:

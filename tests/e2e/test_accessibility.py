@@ -25,6 +25,7 @@ ROLES = [
     "phochutich",  # vice-chairman, council chair
     "chutich",  # chairman
     "admin",
+    "tp.admin",  # the city's administrator: its communes, onboarding (issue 20)
 ]
 # Pages not reached that way (forms behind buttons).
 EXTRA: dict[str, list[str]] = {
@@ -38,7 +39,9 @@ EXTRA: dict[str, list[str]] = {
         "/initiatives/?q=TTHC",
         "/plans/1?q=hanh+chinh",
     ],
-    "admin": ["/admin/users/new", "/admin/offices/new", "/admin/users/2/edit"],
+    "admin": ["/admin/users/new", "/admin/offices/new", "/admin/users/2/edit", "/admin/settings"],
+    # The city's administrator: its communes and the onboarding form (issue 20).
+    "tp.admin": ["/admin/communes", "/admin/communes/new", "/admin/settings"],
     # The recognition chain of the demo: its Decisions, results and the nomination picker.
     "vhxh.lanhdao": ["/decisions/1", "/decisions/2", "/council/1/results", "/initiatives/5"],
     # The satisfaction survey's staff pages (issue 19); the public ones: test_sipas_accessibility.
