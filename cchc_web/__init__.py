@@ -189,6 +189,7 @@ BLUEPRINT_PACKAGES = (
     "par_index",
     "decisions",
     "sipas",
+    "city",
 )
 
 

@@ -21,6 +21,9 @@ class NavItem:
     order: int
     visible: Callable[[Any], bool]
     url_kwargs: Callable[[Any], dict] | None = None
+    # A commune's own work (plans, reports, office workspaces, SIPAS, its PAR self-assessment):
+    # not shown to the city level's users, who read the communes through the city's pages.
+    commune_only: bool = False
 
     def url(self, user: Any) -> str:
         return url_for(self.endpoint, **(self.url_kwargs(user) if self.url_kwargs else {}))
@@ -47,17 +50,21 @@ def nav_item(
     order: int,
     visible: Callable[[Any], bool] = lambda user: True,
     url_kwargs: Callable[[Any], dict] | None = None,
+    commune_only: bool = False,
 ) -> None:
-    _ITEMS[endpoint] = NavItem(label, endpoint, order, visible, url_kwargs)
+    _ITEMS[endpoint] = NavItem(label, endpoint, order, visible, url_kwargs, commune_only)
 
 
 def items_for(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
+    city = bool(getattr(user, "at_city_level", False))
     return [
         item
         for item in sorted(_ITEMS.values(), key=lambda i: i.order)
-        if item.endpoint in current_app.view_functions and item.visible(user)
+        if item.endpoint in current_app.view_functions
+        and not (city and item.commune_only)
+        and item.visible(user)
     ]
 
 
