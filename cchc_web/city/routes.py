@@ -69,7 +69,7 @@ def dashboard():
         today=today,
         lines=lines,
         rows=rows,
-        shown=len(shown),
+        shown_count=len(shown),
         page=page,
         pages=pages,
         kind=kind,

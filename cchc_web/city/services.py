@@ -265,9 +265,9 @@ def report_compliance(city_id: int, year: int, today: date) -> dict[int, dict]:
         )
         timely, late = reports.get(commune, (0, 0))
         found[commune] = {
-            "due": offices.get(commune, 0) * months,
-            "on_time": timely,
-            "late": late,
+            "reports_due": offices.get(commune, 0) * months,
+            "reports_on_time": timely,
+            "reports_late": late,
         }
     return found
 
@@ -327,17 +327,17 @@ def par_figures(city_id: int, year: int) -> dict[int, dict]:
         )
     ).all()
     return {
-        commune: {
-            "par_set_id": set_id,
-            "par_status": str(status),
-            "par_leaves": leaves,
-            "par_scored": scored,
-            "par_max": Decimal(maximum or 0),
-            "par_self": Decimal(self_total or 0),
-            "par_city": Decimal(city_total or 0),
-            "par_appraised": appraised,
+        row[0]: {
+            "par_set_id": row[1],
+            "par_status": str(row[2]),
+            "par_leaves": row[3],
+            "par_scored": row[4],
+            "par_max": Decimal(row[5] or 0),
+            "par_self": Decimal(row[6] or 0),
+            "par_city": Decimal(row[7] or 0),
+            "par_appraised": row[8],
         }
-        for commune, set_id, status, leaves, scored, maximum, self_total, city_total, appraised in rows
+        for row in rows
     }
 
 
@@ -366,14 +366,13 @@ def dashboard(city_id: int, today: date, par_year: int | None) -> list[CommuneFi
     ]
     if par_year is not None:
         sources.append(par_figures(city_id, par_year))
-    renamed = {"due": "reports_due", "on_time": "reports_on_time", "late": "reports_late"}
     for source in sources:
         for commune, values in source.items():
             line = lines.get(commune)
             if line is None:
                 continue
             for name, value in values.items():
-                setattr(line, renamed.get(name, name), value)
+                setattr(line, name, value)
     for commune, count in nominations(city_id).items():
         if commune in lines:
             lines[commune].nominated = count
