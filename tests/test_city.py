@@ -32,6 +32,7 @@ from cchc_web.models import (
 from cchc_web.models.reports import Report, ReportKind, ReportStatus
 
 from . import factories
+from .test_access_matrix import demo_world  # noqa: F401 - the fixture
 from .test_tenancy import app_role  # noqa: F401 - the fixture
 
 TODAY = date(2025, 12, 5)
@@ -381,3 +382,72 @@ def test_a_city_session_reads_its_communes_through_row_level_security(city_world
         plans = set(session.execute(text("SELECT commune_id FROM plans")).scalars())
         assert plans == {w.foreign}
     session.rollback()
+
+
+# -- the access-control matrix as the city's users, against a commune's objects ----------------
+CITY_ACTORS = ("tp.snv.lanhdao", "tp.snv.canbo", "tp.chutich", "tp.admin", "tp.khcn.lanhdao")
+
+
+@pytest.mark.parametrize("username", CITY_ACTORS)
+def test_a_city_user_changes_nothing_of_a_communes_objects(app, client, demo_world, username):
+    """Every route of the matrix with a commune's ids (Xã Chí Minh's world), asked by a city
+    account: a commune's object is not found (the city's tenant), a commune's own page sends
+    the city user to the city's dashboard, an action is refused; nothing changes. The city's
+    own pages read the commune (200); Sở Nội vụ's appraisal writes the city's own row only."""
+    from .test_access_matrix import (
+        ACCESS,
+        _changes,
+        _database_state,
+        _session_version,
+        _url,
+        route_keys,
+    )
+
+    world = demo_world
+    user_id = db.session.scalar(select(User.id).where(User.username == username))
+    assert user_id is not None
+    rules = route_keys(app)
+    keys = sorted(
+        (k for k in ACCESS if any(a.endswith("_id") for a in rules[k].arguments)),
+        key=lambda key: not key.startswith("GET "),
+    )
+    assert len(keys) > 80
+    mismatches = []
+    for key in keys:
+        method, rule = key.split(" ", 1)
+        url = _url(rules[key], world)
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+            session["_sv"] = _session_version(user_id)
+        with db.engine.connect() as conn:
+            before = _database_state(conn)
+        response = client.get(url) if method == "GET" else client.post(url, data={})
+        with db.engine.connect() as conn:
+            changed = _changes(before, _database_state(conn))
+        status = response.status_code
+        city_page = rule.startswith("/city/")
+        sent_to_city = status == 303 and response.location.endswith("/city/")
+        own = city_page and method == "POST" and username.startswith("tp.snv.")
+        if city_page and method == "GET":
+            fine = status == 200 or (status == 404 and "evidence" in rule)
+        elif city_page:
+            fine = status in (200, 303) if own else status == 403
+        else:
+            fine = status in (403, 404) or (method == "GET" and sent_to_city)
+        # The city's own appraisal (its tenant's row; "accept" is the form's default) is the
+        # only write allowed, and only to the appraisal table and the audit log.
+        if own and changed:
+            changed = ", ".join(
+                part
+                for part in changed.split(", ")
+                if not part.startswith(("audit_log", "data version", "city_par_appraisals"))
+            )
+        if not fine or changed or status >= 500:
+            mismatches.append(
+                f"{method} {url} as {username}: {status}"
+                + (f" → {response.location}" if response.location else "")
+                + (f", changed {changed}" if changed else "")
+            )
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
