@@ -106,8 +106,8 @@ HAS_OFFICE = only(STAFF, HEAD, COUNCIL, SECRETARIAT)  # staff/head of some offic
 # reform dashboard for the leaders and the secretariat (its nav item too).
 DASHBOARD = only(SECRETARIAT, LEADER)
 COUNCIL_VIEWERS = only(SECRETARIAT, LEADER, COUNCIL)
-MEMBER = only(COUNCIL)
-CITY_ONLY = only(hidden=USERS)  # the city level's pages: not found for a commune's users  # a member scoring another office's initiative
+MEMBER = only(COUNCIL)  # a member scoring another office's initiative
+CITY_ONLY = only(hidden=USERS)  # the city level's pages: not found for a commune's users
 
 # "METHOD rule" → expected outcome per actor. The objects behind the URL arguments are named
 # in ARGUMENTS (by default KT's: code "kt", a KT task, a KT report...).
@@ -403,7 +403,10 @@ ARGUMENTS = {
     "sipas.edit_counter": {"item_id": "sipas_counter"},
     "sipas.edit_kiosk": {"item_id": "sipas_kiosk"},
     "sipas.renew_token": {"item_id": "spare_kiosk"},
-    "city.evidence": {"score_id": "par_score", "attachment_id": "par_file"},  # the kiosk's own address keeps working
+    "city.evidence": {
+        "score_id": "par_score",
+        "attachment_id": "par_file",
+    },  # the kiosk's own address keeps working
 }
 
 

@@ -189,14 +189,15 @@ def test_one_statement_per_metric_whatever_the_number_of_communes(city_world):
     with tenancy.acting_for(db.session(), w.city):
         db.session.expire_all()
         with statements() as few:
-            services.dashboard(w.city, TODAY, 2025)
+            services.figures(w.city, TODAY, 2025)
         for n in range(5):
             _commune(f"Xã Thêm {n}", w.city)
         db.session.commit()
         db.session.expire_all()
         with statements() as many:
-            lines = services.dashboard(w.city, TODAY, 2025)
-    assert len(lines) == 7
+            found = services.figures(w.city, TODAY, 2025)
+        lines = services.dashboard(w.city, TODAY, 2025)
+    assert len(lines) == 7 and set(found) == {w.chiminh, w.giavien}
 
     def queries(seen) -> int:  # not the row-level security key a new transaction sets
         return sum("set_config" not in statement for statement in seen)
@@ -334,9 +335,7 @@ def test_the_appraisal_is_validated_and_stored_in_the_citys_tenant(client, city_
     assert count() == 1
     with tenancy.acting_for(db.session(), w.city):
         gv = next(
-            line
-            for line in services.dashboard(w.city, TODAY, 2025)
-            if line.commune.id == w.giavien
+            line for line in services.dashboard(w.city, TODAY, 2025) if line.commune.id == w.giavien
         )
     assert gv.par_city == Decimal("7") and gv.par_appraised == 1
 
@@ -366,7 +365,7 @@ def test_the_inbox_of_the_citys_secretariat_names_each_commune_to_appraise(city_
 
 
 # -- PostgreSQL: the `city_reads` policy ---------------------------------------------------------
-def test_a_city_session_reads_its_communes_through_row_level_security(city_world, app_role):
+def test_a_city_session_reads_its_communes_through_row_level_security(city_world, app_role):  # noqa: F811
     w = city_world
     session = db.session()
     with tenancy.acting_for(session, w.city):
@@ -389,7 +388,7 @@ CITY_ACTORS = ("tp.snv.lanhdao", "tp.snv.canbo", "tp.chutich", "tp.admin", "tp.k
 
 
 @pytest.mark.parametrize("username", CITY_ACTORS)
-def test_a_city_user_changes_nothing_of_a_communes_objects(app, client, demo_world, username):
+def test_a_city_user_changes_nothing_of_a_communes_objects(app, client, demo_world, username):  # noqa: F811
     """Every route of the matrix with a commune's ids (Xã Chí Minh's world), asked by a city
     account: a commune's object is not found (the city's tenant), a commune's own page sends
     the city user to the city's dashboard, an action is refused; nothing changes. The city's

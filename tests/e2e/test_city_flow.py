@@ -52,7 +52,9 @@ def test_the_city_appraises_a_communes_par_index(live_server, browser, demo_data
     page = context.new_page()
     sign_in(page, live_server, "tp.snv.canbo")
     # The inbox: the appraisal of each commune, one click away.
-    expect(page.locator("main")).to_contain_text("Thẩm định chỉ số CCHC năm 2025 của Phường Gia Viên")
+    expect(page.locator("main")).to_contain_text(
+        "Thẩm định chỉ số CCHC năm 2025 của Phường Gia Viên"
+    )
 
     page.get_by_role("navigation", name="Chức năng chính").get_by_role(
         "link", name="Tổng quan thành phố"
@@ -94,7 +96,9 @@ def test_the_city_appraises_a_communes_par_index(live_server, browser, demo_data
     assert total.inner_text() == before  # refused: nothing saved
     item = page.locator("article.par-city-item").filter(has=page.locator("summary")).first
     item.get_by_label("Điểm thẩm định").fill("0")
-    item.get_by_label("Lý do điều chỉnh").fill("Minh chứng không có chữ ký của người có thẩm quyền.")
+    item.get_by_label("Lý do điều chỉnh").fill(
+        "Minh chứng không có chữ ký của người có thẩm quyền."
+    )
     item.get_by_role("button", name="Lưu thẩm định").click()
     expect(page.locator("main")).to_contain_text("Đã lưu điểm thẩm định tiêu chí")
     expect(total).not_to_have_text(before)
