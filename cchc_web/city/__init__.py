@@ -4,17 +4,13 @@ city's own tenant only (`User.at_city_level`); everyone else gets 404, as for an
 not theirs. The city reads its communes through services.py (ALL_COMMUNES and an explicit
 filter on its communes) and writes only its own rows."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ..web.nav import nav_item
+from ..web.nav import at_city_level, nav_item
 from ..web.security import is_public_endpoint
 
 bp = Blueprint("city", __name__, url_prefix="/city")
-
-
-def at_city_level(user) -> bool:
-    return bool(getattr(user, "at_city_level", False))
 
 
 nav_item("Tổng quan thành phố", "city.dashboard", order=4, visible=at_city_level)
@@ -42,8 +38,6 @@ def _send_city_users_to_their_pages():
     for a page to read; a refusal for an action (nothing of the commune's is changed)."""
     if request.blueprint not in COMMUNE_ONLY_BLUEPRINTS or not at_city_level(current_user):
         return None
-    from flask import current_app
-
     view = current_app.view_functions.get(request.endpoint or "")
     if is_public_endpoint(request.endpoint, view):
         return None

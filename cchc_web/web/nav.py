@@ -55,10 +55,25 @@ def nav_item(
     _ITEMS[endpoint] = NavItem(label, endpoint, order, visible, url_kwargs, commune_only)
 
 
+def at_city_level(user: Any) -> bool:
+    """`user.at_city_level` without a statement of its own on most pages: every page asks it
+    (the menu, the city's guard), and the user's commune is not always loaded (the header's
+    name is cached). Remembered per data version, like the header."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "commune_id", None) is None:
+        return False
+    if "commune" in vars(user):  # loaded already: no statement
+        return bool(user.at_city_level)
+    from ..core.cache import fragments
+
+    return fragments.get_or_build(
+        ("at-city-level", user.commune_id), lambda: bool(user.at_city_level)
+    )
+
+
 def items_for(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
-    city = bool(getattr(user, "at_city_level", False))
+    city = at_city_level(user)
     return [
         item
         for item in sorted(_ITEMS.values(), key=lambda i: i.order)
