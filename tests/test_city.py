@@ -309,7 +309,11 @@ def test_the_appraisal_is_validated_and_stored_in_the_citys_tenant(client, city_
     too_much = _appraise(client, w, w.gv_item, decision="adjust", adjusted_score="3", reason="x")
     assert "Điểm thẩm định phải từ 0 đến 2,5" in too_much.get_data(as_text=True)
     garbage = _appraise(client, w, w.gv_item, decision="adjust", adjusted_score="abc", reason="x")
-    assert garbage.status_code == 200
+    assert "Hãy nhập một số" in garbage.get_data(as_text=True)
+    fine = _appraise(client, w, w.gv_item, decision="adjust", adjusted_score="1,125", reason="x")
+    assert "tối đa 2 chữ số thập phân" in fine.get_data(as_text=True)
+    empty = _appraise(client, w, w.gv_item, decision="adjust", reason="x")
+    assert "Hãy nhập điểm thẩm định." in empty.get_data(as_text=True)
     assert count() == 0
     # A foreign city's item, or an item named under the wrong commune: not found.
     assert _appraise(client, w, w.foreign_item, decision="accept").status_code == 404

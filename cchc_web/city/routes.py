@@ -10,11 +10,11 @@ from ..core.timeutil import local_today
 from ..models import Commune, IndexItem, IndexSet, SelfScore
 from ..models.org import COMMUNE_KIND_LABELS
 from ..models.reports import ReportKind
-from ..par_index.forms import AppraiseForm
 from ..plans.charts import Bar, bar_chart
 from ..web.forms import apply_domain_error
 from ..web.views import query_args, redirect_after_post, send_attachment
 from . import bp, services
+from .forms import CityAppraiseForm
 
 PER_PAGE = 30  # communes per page of the dashboard's table (the city has about 114)
 
@@ -234,10 +234,10 @@ def _can_appraise() -> bool:
     return current_user.is_secretariat
 
 
-def appraisal_form(item_id: int, line=None, formdata=None) -> AppraiseForm:
+def appraisal_form(item_id: int, line=None, formdata=None) -> CityAppraiseForm:
     # One form per leaf on the page: prefixed (distinct ids); the CSRF token of the POST is
     # checked by CSRFProtect before the view, as for every form.
-    form = AppraiseForm(formdata=formdata, prefix=f"i{item_id}", meta={"csrf": False})
+    form = CityAppraiseForm(formdata=formdata, prefix=f"i{item_id}", meta={"csrf": False})
     if formdata is None and line is not None and line.appraisal is not None:
         form.decision.data = "accept" if line.appraisal.accepted else "adjust"
         form.adjusted_score.data = None if line.appraisal.accepted else line.appraisal.score

@@ -745,6 +745,11 @@ def appraise(
                 f"Điểm thẩm định phải từ 0 đến {maximum} (điểm tối đa của tiêu chí {item.code}).",
                 field="adjusted_score",
             )
+        if adjusted_score != adjusted_score.quantize(Decimal("0.01")):
+            raise DomainError(
+                "Điểm thẩm định có tối đa 2 chữ số thập phân (ví dụ 1,25).",
+                field="adjusted_score",
+            )
         if not reason:
             raise DomainError("Hãy nêu lý do điều chỉnh điểm.", field="reason")
         value = adjusted_score
