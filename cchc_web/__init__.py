@@ -190,6 +190,7 @@ BLUEPRINT_PACKAGES = (
     "decisions",
     "sipas",
     "communes",
+    "city",
 )
 
 

@@ -107,6 +107,7 @@ HAS_OFFICE = only(STAFF, HEAD, COUNCIL, SECRETARIAT)  # staff/head of some offic
 DASHBOARD = only(SECRETARIAT, LEADER)
 COUNCIL_VIEWERS = only(SECRETARIAT, LEADER, COUNCIL)
 MEMBER = only(COUNCIL)  # a member scoring another office's initiative
+CITY_ONLY = only(hidden=USERS)  # the city level's pages: not found for a commune's users
 
 # "METHOD rule" → expected outcome per actor. The objects behind the URL arguments are named
 # in ARGUMENTS (by default KT's: code "kt", a KT task, a KT report...).
@@ -196,6 +197,13 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /reports/<int:report_id>/decide": SECRETARIAT_ONLY,
     # reform dashboard
     "GET /dashboard/": DASHBOARD,
+    # the city level's pages (issue 20): its users only; a commune's users get 404
+    "GET /city/": CITY_ONLY,
+    "GET /city/communes": CITY_ONLY,
+    "GET /city/communes/<int:commune_id>": CITY_ONLY,
+    "GET /city/communes/<int:commune_id>/par": CITY_ONLY,
+    "POST /city/communes/<int:commune_id>/par/items/<int:item_id>": CITY_ONLY,
+    "GET /city/communes/<int:commune_id>/evidence/<int:score_id>/<int:attachment_id>": CITY_ONLY,
     "GET /dashboard/tasks": DASHBOARD,
     "GET /dashboard/objectives": DASHBOARD,
     # initiatives (KT's accepted one by default; QS's draft for edit/submit)
@@ -374,6 +382,7 @@ DEFAULT_ARGUMENTS = {
     "version_id": "survey_version",
     "receipt_id": "receipt",
     "response_id": "survey_response",
+    "commune_id": "commune",
 }
 ARGUMENTS = {
     "offices.download": {"attachment_id": "task_file"},
@@ -399,7 +408,11 @@ ARGUMENTS = {
     "sipas.edit_field": {"item_id": "sipas_field"},
     "sipas.edit_counter": {"item_id": "sipas_counter"},
     "sipas.edit_kiosk": {"item_id": "sipas_kiosk"},
-    "sipas.renew_token": {"item_id": "spare_kiosk"},  # the kiosk's own address keeps working
+    "sipas.renew_token": {"item_id": "spare_kiosk"},
+    "city.evidence": {
+        "score_id": "par_score",
+        "attachment_id": "par_file",
+    },  # the kiosk's own address keeps working
 }
 
 
@@ -490,6 +503,7 @@ class World:
     sipas_kiosk: int
     spare_kiosk: int
     fmt: str = "xlsx"
+    commune: int = 0  # the world's commune (the city's pages name it)
 
 
 # Seeding takes seconds (password hashes, the PAR Index, signing): seed once, then copy the
@@ -652,6 +666,7 @@ def demo_world(app, tmp_path_factory) -> World:
         sipas_counter=db.session.scalar(select(func.min(ServiceCounter.id))),
         sipas_kiosk=kiosk.id,
         spare_kiosk=spare_kiosk.id,
+        commune=db.session.scalar(select(func.min(Commune.id))),
     )
     db.session.commit()
     tenancy.enter(db.session(), None)

@@ -191,8 +191,10 @@ def test_every_demo_account_has_real_work_linking_to_where_it_is_done(app, day):
         usernames = db.session.scalars(select(User.username).order_by(User.id)).all()
         assert len(usernames) >= 17
         for username in usernames:
-            if username.startswith("tp.") and username != "tp.admin":
-                continue  # FIXME(issue 20, this session): the city level's inbox lands with it
+            if username in ("tp.chutich", "tp.khcn.lanhdao"):
+                # FIXME(issue 20): the city's council and its recognition Decision (the other
+                # half of item 3) give the city's chairman and council member their work.
+                continue
             client = app.test_client()
             response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
             assert response.status_code in (302, 303), username

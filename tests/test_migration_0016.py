@@ -26,12 +26,17 @@ LATER = {
     "offices": {"represents_commune_id"},
     "initiatives": {"source_initiative_id"},
 }
+# Tables of later migrations (0018_city_appraisal: the city's appraisals, none in a database of
+# one commune): gone with the downgrade too.
+LATER_TABLES = {"city_par_appraisals"}
 
 
 def _rows(conn) -> dict[str, list[dict]]:
     """Every row of every table of the models, without the commune, in key order."""
     found = {}
     for table in db.metadata.sorted_tables:
+        if table.name in LATER_TABLES:
+            continue
         keys = ", ".join(c.name for c in table.primary_key.columns if c.name != "commune_id")
         rows = conn.execute(text(f"SELECT * FROM {table.name} ORDER BY {keys}"))  # noqa: S608
         found[table.name] = [
@@ -64,7 +69,11 @@ def test_a_populated_database_moves_into_its_commune_without_loss(blank_database
         db.session.remove()
         with db.engine.connect() as conn:
             before = _rows(conn)
-        assert all(before[t] for t in _owned_tables() if t != "signing_certificates")
+        assert all(
+            before[t]
+            for t in _owned_tables()
+            if t != "signing_certificates" and t not in LATER_TABLES
+        )
 
         flask_migrate.downgrade(revision=BEFORE)
         with db.engine.connect() as conn:

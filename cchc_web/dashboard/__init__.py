@@ -12,6 +12,6 @@ def can_see_dashboard(user) -> bool:
     return user.is_leader or user.is_secretariat
 
 
-nav_item("Tổng quan CCHC", "dashboard.index", order=5, visible=can_see_dashboard)
+nav_item("Tổng quan CCHC", "dashboard.index", order=5, visible=can_see_dashboard, commune_only=True)
 
 from . import routes  # noqa: E402,F401

@@ -22,7 +22,15 @@ from .initiatives import (
     SubmissionReopening,
 )
 from .org import LEADER_ROLES, ROLE_LABELS, Commune, Office, Role, User, UserRole
-from .par_index import Appraisal, IndexItem, IndexSet, ScoringMethod, SelfScore, SetStatus
+from .par_index import (
+    Appraisal,
+    CityAppraisal,
+    IndexItem,
+    IndexSet,
+    ScoringMethod,
+    SelfScore,
+    SetStatus,
+)
 from .plans import (
     Objective,
     ObjectiveValue,
@@ -39,6 +47,7 @@ from .reports import Report, ReportComment
 __all__ = [
     "DataVersion",
     "Appraisal",
+    "CityAppraisal",
     "IndexItem",
     "IndexSet",
     "ScoringMethod",

@@ -282,3 +282,37 @@ class Appraisal(CommuneChild, db.Model):
 
     self_score: Mapped[SelfScore] = relationship(back_populates="appraisal")
     appraised_by: Mapped[User | None] = relationship()
+
+
+class CityAppraisal(CommuneOwned, db.Model):
+    """Điểm thẩm định của thành phố (Sở Nội vụ) for one leaf of a commune's self-assessment:
+    a row of the CITY's tenant (`commune_id` is the city) that names the commune appraised and
+    its item. It accepts the commune's self-score or adjusts it with a reason; the self-score it
+    was given is kept, so a later change of the commune's score shows as needing a new look."""
+
+    __tablename__ = "city_par_appraisals"
+    __table_args__ = (
+        CheckConstraint("score >= 0", name="score_not_negative"),
+        CheckConstraint("accepted OR length(reason) > 0", name="adjustment_has_reason"),
+        UniqueConstraint("item_id", name="uq_city_par_appraisals_item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    # The commune whose self-assessment is appraised, its set and the leaf.
+    subject_commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    set_id: Mapped[int] = mapped_column(
+        ForeignKey("par_index_sets.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("par_index_items.id", ondelete="CASCADE"))
+    self_score_id: Mapped[int | None] = mapped_column(
+        ForeignKey("par_self_scores.id", ondelete="SET NULL")
+    )
+    self_score_value: Mapped[Decimal] = mapped_column(POINTS)  # the self-score appraised
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[Decimal] = mapped_column(POINTS)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appraised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    appraised_by: Mapped[User | None] = relationship()

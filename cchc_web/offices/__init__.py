@@ -17,7 +17,14 @@ nav_item(
     order=10,
     visible=lambda u: u.office is not None,
     url_kwargs=_own_office,
+    commune_only=True,
 )
-nav_item("Các đơn vị", "offices.index", order=11, visible=lambda u: u.sees_all_offices)
+nav_item(
+    "Các đơn vị",
+    "offices.index",
+    order=11,
+    visible=lambda u: u.sees_all_offices,
+    commune_only=True,
+)
 
 from . import routes  # noqa: E402,F401

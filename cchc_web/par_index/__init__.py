@@ -10,6 +10,7 @@ nav_item(
     "par_index.index",
     order=40,
     visible=lambda u: u.sees_all_offices or u.office_id is not None,
+    commune_only=True,
 )
 
 from . import demo, inbox, routes  # noqa: E402,F401

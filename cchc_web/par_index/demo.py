@@ -107,3 +107,39 @@ def seed_par_index() -> None:
         services.set_status(current, SetStatus.OPEN)
         _score_all(current, _SHARES_2025, 7, with_evidence=True)
         _appraise(current, secretariat, 2)
+
+
+# Phường Gia Viên's offices stand in for the default set's offices it does not have.
+_SECOND_COMMUNE_OFFICES = {"VHTT": "VHXH", "HCC": "VP"}
+
+
+@demo_seeder(order=96)
+def seed_second_commune_par_index() -> None:
+    """Phường Gia Viên's 2025 self-assessment (issue 20): the default set, open, about 60 %
+    scored by its offices, a few appraised by its own secretariat; the city appraises it
+    (city/demo.py)."""
+    from dataclasses import replace
+
+    from ..core import tenancy
+    from ..models import Commune
+
+    commune_id = db.session.scalar(select(Commune.id).where(Commune.name == "Phường Gia Viên"))
+    if commune_id is None:
+        return
+    with tenancy.acting_for(db.session(), commune_id):
+        secretariat = org.user_by_username("gv.vhxh.lanhdao")
+        if secretariat is None or services.set_for_year(2025) is not None:
+            return
+        codes = services.office_codes()
+        rows = [
+            replace(row, office_code=_SECOND_COMMUNE_OFFICES.get(row.office_code, row.office_code))
+            if row.office_code
+            else row
+            for row in tabular.default_rows(codes | set(_SECOND_COMMUNE_OFFICES))
+        ]
+        current = services.create_set(
+            2025, "", local_today() + timedelta(days=30), rows, source="demo"
+        )
+        services.set_status(current, SetStatus.OPEN)
+        _score_all(current, _SHARES_2024, 6, with_evidence=True)
+        _appraise(current, secretariat, 4)

@@ -11,6 +11,7 @@ nav_item(
     "reports.index",
     order=30,
     visible=lambda u: u.office is not None or u.sees_all_offices,
+    commune_only=True,
 )
 
 from . import demo, inbox, routes  # noqa: E402,F401

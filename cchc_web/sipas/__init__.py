@@ -14,6 +14,7 @@ nav_item(
     "sipas.index",
     order=45,
     visible=lambda u: can_view_results(u) or can_issue_receipts(u),
+    commune_only=True,
 )
 
 from . import demo, public, routes  # noqa: E402,F401

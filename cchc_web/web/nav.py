@@ -21,6 +21,9 @@ class NavItem:
     order: int
     visible: Callable[[Any], bool]
     url_kwargs: Callable[[Any], dict] | None = None
+    # A commune's own work (plans, reports, office workspaces, SIPAS, its PAR self-assessment):
+    # not shown to the city level's users, who read the communes through the city's pages.
+    commune_only: bool = False
 
     def url(self, user: Any) -> str:
         return url_for(self.endpoint, **(self.url_kwargs(user) if self.url_kwargs else {}))
@@ -47,17 +50,36 @@ def nav_item(
     order: int,
     visible: Callable[[Any], bool] = lambda user: True,
     url_kwargs: Callable[[Any], dict] | None = None,
+    commune_only: bool = False,
 ) -> None:
-    _ITEMS[endpoint] = NavItem(label, endpoint, order, visible, url_kwargs)
+    _ITEMS[endpoint] = NavItem(label, endpoint, order, visible, url_kwargs, commune_only)
+
+
+def at_city_level(user: Any) -> bool:
+    """`user.at_city_level` without a statement of its own on most pages: every page asks it
+    (the menu, the city's guard), and the user's commune is not always loaded (the header's
+    name is cached). Remembered per data version, like the header."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "commune_id", None) is None:
+        return False
+    if "commune" in vars(user):  # loaded already: no statement
+        return bool(user.at_city_level)
+    from ..core.cache import fragments
+
+    return fragments.get_or_build(
+        ("at-city-level", user.commune_id), lambda: bool(user.at_city_level)
+    )
 
 
 def items_for(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
+    city = at_city_level(user)
     return [
         item
         for item in sorted(_ITEMS.values(), key=lambda i: i.order)
-        if item.endpoint in current_app.view_functions and item.visible(user)
+        if item.endpoint in current_app.view_functions
+        and not (city and item.commune_only)
+        and item.visible(user)
     ]
 
 

@@ -26,6 +26,7 @@ ROLES = [
     "chutich",  # chairman
     "admin",
     "tp.admin",  # the city's administrator: its communes, onboarding (issue 20)
+    "tp.snv.canbo",  # the city level: Sở Nội vụ (staff + secretariat), issue 20
 ]
 # Pages not reached that way (forms behind buttons).
 EXTRA: dict[str, list[str]] = {
@@ -59,6 +60,8 @@ EXTRA: dict[str, list[str]] = {
         "/sipas/objectives/1/link",
     ],  # fmt: skip
     "hcc.lanhdao": ["/sipas/", "/sipas/receipts"],
+    # The city level's pages: a commune read-only, the appraisal of its PAR Index, sorting.
+    "tp.snv.canbo": ["/city/communes/1", "/city/communes/2/par", "/city/?sort=-done&kind=xa"],
     "chutich": ["/decisions/3", "/initiatives/rounds/1/nominate", "/verify?number=2&year=2025"],
 }
 SKIP = ("/logout", "/static/", "download", "export", ".pdf", ".xlsx", ".csv", "/files/")
