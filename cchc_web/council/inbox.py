@@ -20,7 +20,9 @@ from ..models import (
     DecisionState,
     Initiative,
     InitiativeAuthor,
+    InitiativeState,
     Position,
+    Round,
     Score,
     User,
 )
@@ -211,4 +213,34 @@ def councils_to_compose(user: User, today: date) -> list[InboxItem]:
             due=council.round.submission_deadline,
         )
         for council in councils
+    ]
+
+
+@inbox_provider(order=42)
+def councils_to_set_up(user: User, today: date) -> list[InboxItem]:
+    """The standing office: a round with initiatives accepted for review and no council yet
+    (the city's round once it has received the communes' nominations)."""
+    if not user.is_secretariat:
+        return []
+    accepted = (
+        select(Initiative.id)
+        .where(
+            Initiative.round_id == Round.id,
+            Initiative.state == InitiativeState.ACCEPTED,
+        )
+        .exists()
+    )
+    without = ~select(Council.id).where(Council.round_id == Round.id).exists()
+    rounds = db.session.scalars(select(Round).where(accepted, without).order_by(Round.year)).all()
+    return [
+        InboxItem(
+            key=f"council-setup:{rnd.id}",
+            kind="council",
+            title=f"Lập Hội đồng đánh giá sáng kiến ({rnd.title})",
+            detail="Đã có sáng kiến được tiếp nhận chờ Hội đồng chấm điểm.",
+            action="Lập Hội đồng",
+            endpoint="council.index",
+            due=rnd.decision_deadline,
+        )
+        for rnd in rounds
     ]
