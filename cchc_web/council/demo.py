@@ -181,7 +181,8 @@ def seed_city_council() -> None:
     session = db.session()
     city = db.session.scalar(select(Commune).where(Commune.kind == CommuneKind.CITY))
     chiminh = tenancy.first_commune(session)
-    year = local_today().year
+    today = local_today()  # not inside a story_time below: that is the story's day
+    year = today.year
     if city is None or chiminh is None or year <= 2025:
         return
     with tenancy.acting_for(session, city.id):
@@ -198,8 +199,8 @@ def seed_city_council() -> None:
                 initiative_ops.RoundData(
                     year=year,
                     title=f"Sáng kiến cải cách hành chính cấp thành phố năm {year}",
-                    submission_deadline=local_today() + timedelta(days=10),
-                    decision_deadline=local_today() + timedelta(days=25),
+                    submission_deadline=today + timedelta(days=10),
+                    decision_deadline=today + timedelta(days=25),
                 ),
                 secretariat,
             )
