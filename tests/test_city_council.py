@@ -272,9 +272,7 @@ def test_each_side_reaches_only_its_own_rows(world):
         db.session.rollback()
 
 
-def test_under_row_level_security_the_city_reads_its_communes_and_answers_them(
-    world, app_role
-):
+def test_under_row_level_security_the_city_reads_its_communes_and_answers_them(world, app_role):  # noqa: F811 - the fixture
     """PostgreSQL as the application connects (no superuser): the city's session reads the
     nomination through `city_reads`, writes its own copy, and the commune's answer only while
     it acts for the commune; the commune's session then reads its answer, not the copy."""
@@ -304,9 +302,7 @@ def test_under_row_level_security_the_city_reads_its_communes_and_answers_them(
         session.rollback()
 
 
-def test_routes_keep_each_side_to_its_own_and_commune_users_cannot_receive(
-    client, world, login_as
-):
+def test_routes_keep_each_side_to_its_own_and_commune_users_cannot_receive(client, world, login_as):
     city, hcc, _ = world
     city.open_round()
     with city.acting():
@@ -322,7 +318,10 @@ def test_routes_keep_each_side_to_its_own_and_commune_users_cannot_receive(
     login_as("staff", "secretariat", office="VHXH")
     assert client.get("/initiatives/nominated").status_code == 403
     assert client.post(f"/initiatives/nominated/{hcc.id}/receive", data={}).status_code == 403
-    assert client.post(f"/initiatives/nominated/{hcc.id}/return", data={"comment": "x"}).status_code == 403
+    assert (
+        client.post(f"/initiatives/nominated/{hcc.id}/return", data={"comment": "x"}).status_code
+        == 403
+    )
     assert client.get(f"/initiatives/{copy_id}").status_code == 404
     assert client.get(f"/initiatives/{hcc.id}").status_code == 200
     # The city's standing office: the nomination and its dossier, not the commune's own pages.
@@ -478,8 +477,8 @@ def test_the_recognition_texts_speak_of_the_tenant_in_its_own_word(name, unit, l
 
 
 def test_the_citys_standing_office_has_the_nominations_and_then_the_council_in_its_inbox(world):
-    from cchc_web.council import inbox as council_inbox
     from cchc_web.core.timeutil import local_today
+    from cchc_web.council import inbox as council_inbox
 
     city, hcc, _ = world
     city.open_round()

@@ -41,7 +41,7 @@ EVENT_DATES = {
     ("sipas_receipts", "received_on"),
 }
 # Bounds that lie ahead by design: a certificate's validity.
-FUTURE_BY_DESIGN = {("signing_certificates", "not_after")}
+FUTURE_BY_DESIGN = {("signing_certificates", "not_after"), ("seal_certificates", "not_after")}
 ROLES = ("vhxh.lanhdao", "vp.canbo", "kt.lanhdao", "chutich", "phochutich", "admin")
 SKIP = ("/logout", "/static/", ".pdf", ".xlsx", ".csv", ".zip", "/files/", "download", "export")
 

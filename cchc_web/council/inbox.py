@@ -29,6 +29,50 @@ from ..models import (
 from . import services
 
 
+def _may_score():
+    """The join condition of an initiative a member (CouncilMember joined with its Council
+    and User) may score: `Council.conflicted` in SQL."""
+    authored = (
+        select(InitiativeAuthor.initiative_id)
+        .where(
+            InitiativeAuthor.initiative_id == Initiative.id,
+            InitiativeAuthor.user_id == CouncilMember.user_id,
+        )
+        .exists()
+    )
+    return (
+        (Initiative.round_id == Council.round_id)
+        & Initiative.state.in_(services.BEFORE_COUNCIL_STATES)
+        & (User.office_id.is_(None) | (Initiative.office_id != User.office_id))
+        & ~authored
+    )
+
+
+def _next_sheets(own: list[int]) -> dict[int, int]:
+    """Per membership, the first initiative the member may score and has not submitted a
+    sheet for (where the inbox's line leads: the sheet itself), in one statement."""
+    if not own:
+        return {}
+    submitted = (
+        select(Score.id)
+        .where(
+            Score.member_id == CouncilMember.id,
+            Score.initiative_id == Initiative.id,
+            Score.submitted_at.is_not(None),
+        )
+        .exists()
+    )
+    rows = (
+        select(CouncilMember.id, func.min(Initiative.id))
+        .join(Council, Council.id == CouncilMember.council_id)
+        .join(User, User.id == CouncilMember.user_id)
+        .join(Initiative, _may_score())
+        .where(CouncilMember.id.in_(own), ~submitted)
+        .group_by(CouncilMember.id)
+    )
+    return dict(db.session.execute(rows).all())
+
+
 def _progress(
     council_ids: list[int], own: list[int]
 ) -> tuple[dict[int, list[int]], dict[int, tuple[int, int]]]:
@@ -46,20 +90,7 @@ def _progress(
             )
         ):
             members[council_id].append(member_id)
-    authored = (
-        select(InitiativeAuthor.initiative_id)
-        .where(
-            InitiativeAuthor.initiative_id == Initiative.id,
-            InitiativeAuthor.user_id == CouncilMember.user_id,
-        )
-        .exists()
-    )
-    may_score = (
-        (Initiative.round_id == Council.round_id)
-        & Initiative.state.in_(services.BEFORE_COUNCIL_STATES)
-        & (User.office_id.is_(None) | (Initiative.office_id != User.office_id))
-        & ~authored
-    )
+    may_score = _may_score()
 
     def per_member(*joins):
         stmt = (
@@ -104,6 +135,7 @@ def council_work(user: User, today: date) -> list[InboxItem]:
     members, progress = _progress(
         [m.council_id for m in scoring if m.position == Position.CHAIR], [m.id for m in scoring]
     )
+    next_sheet = _next_sheets([m.id for m in scoring])
     items: list[InboxItem] = []
     for member in memberships:
         council = member.council
@@ -119,8 +151,13 @@ def council_work(user: User, today: date) -> list[InboxItem]:
                         title=f"Chấm {total - done}/{total} sáng kiến ({rnd.title})",
                         detail="Phiếu chấm của tôi: sáng kiến chưa chấm hoặc chưa gửi phiếu.",
                         action="Chấm điểm",
-                        endpoint="council.my_list",
-                        args=args,
+                        # The first sheet left (the list of every sheet is one click away).
+                        endpoint="council.score" if member.id in next_sheet else "council.my_list",
+                        args=(
+                            {**args, "initiative_id": next_sheet[member.id]}
+                            if member.id in next_sheet
+                            else args
+                        ),
                         due=rnd.decision_deadline,
                     )
                 )

@@ -84,4 +84,6 @@ def register_seal(commune_code: str, p12_file: Path, passphrase: str) -> None:
         db.session.rollback()
         raise click.ClickException(err.message) from err
     db.session.commit()
-    click.echo(f"Đã đăng ký con dấu của {commune.name}: {row.holder}, hạn đến {row.not_after:%d/%m/%Y}.")
+    click.echo(
+        f"Đã đăng ký con dấu của {commune.name}: {row.holder}, hạn đến {row.not_after:%d/%m/%Y}."
+    )

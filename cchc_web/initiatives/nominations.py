@@ -154,7 +154,9 @@ def _assemble(city: Commune, rows: list[Initiative]) -> list[Nomination]:
         )
     }
     return [
-        Nomination(i, communes[i.commune_id], i.nomination_decision, copies.get(i.id), results.get(i.id))
+        Nomination(
+            i, communes[i.commune_id], i.nomination_decision, copies.get(i.id), results.get(i.id)
+        )
         for i in rows
     ]
 
