@@ -11,6 +11,7 @@ The signed PDF carries two valid signatures (pdfsig) and the city's header (pdft
 """
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -103,7 +104,7 @@ def test_the_city_receives_scores_and_recognises_a_communes_nomination(
     login(page, live_server, "tp.snv.canbo")
     item = page.locator("main li", has_text="Tiếp nhận hoặc trả lại đề nghị")
     expect(item).to_contain_text("Xã Chí Minh đề nghị theo Tờ trình số 01/TTr-UBND")
-    item.get_by_role("link", name="Xem hồ sơ").click()
+    item.get_by_role("link", name=re.compile("^Tiếp nhận hoặc trả lại đề nghị")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     with page.expect_download() as download:
         page.get_by_role("link", name="Tờ trình số 01/TTr-UBND (bản ký số)").click()
@@ -165,8 +166,9 @@ def test_the_city_receives_scores_and_recognises_a_communes_nomination(
         ("tp.khcn.lanhdao", ("26", "34", "25")),
     ):
         login(page, live_server, username)
-        page.get_by_role("link", name="Chấm điểm").first.click()
-        page.get_by_role("link", name=title).click()
+        # The inbox's line opens the sheet left to score.
+        page.get_by_role("link", name=re.compile(r"^Chấm 1.1 sáng kiến")).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(title[:40])
         page.get_by_label("Tính mới, sáng tạo (0–30)").fill(pts[0])
         page.get_by_label("Hiệu quả (có số liệu chứng minh) (0–40)").fill(pts[1])
         page.get_by_label("Khả năng áp dụng, nhân rộng (0–30)").fill(pts[2])
