@@ -255,9 +255,10 @@ def councils_to_compose(user: User, today: date) -> list[InboxItem]:
 
 @inbox_provider(order=42)
 def councils_to_set_up(user: User, today: date) -> list[InboxItem]:
-    """The standing office: a round with initiatives accepted for review and no council yet
-    (the city's round once it has received the communes' nominations)."""
-    if not user.is_secretariat:
+    """The city's standing office: its round has received the communes' nominations and has
+    no council yet. (A commune's standing office composes its council before accepting, from
+    the round's deadline: `councils_to_compose`; its pages keep their statements.)"""
+    if not (user.is_secretariat and user.at_city_level):
         return []
     accepted = (
         select(Initiative.id)

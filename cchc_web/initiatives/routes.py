@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..core.cache import fragments
 from ..core.extensions import db
 from ..core.storage import UPLOAD_HELP_TEXT
 from ..core.timeutil import local_today
@@ -102,7 +103,17 @@ def index():
         can_draft=current_user.office_id is not None
         and current_user.has_role(Role.STAFF, Role.HEAD),
         today=local_today(),
+        city_reader=_city_reader(),
     )
+
+
+def _city_reader() -> bool:
+    """The signed-in user reads the communes' nominations (the city's standing office and
+    leaders): remembered per data version, so the list costs no statement for it."""
+    if not (current_user.is_secretariat or current_user.is_leader):
+        return False
+    user = current_user._get_current_object()
+    return fragments.get_or_build(("city-reader", user.id), lambda: nominations.may_read(user))
 
 
 # -- drafting -----------------------------------------------------------------------------------
