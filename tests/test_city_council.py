@@ -201,6 +201,21 @@ def test_a_second_receive_of_the_same_nomination_is_refused(world):
     assert _count(InitiativeAttachment) == files
 
 
+def test_two_receives_racing_keep_one_copy(world):
+    """The second of two requests that both read the nomination as waiting is refused by the
+    unique keys (the copy's source, the commune's answer), not a second copy."""
+    city, hcc, _ = world
+    city.open_round()
+    with city.acting():
+        stale = city.nomination(hcc.id)  # read before the other request commits
+        nominations.receive(city.nomination(hcc.id), city.specialist)
+        db.session.commit()
+        with pytest.raises(DomainError, match="vừa được tiếp nhận"):
+            nominations.receive(stale, city.secretariat)
+        db.session.rollback()
+    assert _count(Initiative) == 4 and _count(CityResult) == 1
+
+
 def test_receiving_without_a_city_round_of_this_year_says_to_open_one(world):
     city, hcc, _ = world
     city.open_round(2020)  # an old round is not this year's

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from werkzeug.datastructures import FileStorage
 
@@ -317,7 +318,14 @@ def receive(found: Nomination, actor: User, *, today: date | None = None) -> Ini
         },
         actor=actor,
     )
-    _write_result(commune.id, source.id, CityOutcome.RECEIVED, received_at=now)
+    try:
+        _write_result(commune.id, source.id, CityOutcome.RECEIVED, received_at=now)
+    except IntegrityError as err:
+        # Another request received it at the same moment (the unique keys of the copy and
+        # of the commune's answer): refused as the second receive is, nothing kept.
+        raise DomainError(
+            f"Đề nghị “{source.title}” vừa được tiếp nhận: không tiếp nhận lại được."
+        ) from err
     return copy
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -231,8 +232,9 @@ class Initiative(CommuneOwned, Searchable, db.Model):
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     # In the city level's round: the commune's initiative this one was received from (its
     # nomination to the city); the commune's row stays the commune's.
+    # Unique (migration 0018): a nomination is received once, whatever two clicks race.
     source_initiative_id: Mapped[int | None] = mapped_column(
-        ForeignKey("initiatives.id"), index=True
+        ForeignKey("initiatives.id"), index=True, unique=True
     )
     state: Mapped[InitiativeState] = enum_column(
         InitiativeState, length=20, default=InitiativeState.DRAFT
@@ -428,7 +430,7 @@ class CityResult(CommuneOwned, db.Model):
     note: Mapped[str] = mapped_column(Text, default="")  # the reason of a return
     # "Quyết định số 02/QĐ-UBND ngày 05/12/2026 của Chủ tịch UBND thành phố Hải Phòng"
     decision_ref: Mapped[str] = mapped_column(String(300), default="")
-    mean_score: Mapped[float | None] = mapped_column()
+    mean_score: Mapped[float | None] = mapped_column(Float)
     # A copy of the city's signed Decision, in the commune's own files.
     decision_pdf_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

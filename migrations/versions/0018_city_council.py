@@ -7,6 +7,8 @@ nominated initiative, kept in the commune's tenant, and each tenant's own seal.
   that commune; read by the commune's users, who cannot read the city's rows.
 - ``seal_certificates``: a tenant's own organisation certificate (the city's "UBND thành phố
   Hải Phòng"), used for the seal instead of the deployment's configured one.
+- ``initiatives.source_initiative_id`` becomes unique: a commune's initiative is received once
+  by the city, even when two clicks race (the second is refused, not a second copy).
 - PostgreSQL: both are root tables, under the same row-level security as the others
   (``commune_isolation``, and the city's read-only ``city_reads``).
 
@@ -82,6 +84,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seal_certificates")),
         sa.UniqueConstraint("commune_id", name=op.f("uq_seal_certificates_commune_id")),
     )
+    with op.batch_alter_table("initiatives") as batch:
+        batch.drop_index(op.f("ix_initiatives_source_initiative_id"))
+        batch.create_index(
+            op.f("ix_initiatives_source_initiative_id"), ["source_initiative_id"], unique=True
+        )
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
             op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -98,6 +105,11 @@ def downgrade():
         for table in TABLES:
             op.execute(f"DROP POLICY IF EXISTS city_reads ON {table}")
             op.execute(f"DROP POLICY IF EXISTS commune_isolation ON {table}")
+    with op.batch_alter_table("initiatives") as batch:
+        batch.drop_index(op.f("ix_initiatives_source_initiative_id"))
+        batch.create_index(
+            op.f("ix_initiatives_source_initiative_id"), ["source_initiative_id"], unique=False
+        )
     op.drop_table("seal_certificates")
     op.drop_index(op.f("ix_city_results_commune_id"), table_name="city_results")
     op.drop_table("city_results")
