@@ -226,6 +226,22 @@ ACCESS: dict[str, dict[str, str]] = {
     "POST /initiatives/rounds/<int:round_id>/nominate": only(SECRETARIAT, LEADER),
     "GET /initiatives/nominations/<int:decision_id>/dossier.zip": only(SECRETARIAT, LEADER),
     "GET /initiatives/nominations/<int:decision_id>/dossier.pdf": only(SECRETARIAT, LEADER),
+    # The city's side (issue 20): the nominations of the city's communes, for the city's
+    # standing office and leaders only; every actor here is a commune's (tests/
+    # test_city_council.py checks the city's accounts).
+    "GET /initiatives/nominated": NOBODY,
+    "GET /initiatives/nominated/<int:initiative_id>": NOBODY,
+    "POST /initiatives/nominated/<int:initiative_id>/receive": NOBODY,
+    "POST /initiatives/nominated/<int:initiative_id>/return": NOBODY,
+    "GET /initiatives/nominated/<int:initiative_id>/to-trinh.pdf": NOBODY,
+    "GET /initiatives/nominated/<int:initiative_id>/dossier.zip": NOBODY,
+    "GET /initiatives/nominated/<int:initiative_id>/dossier.pdf": NOBODY,
+    "GET /initiatives/nominated/<int:initiative_id>/files/<int:attachment_id>": NOBODY,
+    # The commune's copy of the city's Decision about its nominated initiative: nobody's
+    # until the city has decided (the demo's has not yet): 404 for whoever may read it.
+    "GET /initiatives/<int:initiative_id>/city-decision.pdf": only(
+        hidden=(STAFF, SECRETARIAT, COUNCIL, LEADER, ADMIN)
+    ),
     # The rounds are the secretariat's to manage; leaders read everything (SPEC §1), so they
     # read the rounds too, without the forms.
     "GET /initiatives/rounds": only(SECRETARIAT, LEADER),
@@ -403,6 +419,7 @@ ARGUMENTS = {
     "decisions.pdf": {"decision_id": "issued_decision"},
     "initiatives.dossier_zip": {"decision_id": "nomination"},
     "initiatives.dossier_pdf": {"decision_id": "nomination"},
+    "initiatives.nomination_file": {"attachment_id": "initiative_file"},
     "sipas.answer": {"code": "receipt_code"},
     "sipas.feedback_item": {"item_id": "kt_feedback"},
     "sipas.edit_field": {"item_id": "sipas_field"},
@@ -609,9 +626,9 @@ def demo_world(app, tmp_path_factory) -> World:
         i for i in par_set.leaves if i.office_id == kt.id and i.self_score and i.self_score.evidence
     )
     issued = council.decision  # signed; this year's council waits for its signature
-    nomination = db.session.scalars(
-        select(Decision).where(Decision.kind == "nomination_dossier")
-    ).one()
+    nomination = db.session.scalars(  # 2025's (a second one waits for the city: issue 20)
+        select(Decision).where(Decision.kind == "nomination_dossier").order_by(Decision.id)
+    ).first()
     # The survey: the counter 1 kiosk, a receipt printed this week and not answered yet, a
     # suggestion routed to KT.
     kiosk = db.session.scalars(select(Kiosk).order_by(Kiosk.id)).first()

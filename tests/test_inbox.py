@@ -191,10 +191,6 @@ def test_every_demo_account_has_real_work_linking_to_where_it_is_done(app, day):
         usernames = db.session.scalars(select(User.username).order_by(User.id)).all()
         assert len(usernames) >= 17
         for username in usernames:
-            if username in ("tp.chutich", "tp.khcn.lanhdao"):
-                # FIXME(issue 20): the city's council and its recognition Decision (the other
-                # half of item 3) give the city's chairman and council member their work.
-                continue
             client = app.test_client()
             response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
             assert response.status_code in (302, 303), username
@@ -250,7 +246,9 @@ def test_council_members_see_what_is_left_to_score_and_the_chair_the_quorum(comm
     assert council_items(member) == []  # done: the only one it may score is scored
     [third_line] = council_items(third)
     assert third_line.title == f"Chấm 2/2 sáng kiến ({rnd.title})"
-    assert third_line.endpoint == "council.my_list"
+    # It opens the first sheet left to score (issue 20: the sheet is where the work is done).
+    assert third_line.endpoint == "council.score"
+    assert third_line.args == {"council_id": council.id, "initiative_id": kt.id}
     chair_lines = {i.key.split(":")[0]: i for i in council_items(chair)}
     assert chair_lines["council-score"].title.startswith("Chấm 1/2 sáng kiến")
     quorum = chair_lines["council-quorum"]

@@ -13,6 +13,7 @@ from ..decisions import Draft, DraftProvider, Selection, register_draft_provider
 from ..decisions.providers import fingerprint_of
 from ..decisions.texts import council_establishment_content, recognition_content
 from ..documents import format_date_short
+from ..initiatives import nominations
 from ..initiatives import services as initiative_ops
 from ..models import (
     Commune,
@@ -181,6 +182,11 @@ def _recognise(decision: Decision, signer: User) -> None:
     dropped = [i.initiative for i in decision.items if i.dropped]
     if dropped:
         initiative_ops.mark_not_recognised(dropped, decision, signer)
+    city = db.session.get(Commune, decision.commune_id)
+    if city is not None and city.is_city:
+        # The city's Decision answers the communes that nominated (their own record).
+        council = _council(decision.council_id)
+        nominations.report_decision(decision, city, signer, round_id=council.round_id)
 
 
 def recognition_decisions(council: Council) -> list[Decision]:

@@ -20,11 +20,57 @@ from ..models import (
     DecisionState,
     Initiative,
     InitiativeAuthor,
+    InitiativeState,
     Position,
+    Round,
     Score,
     User,
 )
 from . import services
+
+
+def _may_score():
+    """The join condition of an initiative a member (CouncilMember joined with its Council
+    and User) may score: `Council.conflicted` in SQL."""
+    authored = (
+        select(InitiativeAuthor.initiative_id)
+        .where(
+            InitiativeAuthor.initiative_id == Initiative.id,
+            InitiativeAuthor.user_id == CouncilMember.user_id,
+        )
+        .exists()
+    )
+    return (
+        (Initiative.round_id == Council.round_id)
+        & Initiative.state.in_(services.BEFORE_COUNCIL_STATES)
+        & (User.office_id.is_(None) | (Initiative.office_id != User.office_id))
+        & ~authored
+    )
+
+
+def _next_sheets(own: list[int]) -> dict[int, int]:
+    """Per membership, the first initiative the member may score and has not submitted a
+    sheet for (where the inbox's line leads: the sheet itself), in one statement."""
+    if not own:
+        return {}
+    submitted = (
+        select(Score.id)
+        .where(
+            Score.member_id == CouncilMember.id,
+            Score.initiative_id == Initiative.id,
+            Score.submitted_at.is_not(None),
+        )
+        .exists()
+    )
+    rows = (
+        select(CouncilMember.id, func.min(Initiative.id))
+        .join(Council, Council.id == CouncilMember.council_id)
+        .join(User, User.id == CouncilMember.user_id)
+        .join(Initiative, _may_score())
+        .where(CouncilMember.id.in_(own), ~submitted)
+        .group_by(CouncilMember.id)
+    )
+    return dict(db.session.execute(rows).all())
 
 
 def _progress(
@@ -44,20 +90,7 @@ def _progress(
             )
         ):
             members[council_id].append(member_id)
-    authored = (
-        select(InitiativeAuthor.initiative_id)
-        .where(
-            InitiativeAuthor.initiative_id == Initiative.id,
-            InitiativeAuthor.user_id == CouncilMember.user_id,
-        )
-        .exists()
-    )
-    may_score = (
-        (Initiative.round_id == Council.round_id)
-        & Initiative.state.in_(services.BEFORE_COUNCIL_STATES)
-        & (User.office_id.is_(None) | (Initiative.office_id != User.office_id))
-        & ~authored
-    )
+    may_score = _may_score()
 
     def per_member(*joins):
         stmt = (
@@ -102,6 +135,7 @@ def council_work(user: User, today: date) -> list[InboxItem]:
     members, progress = _progress(
         [m.council_id for m in scoring if m.position == Position.CHAIR], [m.id for m in scoring]
     )
+    next_sheet = _next_sheets([m.id for m in scoring])
     items: list[InboxItem] = []
     for member in memberships:
         council = member.council
@@ -117,8 +151,13 @@ def council_work(user: User, today: date) -> list[InboxItem]:
                         title=f"Chấm {total - done}/{total} sáng kiến ({rnd.title})",
                         detail="Phiếu chấm của tôi: sáng kiến chưa chấm hoặc chưa gửi phiếu.",
                         action="Chấm điểm",
-                        endpoint="council.my_list",
-                        args=args,
+                        # The first sheet left (the list of every sheet is one click away).
+                        endpoint="council.score" if member.id in next_sheet else "council.my_list",
+                        args=(
+                            {**args, "initiative_id": next_sheet[member.id]}
+                            if member.id in next_sheet
+                            else args
+                        ),
                         due=rnd.decision_deadline,
                     )
                 )
@@ -211,4 +250,35 @@ def councils_to_compose(user: User, today: date) -> list[InboxItem]:
             due=council.round.submission_deadline,
         )
         for council in councils
+    ]
+
+
+@inbox_provider(order=42)
+def councils_to_set_up(user: User, today: date) -> list[InboxItem]:
+    """The city's standing office: its round has received the communes' nominations and has
+    no council yet. (A commune's standing office composes its council before accepting, from
+    the round's deadline: `councils_to_compose`; its pages keep their statements.)"""
+    if not (user.is_secretariat and user.at_city_level):
+        return []
+    accepted = (
+        select(Initiative.id)
+        .where(
+            Initiative.round_id == Round.id,
+            Initiative.state == InitiativeState.ACCEPTED,
+        )
+        .exists()
+    )
+    without = ~select(Council.id).where(Council.round_id == Round.id).exists()
+    rounds = db.session.scalars(select(Round).where(accepted, without).order_by(Round.year)).all()
+    return [
+        InboxItem(
+            key=f"council-setup:{rnd.id}",
+            kind="council",
+            title=f"Lập Hội đồng đánh giá sáng kiến ({rnd.title})",
+            detail="Đã có sáng kiến được tiếp nhận chờ Hội đồng chấm điểm.",
+            action="Lập Hội đồng",
+            endpoint="council.index",
+            due=rnd.decision_deadline,
+        )
+        for rnd in rounds
     ]

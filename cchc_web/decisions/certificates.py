@@ -24,7 +24,7 @@ from ..core.errors import DomainError
 from ..core.extensions import db
 from ..core.settings import secret_key
 from ..core.timeutil import format_date, utcnow
-from ..models import Capacity, Role, SigningCertificate, User, UserRole
+from ..models import Capacity, Role, SealCertificate, SigningCertificate, User, UserRole
 from ..records import audit
 from . import signing
 
@@ -254,3 +254,84 @@ def register_demo_certificates(folder, users, commune_name: str) -> list[Signing
         )
         made.append(register(user, data, passphrase.decode(), None))
     return made
+
+
+# -- a tenant's own seal -------------------------------------------------------------------------
+_seal_cache: dict[tuple[int, datetime], signing.Credential] = {}
+
+
+def seal_of(commune_id: int) -> SealCertificate | None:
+    return db.session.scalar(
+        select(SealCertificate).where(SealCertificate.commune_id == commune_id)
+    )
+
+
+def register_seal(commune_id: int, p12: bytes, passphrase: str) -> SealCertificate:
+    """Register (or replace) a tenant's own seal certificate (the operator, from the command
+    line: `flask register-seal`). Refused: a file that does not open, an expired certificate."""
+    try:
+        signer = signing.load_pkcs12(p12, passphrase.encode())
+    except ValueError:
+        raise DomainError(
+            "Không mở được tệp chứng thư số: sai mật khẩu hoặc tệp không phải PKCS#12."
+        ) from None
+    cert = signer.signing_cert
+    holder, _title = signing.holder_of(cert)
+    not_after = cert["tbs_certificate"]["validity"]["not_after"].native
+    if not_after <= utcnow():
+        raise DomainError(f"Chứng thư số của {holder} đã hết hạn ngày {format_date(not_after)}.")
+    row = seal_of(commune_id)
+    if row is None:
+        row = SealCertificate(commune_id=commune_id)
+        db.session.add(row)
+    row.holder = holder
+    row.issuer = cert.issuer.human_friendly[:300]
+    row.serial = format(cert.serial_number, "x")[:80]
+    row.not_before = cert["tbs_certificate"]["validity"]["not_before"].native
+    row.not_after = not_after
+    row.p12 = p12
+    row.passphrase_token = _fernet().encrypt(passphrase.encode()).decode()
+    row.registered_at = utcnow()
+    return row
+
+
+def seal_credential(commune_id: int) -> signing.Credential:
+    """The seal that follows a signature on a document of `commune_id`: the tenant's own
+    registered seal, else the deployment's configured one (`signing.organisation_credential`)."""
+    row = seal_of(commune_id)
+    if row is None:
+        try:
+            return signing.organisation_credential()
+        except signing.SigningUnavailable as err:
+            raise DomainError(err.message) from err
+    not_after = row.not_after if row.not_after.tzinfo else row.not_after.replace(tzinfo=UTC)
+    if not_after <= utcnow():
+        raise DomainError(
+            f"Chứng thư số của {row.holder} (con dấu) đã hết hạn ngày {format_date(not_after)}: "
+            "chưa ký được. Quản trị hệ thống cần đăng ký chứng thư mới."
+        )
+    key = (row.id, row.registered_at)
+    with _cache_lock:
+        cached = _seal_cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        signer = signing.load_pkcs12(row.p12, _fernet().decrypt(row.passphrase_token.encode()))
+    except (InvalidToken, ValueError):
+        raise DomainError(
+            f"Không mở được chứng thư số {row.holder} (con dấu): chưa ký được. Quản trị hệ "
+            "thống cần đăng ký lại chứng thư."
+        ) from None
+    credential = signing.Credential(signer, row.holder, "")
+    with _cache_lock:
+        _seal_cache[key] = credential
+    return credential
+
+
+def register_demo_seal(folder, commune) -> SealCertificate | None:
+    """The demo's seal of a tenant other than the first (the city): issued by the DEMO CA in
+    ``folder`` to "UBND <name>", registered once."""
+    if seal_of(commune.id) is not None:
+        return None
+    data, passphrase = signing.issue_demo_certificate(folder, f"UBND {commune.name}", "")
+    return register_seal(commune.id, data, passphrase.decode())

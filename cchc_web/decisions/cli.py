@@ -66,3 +66,24 @@ def register_certificate(username: str, p12_file: Path, capacity: str | None, pa
         f"Đã đăng ký chứng thư của {user.full_name}: {row.holder} ({row.capacity_label}), "
         f"hạn đến {row.not_after:%d/%m/%Y}."
     )
+
+
+@bp.cli.command("register-seal")
+@click.argument("commune_code")
+@click.argument("p12_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.password_option("--passphrase", confirmation_prompt=False, prompt="Mật khẩu của tệp")
+def register_seal(commune_code: str, p12_file: Path, passphrase: str) -> None:
+    """Register the seal certificate of the tenant COMMUNE_CODE (e.g. the city's: HAIPHONG):
+    its Decisions are sealed with it instead of the deployment's configured certificate."""
+    commune = db.session.scalar(select(Commune).where(Commune.code == commune_code.strip().upper()))
+    if commune is None:
+        raise click.ClickException(f"Không có đơn vị mã “{commune_code}”.")
+    try:
+        row = certificates.register_seal(commune.id, p12_file.read_bytes(), passphrase)
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message) from err
+    db.session.commit()
+    click.echo(
+        f"Đã đăng ký con dấu của {commune.name}: {row.holder}, hạn đến {row.not_after:%d/%m/%Y}."
+    )

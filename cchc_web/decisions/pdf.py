@@ -53,8 +53,10 @@ def verify_url(
 
 def _issuer_of_reference(decision: Decision) -> str:
     """ "của Chủ tịch UBND xã Chí Minh" for the appendix's "(Kèm theo ...)" line."""
-    body = " ".join(decision.issuer_lines[1:]).title().replace("Xã ", "xã ")
-    body = body.replace("Phường ", "phường ")
+    body = " ".join(decision.issuer_lines[1:]).title()
+    for unit in ("Xã ", "Phường ", "Đặc Khu ", "Thành Phố "):
+        if body.startswith(unit):
+            body = unit.lower() + body[len(unit) :]
     who = "Chủ tịch UBND" if decision.competence == Competence.CHAIRMAN else "UBND"
     return f"của {who} {body}".strip()
 

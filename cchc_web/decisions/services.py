@@ -475,10 +475,7 @@ def approve(
     """
     _refuse_unless_leader(user)
     personal = certificates.credential_for(user, capacity=certificates.signing_capacity(user))
-    try:
-        seal = signing.organisation_credential()
-    except signing.SigningUnavailable as err:
-        raise DomainError(err.message) from err
+    seal = certificates.seal_credential(decision.commune_id)
     now = signed_at or utcnow()
     issued_on = issued_on or to_local(now).date()
     counter = _lock_series(decision.commune_id, issued_on.year, decision.symbol)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..models import Competence
+from ..models.org import CommuneKind, kind_from_name
 from .content import DraftContent
 
 BASIS_LOCAL_GOVERNMENT = "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;"
@@ -29,14 +30,57 @@ RECOGNITION_COLUMNS = ["TT", "Tên sáng kiến", "Tác giả", "Đơn vị", "L
 RECOGNITION_WIDTHS = [0.8, 5.2, 3.4, 3, 3, 1.4]
 
 
+CITY_STANDING_OFFICE = "Giám đốc Sở Nội vụ"
+UNIT_WORDS = {
+    CommuneKind.XA: "xã",
+    CommuneKind.PHUONG: "phường",
+    CommuneKind.DAC_KHU: "đặc khu",
+    CommuneKind.CITY: "thành phố",
+}
+
+
 def _place(commune_name: str) -> str:
     """ "xã Chí Minh" from "Xã Chí Minh": the commune as it reads inside a sentence."""
     return commune_name[:1].lower() + commune_name[1:] if commune_name else ""
 
 
+def _is_city(commune_name: str) -> bool:
+    return bool(commune_name) and kind_from_name(commune_name) == CommuneKind.CITY
+
+
+def unit_word(commune_name: str) -> str:
+    """The tenant's own word: "xã", "phường", "đặc khu" or "thành phố" (from its name, as
+    `Commune.kind` is filled)."""
+    return UNIT_WORDS[kind_from_name(commune_name)] if commune_name else "xã"
+
+
+def level_word(commune_name: str) -> str:
+    """The level a recognition is of: "cấp xã" (a xã, phường or đặc khu: the commune level
+    of the law) or "cấp thành phố"."""
+    return "cấp thành phố" if _is_city(commune_name) else "cấp xã"
+
+
+def standing_office(commune_name: str) -> str:
+    """Who proposes (Thường trực CCHC): the head of Phòng Văn hóa - Xã hội, or at the city
+    the Director of Sở Nội vụ."""
+    return CITY_STANDING_OFFICE if _is_city(commune_name) else STANDING_OFFICE
+
+
+def _archive(commune_name: str) -> str:
+    return "Lưu: VT, SNV" if _is_city(commune_name) else "Lưu: VT, VHXH"
+
+
+def _leaders(commune_name: str) -> str:
+    return f"Chủ tịch, các PCT UBND {unit_word(commune_name)}"
+
+
 def _executors(commune_name: str, who: str) -> str:
+    if _is_city(commune_name):
+        office = f"Chánh Văn phòng UBND {_place(commune_name)}"
+    else:
+        office = f"Chánh Văn phòng HĐND và UBND {_place(commune_name)}"
     return (
-        f"Chánh Văn phòng HĐND và UBND {_place(commune_name)}, {STANDING_OFFICE}, "
+        f"{office}, {standing_office(commune_name)}, "
         f"Thủ trưởng các cơ quan, đơn vị có liên quan và {who} "
         "chịu trách nhiệm thi hành Quyết định này./."
     )
@@ -87,36 +131,58 @@ def recognition_content(
                 round(float(score), 2) if score is not None else "",
             ]
         )
+    city = _is_city(commune_name)
+    level = level_word(commune_name)
     bases = [BASIS_LOCAL_GOVERNMENT, BASIS_DECREE_13, BASIS_CIRCULAR_18]
     if council_decision:
         bases.append(f"Căn cứ {council_decision};")
     bases.append(
         "Theo đề nghị của Hội đồng đánh giá sáng kiến cải cách hành chính "
-        f"{_place(commune_name)} và {STANDING_OFFICE}."
+        f"{_place(commune_name)} và {standing_office(commune_name)}."
     )
     count = f"{len(rows):02d}"
     listed = ""
     if len(rows) <= LISTED_IN_ARTICLE:
         # A short list is named in the article itself, as offices write it.
         listed = ", gồm: " + "; ".join(f"“{row[1]}” ({row[3]})" for row in rows)
-    return DraftContent(
-        summary=f"Về việc công nhận sáng kiến cải cách hành chính cấp xã năm {year}",
-        bases=bases,
-        articles=[
-            f"Công nhận {count} sáng kiến cải cách hành chính cấp xã năm {year} "
-            f"(có danh sách kèm theo){listed}.",
+    if city:
+        # The city recognises what the communes nominated: its use is to spread them.
+        use = (
+            f"Các sáng kiến được công nhận là căn cứ để xét thi đua, khen thưởng năm {year}; "
+            "các xã, phường, đặc khu trên địa bàn thành phố nghiên cứu, nhân rộng áp dụng. "
+            "Quyết định này có hiệu lực kể từ ngày ký."
+        )
+        who = "Chủ tịch UBND các xã, phường, đặc khu và các tác giả có sáng kiến tại Điều 1"
+    else:
+        use = (
             "Các sáng kiến được công nhận là căn cứ để xét thi đua, khen thưởng năm "
             f"{year} và để lựa chọn đề nghị công nhận sáng kiến cấp thành phố theo quy định. "
-            "Quyết định này có hiệu lực kể từ ngày ký.",
-            _executors(commune_name, "các tác giả có sáng kiến tại Điều 1"),
+            "Quyết định này có hiệu lực kể từ ngày ký."
+        )
+        who = "các tác giả có sáng kiến tại Điều 1"
+    columns = list(RECOGNITION_COLUMNS)
+    if city:
+        columns[3] = "Đơn vị đề nghị"
+    return DraftContent(
+        summary=f"Về việc công nhận sáng kiến cải cách hành chính {level} năm {year}",
+        bases=bases,
+        articles=[
+            f"Công nhận {count} sáng kiến cải cách hành chính {level} năm {year} "
+            f"(có danh sách kèm theo){listed}.",
+            use,
+            _executors(commune_name, who),
         ],
         recipients=[
             "Như Điều 3",
-            "Chủ tịch, các PCT UBND xã",
-            "Lưu: VT, VHXH",
+            _leaders(commune_name),
+            _archive(commune_name),
         ],
-        appendix_title=f"DANH SÁCH SÁNG KIẾN CẢI CÁCH HÀNH CHÍNH ĐƯỢC CÔNG NHẬN NĂM {year}",
-        appendix_columns=list(RECOGNITION_COLUMNS),
+        appendix_title=(
+            f"DANH SÁCH SÁNG KIẾN CẢI CÁCH HÀNH CHÍNH {level.upper()} ĐƯỢC CÔNG NHẬN NĂM {year}"
+            if city
+            else f"DANH SÁCH SÁNG KIẾN CẢI CÁCH HÀNH CHÍNH ĐƯỢC CÔNG NHẬN NĂM {year}"
+        ),
+        appendix_columns=columns,
         appendix_widths=list(RECOGNITION_WIDTHS),
         appendix_rows=rows,
         locked_articles=1,
@@ -132,6 +198,11 @@ def council_establishment_content(
     đồng", "Thư ký", "Ủy viên" ...), in the order they are listed in Điều 1.
     """
     council = f"Hội đồng đánh giá sáng kiến cải cách hành chính {_place(commune_name)} năm {year}"
+    proposers = (
+        "Ủy ban nhân dân các xã, phường, đặc khu"
+        if _is_city(commune_name)
+        else "các cơ quan, đơn vị"
+    )
     lines = [
         f"{i}. Ông (bà) {m.get('name', '')}"
         + (f", {m['position']}" if m.get("position") else "")
@@ -146,18 +217,18 @@ def council_establishment_content(
             BASIS_LOCAL_GOVERNMENT,
             BASIS_DECREE_13,
             BASIS_CIRCULAR_18,
-            f"Theo đề nghị của {STANDING_OFFICE}.",
+            f"Theo đề nghị của {standing_office(commune_name)}.",
         ],
         articles=[
             f"Thành lập {council} (sau đây gọi tắt là Hội đồng), gồm các ông (bà) có tên "
             "sau:\n" + "\n".join(lines),
             "Hội đồng có nhiệm vụ đánh giá hiệu quả áp dụng và khả năng nhân rộng của các "
-            "sáng kiến do các cơ quan, đơn vị đề nghị; tổng hợp kết quả, đề xuất Chủ tịch Ủy "
-            "ban nhân dân xã xem xét, công nhận theo quy định. Hội đồng tự giải thể sau khi "
-            "hoàn thành nhiệm vụ. Quyết định này có hiệu lực kể từ ngày ký.",
+            f"sáng kiến do {proposers} đề nghị; tổng hợp kết quả, đề xuất Chủ tịch Ủy "
+            f"ban nhân dân {unit_word(commune_name)} xem xét, công nhận theo quy định. Hội đồng "
+            "tự giải thể sau khi hoàn thành nhiệm vụ. Quyết định này có hiệu lực kể từ ngày ký.",
             _executors(commune_name, "các ông (bà) có tên tại Điều 1"),
         ],
-        recipients=["Như Điều 3", "Chủ tịch, các PCT UBND xã", "Lưu: VT, VHXH"],
+        recipients=["Như Điều 3", _leaders(commune_name), _archive(commune_name)],
         locked_articles=1,
     )
 
@@ -232,7 +303,7 @@ def nomination_content(
             "hiệu quả áp dụng và khả năng nhân rộng cấp thành phố đối với các sáng kiến "
             "nêu trên./.",
         ],
-        recipients=["Như trên", "Sở Nội vụ", "Chủ tịch, các PCT UBND xã", "Lưu: VT, VHXH"],
+        recipients=["Như trên", "Sở Nội vụ", _leaders(commune_name), "Lưu: VT, VHXH"],
         appendix_title="MÔ TẢ TÓM TẮT CÁC SÁNG KIẾN ĐỀ NGHỊ CÔNG NHẬN CẤP THÀNH PHỐ",
         appendix_columns=list(NOMINATION_COLUMNS),
         appendix_rows=rows,
@@ -288,8 +359,8 @@ def plan_content(
         ],
         recipients=[
             "Sở Nội vụ",
-            "Chủ tịch; các Phó Chủ tịch UBND xã",
-            "Cơ quan chuyên môn, TT phục vụ HCC xã",
+            f"Chủ tịch; các Phó Chủ tịch UBND {unit_word(commune_name)}",
+            f"Cơ quan chuyên môn, TT phục vụ HCC {unit_word(commune_name)}",
             "Lưu: VT; VHXH",
         ],
         appendix_title="NHIỆM VỤ CỤ THỂ",

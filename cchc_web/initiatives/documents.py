@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..core.extensions import db
 from ..core.timeutil import to_local
 from ..documents import Heading, OfficialDocument, Paragraph, SignatureBlock, Table
 from ..models import Commune, Initiative, Role
@@ -16,13 +17,16 @@ def description(initiative: Initiative) -> OfficialDocument:
     """The application as the council reads it: authors with their shares, the known solution,
     the content, what is new, when and where applied, conditions, replication, benefits, and
     the evidence list. Dated on submission; a draft keeps its date blank."""
-    commune = Commune.current()
+    # The initiative's own commune (the city reads a commune's dossier: its place, not the
+    # city's), one lookup in the identity map when it is the session's.
+    commune = db.session.get(Commune, initiative.commune_id) or Commune.current()
+    received = initiative.source_initiative_id is not None  # a city copy: authors by name
     authors = [
         [
             n,
             a.name,
             a.date_of_birth.strftime("%d/%m/%Y") if a.date_of_birth else "",
-            initiative.office.name if a.user else "Ngoài đơn vị",
+            initiative.office.name if a.user or received else "Ngoài đơn vị",
             a.user.position_title if a.user else "",
             a.qualification,
             f"{a.share}%",

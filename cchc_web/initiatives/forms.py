@@ -142,3 +142,15 @@ class NominationForm(FlaskForm):
     initiatives = MultiCheckboxField(
         "Sáng kiến đề nghị cấp thành phố", coerce=coerce_id, validate_choice=False
     )
+
+
+class NominationReturnForm(FlaskForm):
+    """The city sends a commune's nomination back, saying why."""
+
+    comment = TextAreaField(
+        "Lý do trả lại",
+        validators=[
+            DataRequired("Hãy ghi lý do trả lại để xã, phường biết cần bổ sung gì."),
+            Length(max=2000, message="Lý do dài tối đa 2000 ký tự."),
+        ],
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core.extensions import db
 from ..core.inbox import LISTED, InboxItem, inbox_provider
-from ..models import Initiative, InitiativeState, Role, Round, User
+from ..models import Commune, Initiative, InitiativeState, Role, Round, User
 from ..models.initiatives import EDITABLE_STATES
 
 
@@ -101,6 +101,50 @@ def initiatives_to_accept(user: User, today: date) -> list[InboxItem]:
             detail=f"{initiative.office.name} gửi ngày {initiative.submitted_at:%d/%m/%Y}.",
             action="Xem hồ sơ",
             endpoint="initiatives.detail",
+            args={"initiative_id": initiative.id},
+            remind=False,
+        )
+        for initiative in rows
+    ]
+
+
+@inbox_provider(order=32)
+def nominations_to_receive(user: User, today: date) -> list[InboxItem]:
+    """The city's standing office: what the communes nominated and nobody has received or
+    returned yet (read across the city's communes, `nominations.waiting_query`)."""
+    from . import nominations
+
+    city = nominations.city_of(user)
+    if city is None or not user.is_secretariat:
+        return []
+    rows = db.session.scalars(nominations.waiting_query(city).limit(LISTED + 1)).all()
+    if len(rows) > LISTED:
+        return [
+            InboxItem(
+                key="nomination-receive:many",
+                kind="initiative",
+                title="Tiếp nhận hoặc trả lại các đề nghị công nhận sáng kiến của xã, phường",
+                detail=f"Đề nghị sớm nhất: {_quoted(rows[0].title)}.",
+                action="Xem danh sách",
+                endpoint="initiatives.nominated",
+                remind=False,
+            )
+        ]
+    names = dict(
+        db.session.execute(
+            select(Commune.id, Commune.name).where(Commune.id.in_({i.commune_id for i in rows}))
+        ).all()
+    )
+    return [
+        InboxItem(
+            key=f"nomination-receive:{initiative.id}",
+            kind="initiative",
+            title=f"Tiếp nhận hoặc trả lại đề nghị {_quoted(initiative.title)}",
+            detail=f"{names.get(initiative.commune_id, '')} đề nghị theo Tờ trình số "
+            f"{initiative.nomination_decision.number_symbol} ngày "
+            f"{initiative.nomination_decision.issued_on:%d/%m/%Y}.",
+            action="Xem hồ sơ",
+            endpoint="initiatives.nomination",
             args={"initiative_id": initiative.id},
             remind=False,
         )

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..core.cache import fragments
 from ..core.extensions import db
 from ..core.storage import UPLOAD_HELP_TEXT
 from ..core.timeutil import local_today
@@ -43,12 +44,13 @@ from ..web.views import (
     search_query,
     send_attachment,
 )
-from . import bp, documents, dossier, evaluation, services, similarity
+from . import bp, documents, dossier, evaluation, nominations, services, similarity
 from .forms import (
     AUTHOR_ROWS,
     AcceptForm,
     InitiativeForm,
     NominationForm,
+    NominationReturnForm,
     ReopenForm,
     ReturnForm,
     RoundForm,
@@ -102,7 +104,17 @@ def index():
         can_draft=current_user.office_id is not None
         and current_user.has_role(Role.STAFF, Role.HEAD),
         today=local_today(),
+        city_reader=_city_reader(),
     )
+
+
+def _city_reader() -> bool:
+    """The signed-in user reads the communes' nominations (the city's standing office and
+    leaders): remembered per data version, so the list costs no statement for it."""
+    if not (current_user.is_secretariat or current_user.is_leader):
+        return False
+    user = current_user._get_current_object()
+    return fragments.get_or_build(("city-reader", user.id), lambda: nominations.may_read(user))
 
 
 # -- drafting -----------------------------------------------------------------------------------
@@ -287,6 +299,18 @@ def _detail_page(initiative: Initiative, result=None, accept_form=None, return_f
         "initiatives/detail.html",
         initiative=initiative,
         result=result,
+        # A commune's nominated initiative: what the city answered (the commune's own record);
+        # a city initiative received from a commune: where it came from.
+        city_result=(
+            nominations.result_for(initiative)
+            if initiative.state == InitiativeState.NOMINATED
+            else None
+        ),
+        source=(
+            nominations.source_of(initiative)
+            if initiative.source_initiative_id and nominations.may_read(current_user)
+            else None
+        ),
         confirm_form=ConfirmForm(),
         return_form=return_form or ReturnForm(),
         accept_form=accept_form or AcceptForm(),
@@ -412,6 +436,145 @@ def dossier_pdf(decision_id: int):
     decision, files = _dossier(decision_id)
     name = f"ho-so-de-nghi-cap-thanh-pho-{decision.year}-{decision.number:02d}.pdf"
     return pdf_response(dossier.as_pdf(files), name, download=True)
+
+
+@bp.get("/<int:initiative_id>/city-decision.pdf")
+@login_required
+def city_decision_pdf(initiative_id: int):
+    """The city's signed Decision about a nominated initiative: the commune's own copy."""
+    initiative = get_or_404_for(current_user, Initiative, initiative_id)
+    found = nominations.result_for(initiative)
+    if found is None or found.decision_pdf is None:
+        abort(404)
+    return send_attachment(found.decision_pdf)
+
+
+# -- the city: what the communes nominate -------------------------------------------------------
+def _require_city_reader() -> None:
+    require(nominations.may_read(current_user))
+
+
+def _nomination(initiative_id: int) -> nominations.Nomination:
+    """A nominated initiative of one of the city's communes (403 for anyone but the city's
+    standing office and leaders, 404 for any other id)."""
+    _require_city_reader()
+    found = nominations.nomination(current_user.commune, initiative_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _nomination_url(found: nominations.Nomination) -> str:
+    return url_for("initiatives.nomination", initiative_id=found.initiative.id)
+
+
+@bp.get("/nominated")
+@login_required
+def nominated():
+    """Đề nghị của các xã, phường: the initiatives the city's communes nominated."""
+    _require_city_reader()
+    items = nominations.nominations(current_user.commune)
+    return render_template(
+        "initiatives/nominated.html",
+        items=items,
+        rnd=nominations.receiving_round(),
+        year=local_today().year,
+    )
+
+
+@bp.get("/nominated/<int:initiative_id>")
+@login_required
+def nomination(initiative_id: int):
+    found = _nomination(initiative_id)
+    return _nomination_page(found)
+
+
+def _nomination_page(found, return_form=None):
+    return render_template(
+        "initiatives/nomination.html",
+        found=found,
+        source=found.initiative,
+        rnd=nominations.receiving_round(),
+        year=local_today().year,
+        confirm_form=ConfirmForm(),
+        return_form=return_form or NominationReturnForm(),
+    )
+
+
+@bp.post("/nominated/<int:initiative_id>/receive")
+@login_required
+def receive_nomination(initiative_id: int):
+    found = _nomination(initiative_id)
+    require(current_user.is_secretariat)
+    return run_action(
+        lambda: nominations.receive(found, current_user),
+        success=lambda copy: (
+            f"Đã tiếp nhận đề nghị của {found.commune.name} vào đợt sáng kiến năm "
+            f"{copy.round.year} của thành phố."
+        ),
+        to=_detail_url,
+        failed=_nomination_url(found),
+    )
+
+
+@bp.post("/nominated/<int:initiative_id>/return")
+@login_required
+def return_nomination(initiative_id: int):
+    found = _nomination(initiative_id)
+    require(current_user.is_secretariat)
+    form = NominationReturnForm()
+    if done := run_action(
+        lambda: nominations.return_nomination(found, form.comment.data or "", current_user),
+        form=form,
+        success=f"Đã trả lại đề nghị cho {found.commune.name}.",
+        to=_nomination_url(found),
+    ):
+        return done
+    return _nomination_page(found, return_form=form)
+
+
+@bp.get("/nominated/<int:initiative_id>/to-trinh.pdf")
+@login_required
+def nomination_pdf(initiative_id: int):
+    """The commune's signed Tờ trình, as it was signed (its signatures intact)."""
+    found = _nomination(initiative_id)
+    decision = found.decision
+    name = f"to-trinh-{found.commune.code.lower()}-{decision.year}-{decision.number:02d}.pdf"
+    return pdf_response(decision.pdf, name, download=True)
+
+
+@bp.get("/nominated/<int:initiative_id>/dossier.zip")
+@login_required
+def nomination_zip(initiative_id: int):
+    found = _nomination(initiative_id)
+    decision = found.decision
+    response = current_app.response_class(
+        dossier.as_zip(dossier.files(decision)), mimetype="application/zip"
+    )
+    name = f"ho-so-{found.commune.code.lower()}-{decision.year}-{decision.number:02d}.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/nominated/<int:initiative_id>/dossier.pdf")
+@login_required
+def nomination_dossier_pdf(initiative_id: int):
+    found = _nomination(initiative_id)
+    decision = found.decision
+    name = f"ho-so-{found.commune.code.lower()}-{decision.year}-{decision.number:02d}.pdf"
+    return pdf_response(dossier.as_pdf(dossier.files(decision)), name, download=True)
+
+
+@bp.get("/nominated/<int:initiative_id>/files/<int:attachment_id>")
+@login_required
+def nomination_file(initiative_id: int, attachment_id: int):
+    """One evidence file of the commune's initiative, as the commune attached it."""
+    found = _nomination(initiative_id)
+    link = next((e for e in found.initiative.evidence if e.attachment_id == attachment_id), None)
+    if link is None:
+        abort(404)
+    return send_attachment(link.attachment)
 
 
 # -- rounds (secretariat) -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from ..core.cache import DataVersion
 from .audit import AuditLog, LoginThrottle
-from .certificates import CAPACITY_LABELS, Capacity, SigningCertificate
+from .certificates import CAPACITY_LABELS, Capacity, SealCertificate, SigningCertificate
 from .council import Council, CouncilMember, CouncilState, Position, Score
 from .decisions import (
     Competence,
@@ -14,6 +14,8 @@ from .decisions import (
 )
 from .files import Attachment
 from .initiatives import (
+    CityOutcome,
+    CityResult,
     Initiative,
     InitiativeAttachment,
     InitiativeAuthor,
@@ -77,6 +79,8 @@ __all__ = [
     "Council",
     "CouncilMember",
     "CouncilState",
+    "CityOutcome",
+    "CityResult",
     "Initiative",
     "InitiativeAttachment",
     "InitiativeAuthor",
@@ -93,5 +97,6 @@ __all__ = [
     "DecisionItem",
     "CAPACITY_LABELS",
     "Capacity",
+    "SealCertificate",
     "SigningCertificate",
 ]

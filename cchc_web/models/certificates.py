@@ -77,3 +77,25 @@ class SigningCertificate(CommuneOwned, db.Model):
 
     def __repr__(self) -> str:
         return f"<SigningCertificate {self.holder} {self.capacity}>"
+
+
+class SealCertificate(CommuneOwned, db.Model):
+    """A tenant's own seal (the organisation's certificate that follows the signer's
+    signature): the city's "UBND thành phố Hải Phòng" beside each commune's. A tenant without
+    one seals with the deployment's configured certificate (CCHC_SIGNING_P12, or the demo's)."""
+
+    __tablename__ = "seal_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), unique=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(300), default="")
+    serial: Mapped[str] = mapped_column(String(80), default="")
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    p12: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    passphrase_token: Mapped[str] = deferred(mapped_column(Text, nullable=False))  # Fernet token
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SealCertificate {self.holder}>"

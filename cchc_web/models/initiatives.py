@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -231,8 +232,9 @@ class Initiative(CommuneOwned, Searchable, db.Model):
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     # In the city level's round: the commune's initiative this one was received from (its
     # nomination to the city); the commune's row stays the commune's.
+    # Unique (migration 0018): a nomination is received once, whatever two clicks race.
     source_initiative_id: Mapped[int | None] = mapped_column(
-        ForeignKey("initiatives.id"), index=True
+        ForeignKey("initiatives.id"), index=True, unique=True
     )
     state: Mapped[InitiativeState] = enum_column(
         InitiativeState, length=20, default=InitiativeState.DRAFT
@@ -389,3 +391,57 @@ class InitiativeAttachment(db.Model):
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
 
     attachment: Mapped[Attachment] = relationship(lazy="joined")
+
+
+class CityOutcome(enum.StrEnum):
+    """What the city did with a commune's nominated initiative (issue 20, item 3)."""
+
+    RECEIVED = "received"  # Thành phố đã tiếp nhận, đưa ra Hội đồng cấp thành phố
+    RETURNED = "returned"  # Thành phố trả lại hồ sơ, có lý do
+    RECOGNISED = "recognised"  # Được công nhận cấp thành phố (Quyết định của Chủ tịch UBND TP)
+    NOT_RECOGNISED = "not_recognised"  # Không được công nhận cấp thành phố
+
+    @property
+    def label(self) -> str:
+        return CITY_OUTCOME_LABELS[self]
+
+
+CITY_OUTCOME_LABELS = {
+    CityOutcome.RECEIVED: "Thành phố đã tiếp nhận",
+    CityOutcome.RETURNED: "Thành phố trả lại hồ sơ",
+    CityOutcome.RECOGNISED: "Được công nhận cấp thành phố",
+    CityOutcome.NOT_RECOGNISED: "Không được công nhận cấp thành phố",
+}
+
+
+class CityResult(CommuneOwned, db.Model):
+    """The city's answer to one nominated initiative, kept in the *commune's* tenant: the
+    commune's users cannot read the city's rows (tenancy, row-level security), so the city's
+    services write this small record acting explicitly for that commune
+    (`tenancy.acting_for`) when they receive, return, or decide it by a signed Decision. It
+    holds plain facts (the Decision's number and date, a copy of its signed PDF), never a link
+    the commune could not follow."""
+
+    __tablename__ = "city_results"
+    commune_parents = ("initiative",)
+    __table_args__ = (CheckConstraint(one_of("outcome", CityOutcome), name="outcome_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), unique=True)
+    outcome: Mapped[CityOutcome] = enum_column(CityOutcome, length=20)
+    note: Mapped[str] = mapped_column(Text, default="")  # the reason of a return
+    # "Quyết định số 02/QĐ-UBND ngày 05/12/2026 của Chủ tịch UBND thành phố Hải Phòng"
+    decision_ref: Mapped[str] = mapped_column(String(300), default="")
+    mean_score: Mapped[float | None] = mapped_column(Float)
+    # A copy of the city's signed Decision, in the commune's own files.
+    decision_pdf_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    initiative: Mapped[Initiative] = relationship()
+    decision_pdf: Mapped[Attachment | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return CityOutcome(self.outcome).label
