@@ -172,8 +172,8 @@ def measured_communes(meta: dict) -> list[dict]:
     return [ranked[i] for i in picks]
 
 
-def _time(client, url: str, name: str, requests: int) -> dict:
-    for _ in range(5):
+def _time(client, url: str, name: str, requests: int, warmup: int = 5) -> dict:
+    for _ in range(warmup):
         assert client.get(url).status_code == 200, (name, url)
     samples, cpu = [], []
     for _ in range(requests):
@@ -209,7 +209,7 @@ def _statements(app, client, url: str, name: str) -> int:
     return len(seen)
 
 
-def time_commune_pages(app, meta: dict, requests: int) -> dict:
+def time_commune_pages(app, meta: dict, requests: int, warmup: int = 5) -> dict:
     results: dict = {}
     for commune in measured_communes(meta):
         accounts = commune["accounts"]
@@ -217,7 +217,7 @@ def time_commune_pages(app, meta: dict, requests: int) -> dict:
         for name, account, url in PAGES:
             url = url.format(**accounts)
             client = logged_in_client(app, accounts[account])
-            rows[name] = _time(client, url, name, requests)
+            rows[name] = _time(client, url, name, requests, warmup)
             rows[name]["statements"] = _statements(app, client, url, name)
         results[commune["name"]] = {
             "factor": commune["factor"],
