@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -260,11 +261,128 @@ def time_city_dashboard(app, meta: dict, requests: int) -> dict:
     }
 
 
+SCALE_OUT_PAGES = (
+    "dashboard",
+    "plans",
+    "plan",
+    "reports",
+    "initiatives",
+    "initiative",
+    "council_results",
+    "search_everywhere",
+)
+
+
+def scale_out(meta: dict, seconds: int) -> dict:
+    """Two gunicorn servers (gunicorn.conf.py, one worker of 8 threads each) on the city
+    database as the application's role, as behind a load balancer: wrk sends each one the
+    secretariat pages of a different commune (a round robin over `SCALE_OUT_PAGES`) for
+    `seconds`; requests/s, latency, errors, and the CPU time per request of the app servers
+    and of the PostgreSQL backends serving them (what one primary must supply per request)."""
+    import re
+    import shutil
+    import subprocess
+    from contextlib import ExitStack
+
+    import psycopg
+
+    from bench.run import _login_cookie
+    from bench.soak import cpu_seconds, free_port, gunicorn, process_tree, server_env
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return {"skipped": "wrk missing"}
+    communes = measured_communes(meta)[2:]  # the median and the largest
+    with tempfile.TemporaryDirectory(prefix="cchc-city-scale-") as work, ExitStack() as stack:
+        work = Path(work)
+        servers = []
+        for k, commune in enumerate(communes):
+            env = {**server_env(app_url(), work / str(k)), "GUNICORN_WORKERS": "1"}
+            (work / str(k)).mkdir()
+            port = free_port()
+            pid = stack.enter_context(gunicorn(env, port, work / str(k) / "gunicorn.log", 1))
+            base = f"http://127.0.0.1:{port}"
+            accounts = commune["accounts"]
+            paths = [url.format(**accounts) for n, _, url in PAGES if n in SCALE_OUT_PAGES]
+            script = work / f"paths{k}.lua"
+            script.write_text(
+                "paths = {" + ", ".join(f'"{p}"' for p in paths) + "}\n"
+                "i = 0\n"
+                "request = function()\n  i = i + 1\n"
+                '  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n'
+            )
+            cookie = _login_cookie(base, accounts["secretariat"])
+            servers.append((pid, base, cookie, script, paths))
+        # Warm each server (its pool's connections open), then find their backends.
+        for _, base, cookie, _, paths in servers:
+            for path in paths:
+                request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+                urllib.request.urlopen(request, timeout=30).read()
+        with psycopg.connect(_dsn("postgres"), autocommit=True) as conn:
+            backends = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND usename = %s",
+                    (DATABASE, APP_ROLE),
+                )
+            ]
+        app_pids = [p for pid, *_ in servers for p in process_tree(pid)]
+        app_before, db_before = cpu_seconds(app_pids), cpu_seconds(backends)
+        runs = [
+            subprocess.Popen(
+                [
+                    wrk,
+                    "-t1",
+                    "-c8",
+                    f"-d{seconds}s",
+                    "--latency",
+                    "-s",
+                    str(script),
+                    "-H",
+                    f"Cookie: {cookie}",
+                    base,
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            for _, base, cookie, script, _ in servers
+        ]
+        outputs = [run.communicate()[0] for run in runs]
+        app_cpu = cpu_seconds(app_pids) - app_before
+        db_cpu = cpu_seconds(backends) - db_before
+    total = errors = 0
+    latencies = []
+    for out in outputs:
+        total += int(re.search(r"(\d+) requests in", out).group(1))
+        if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+            errors += int(match.group(1))
+        if match := re.search(
+            r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+        ):
+            errors += sum(int(g) for g in match.groups())
+        latencies.append(
+            {q: re.search(rf"\s{q}%\s+([\d.]+\w+)", out).group(1) for q in ("50", "90", "99")}
+        )
+    return {
+        "servers": len(servers),
+        "seconds": seconds,
+        "requests": total,
+        "rps": round(total / seconds, 1),
+        "errors": errors,
+        "latency_per_server": latencies,
+        "app_cpu_ms_per_request": round(app_cpu * 1000 / max(total, 1), 2),
+        "db_cpu_ms_per_request": round(db_cpu * 1000 / max(total, 1), 2),
+        "pages": list(SCALE_OUT_PAGES),
+        "communes": [c["name"] for c in communes],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--scale-out-seconds", type=int, default=20)
     args = parser.parse_args()
     if not server_available():
         print(f"(PostgreSQL superuser at {SERVER} unavailable: city section skipped)")
@@ -292,6 +410,8 @@ def main() -> int:
         aggregates = city_queries.measure(app, meta["city"]["id"], args.requests)
         with app.app_context():
             db.engine.dispose()
+    print("Two app servers on one PostgreSQL (gunicorn + wrk)…", flush=True)
+    servers = scale_out(meta, args.scale_out_seconds) if args.scale_out_seconds else {}
     one_commune = {}
     results_path = ROOT / "bench" / "results.json"
     if results_path.exists():
@@ -309,6 +429,7 @@ def main() -> int:
         "one_commune_statements": one_commune,
         "city_dashboard": city,
         "aggregates": aggregates,
+        "scale_out": servers,
         "seconds": round(time.perf_counter() - started, 1),
     }
     (ROOT / "bench" / "city.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
@@ -372,6 +493,7 @@ def report(results: dict) -> int:
         )
     total = sum(r["p95_ms"] for r in results["aggregates"].values())
     print(f"  all four, p95 summed: {total:.1f} ms")
+    print(f"\ntwo app servers on one PostgreSQL: {results['scale_out']}")
     print(
         f"\nload average after the pages: {results['loadavg_after_pages']} on {results['cpus']} CPUs; "
         f"city section {results['seconds']} s (data set built in {results['build_seconds']} s)"
