@@ -151,8 +151,8 @@ def test_the_city_aggregates_count_what_python_counts(city_set):
 
 
 def test_every_commune_page_the_bench_measures_opens_in_communes_of_every_size(city_set):
-    app, meta, _ = city_set
-    results = city.time_commune_pages(app, meta, requests=1, warmup=1)
+    app, meta, name = city_set
+    results = city.time_commune_pages(app, meta, requests=1, warmup=1, database=name)
     for name, commune in results.items():
         assert set(commune["pages"]) == {page for page, *_ in city.PAGES}, name
         assert all(row["statements"] > 0 for row in commune["pages"].values())
