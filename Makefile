@@ -51,13 +51,16 @@ test: install
 	fi
 
 # Benchmarks (not part of `make test`): builds a city-scale dataset in a temporary database,
-# times the main pages, counts SQL statements, load-tests gunicorn with wrk; then the city
-# section (bench-city) when a local PostgreSQL superuser answers.
+# times the main pages, counts SQL statements, load-tests gunicorn with wrk; then the survey's
+# load and the city section (bench-city, when a PostgreSQL superuser answers). Each part runs
+# even when an earlier one missed a target; make bench fails if any did.
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "(wrk unavailable: the load test will be skipped)"
-	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.sipas_load
-	$(BIN)/python -m bench.city
+	@status=0; \
+	$(BIN)/python -m bench.run || status=1; \
+	$(BIN)/python -m bench.sipas_load || status=1; \
+	$(BIN)/python -m bench.city || status=1; \
+	exit $$status
 
 # City scale (issue 20): 114 communes on PostgreSQL (BENCH_CITY_SERVER, default the local
 # postgres superuser), cached in the database bench_city_v<N> (about 30 s to build, reused
