@@ -9,18 +9,24 @@ BYPASSRLS, so the FORCE'd row-level security policies hold on every statement.
   build time) is the database's comment.
 - Pages: every page of the one-commune bench (bench/run.py `PAGES`), cold, signed in as the
   same roles in communes of different sizes (the smallest, a quarter, the median, the largest);
-  p50 / p95 by the wall clock and the thread's CPU, and the statements of each page, which must
-  equal the one-commune bench's (bench/results.json of the same `make bench`).
+  p50 / p95 by the wall clock and the thread's CPU, PostgreSQL's CPU per request (its
+  backends' /proc times), and the statements of each page, shown beside the one-commune
+  bench's (bench/results.json of the same `make bench`).
 - The city dashboard (`city.dashboard`, GET /city/) signed in as a city-level user, cold;
   "not available" while the application has no such page.
 - The aggregate queries a city dashboard needs, across the 114 communes, run in a session
-  acting for the city (row-level security's `city_reads`), timed.
+  acting for the city (row-level security's `city_reads`), timed (bench/city_queries.py).
+- Two gunicorn servers on the city database, wrk on each: requests/s, errors, and the CPU per
+  request of the app servers and of PostgreSQL (the README's scale-out figures).
 
-Targets: every commune page p95 ≤ 50 ms and the one-commune statement count; the city
+Targets: every commune page p95 ≤ 50 ms; a page's statements the same in the communes from a
+quarter of the sizes up (a count that grows with the commune is a query per row; differences
+with the one-commune data set, which lacks some kinds of records, are listed); the city
 dashboard p95 ≤ 200 ms. Writes bench/city.json; exits non-zero when a target is missed.
 
 Environment: BENCH_CITY_SERVER (default postgresql://postgres@127.0.0.1:5432, a superuser:
-it creates the role and the database and loads the data with COPY).
+it creates the role and the database and loads the data with COPY). The application's role
+signs in without a password, as local connections do on the development machines (trust).
 """
 
 from __future__ import annotations
@@ -134,6 +140,9 @@ def rebuild(database: str = DATABASE, communes: int = 114) -> dict:
                 f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
             )
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if database == DATABASE:  # the data sets of earlier versions are never read again
+            for version in range(1, city_dataset.VERSION):
+                conn.execute(f'DROP DATABASE IF EXISTS "bench_city_v{version}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}" OWNER {APP_ROLE}')
     with tempfile.TemporaryDirectory(prefix="cchc-city-") as work:
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=app_url(database), UPLOAD_DIR=work)

@@ -44,7 +44,7 @@ from cchc_web.models.plans import FIELDS
 from cchc_web.models.search import search_key
 
 #: Bump when the data set's contents change: a cached database of another version is rebuilt.
-VERSION = 1
+VERSION = 2
 PASSWORD = "Bench@2025"  # noqa: S105 - benchmark accounts in a throwaway database
 TARGETS = {"users": 6_000, "tasks": 40_000, "task_updates": 1_000_000, "initiatives": 30_000}
 # Volumes of a commune of size factor 1 (the mean).
@@ -577,7 +577,7 @@ def _plans(load, ids, communes, rng, years, today) -> None:
                 else:
                     final = "in_progress"
                 people = office_users.get(lead) or c.users
-                updates_of.append((task_id, lead, year, people, final))
+                updates_of.append((task_id, lead, year, due, people, final))
                 if (
                     current
                     and "task_id" not in c.accounts
@@ -704,7 +704,10 @@ def _updates(ids, updates_of, rng, today) -> Iterator[tuple]:
     last_day = today - timedelta(days=1)
     randint, choice = rng.randint, rng.choice
     results = [f"Đã triển khai, hoàn thành {p}% khối lượng công việc." for p in range(101)]
-    for task_id, office, year, people, final in updates_of:
+    for task_id, office, year, due, people, final in updates_of:
+        # A late task's catch-up deadline: six weeks after the month it was due (some passed:
+        # overdue), else mid-December.
+        catchup = due + timedelta(days=45) if due else date(year, 12, 15)
         n = randint(mean - 12, mean + 12)
         start = datetime(year, 1, 5, 8, tzinfo=UTC)
         end = min(
@@ -735,7 +738,7 @@ def _updates(ids, updates_of, rng, today) -> Iterator[tuple]:
                 "objective" if late else None,
                 "Chờ hướng dẫn của cấp trên" if late else "",
                 "Tăng cường phối hợp, đôn đốc" if late else "",
-                date(year, 12, 15) if late else None,
+                catchup if late else None,
                 "Trưởng phòng" if late else "",
                 "progress",
             )
