@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run serve migrate seed test test-sqlite test-postgres lint format bench soak sipas-load faults lock clean
+.PHONY: install run serve migrate seed test test-sqlite test-postgres lint format bench bench-city soak sipas-load faults lock clean
 
 # Exact versions with their SHA-256 from the lock file (pip refuses anything else), then the
 # project itself without resolving again. `make lock` refreshes the locks from pyproject.toml.
@@ -51,11 +51,23 @@ test: install
 	fi
 
 # Benchmarks (not part of `make test`): builds a city-scale dataset in a temporary database,
-# times the main pages, counts SQL statements, load-tests gunicorn with wrk.
+# times the main pages, counts SQL statements, load-tests gunicorn with wrk; then the survey's
+# load and the city section (bench-city, when a PostgreSQL superuser answers). Each part runs
+# even when an earlier one missed a target; make bench fails if any did.
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "(wrk unavailable: the load test will be skipped)"
-	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.sipas_load
+	@status=0; \
+	$(BIN)/python -m bench.run || status=1; \
+	$(BIN)/python -m bench.sipas_load || status=1; \
+	$(BIN)/python -m bench.city || status=1; \
+	exit $$status
+
+# City scale (issue 20): 114 communes on PostgreSQL (BENCH_CITY_SERVER, default the local
+# postgres superuser), cached in the database bench_city_v<N> (about 30 s to build, reused
+# afterwards); the commune pages in four communes of different sizes, the city dashboard and
+# its aggregate queries, as a role held by row-level security; writes bench/city.json.
+bench-city: install
+	$(BIN)/python -m bench.city
 
 # 200 citizens answer the satisfaction survey at once with 200 receipt codes, then 20 send one
 # code at once, against gunicorn + a throwaway PostgreSQL database; writes bench/sipas.json.

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -224,6 +225,9 @@ class Initiative(CommuneOwned, Searchable, db.Model):
             "state <> 'nominated' OR nomination_decision_id IS NOT NULL",
             name="nomination_needs_decision",
         ),
+        # Initiatives of one state across communes: the nominations the city counts and
+        # receives (migration 0018_city_scale_indexes).
+        Index("ix_initiatives_state_commune_id", "state", "commune_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

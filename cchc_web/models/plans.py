@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     func,
     select,
+    text,
 )
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
@@ -529,6 +530,17 @@ class TaskUpdate(CommuneChild, db.Model):
         # Task lists read each task's newest progress update: max(id) per task and kind from
         # the index alone.
         Index("ix_task_updates_task_id_kind_id", "task_id", "kind", "id"),
+        # The city level reads the newest progress update of every task of its communes'
+        # active plans, status and catch-up deadline included, from this index alone
+        # (migration 0018_city_scale_indexes).
+        Index(
+            "ix_task_updates_newest_progress",
+            "task_id",
+            "id",
+            postgresql_include=["status", "catchup_deadline"],
+            postgresql_where=text("kind = 'progress'"),
+            sqlite_where=text("kind = 'progress'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
