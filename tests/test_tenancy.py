@@ -88,6 +88,28 @@ def test_a_session_acting_for_a_commune_reads_only_its_rows(commune):
         _fresh()
 
 
+def test_a_task_list_reaches_updates_only_through_its_scoped_tasks(commune):
+    """The task rows' statement skips the updates' own criteria (`THROUGH_PARENT`): every
+    update it shows is the newest of a listed task, and the tasks are scoped."""
+    from cchc_web.models.plans import TaskUpdate
+    from cchc_web.plans.queries import task_rows_query
+
+    other, first = _second_commune(), commune.id
+    mine = factories.make_task(factories.make_plan(), "1.1", lead="VP")
+    db.session.add(TaskUpdate(task=mine, status="in_progress", progress=30))
+    with tenancy.acting_for(db.session(), other):
+        theirs = factories.make_task(factories.make_plan(), "1.1", lead="VP")
+        db.session.add(TaskUpdate(task=theirs, status="in_progress", progress=90))
+    db.session.commit()
+    mine, theirs = mine.id, theirs.id
+    _fresh()
+    for acting, task, progress in ((first, mine, 30), (other, theirs, 90)):
+        with tenancy.acting_for(db.session(), acting):
+            rows = db.session.execute(task_rows_query(None)).all()
+            assert [(r.id, r.progress) for r in rows] == [(task, progress)]
+        _fresh()
+
+
 def test_orm_updates_and_deletes_touch_only_the_acting_commune(commune):
     other, first = _second_commune(), commune.id
     _fresh()

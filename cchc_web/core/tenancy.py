@@ -94,6 +94,11 @@ from .errors import DomainError
 
 COMMUNE_KEY = "cchc_commune_id"
 ALL_COMMUNES = "cchc_all_communes"  # execution option: this statement reads every commune
+# Execution option: the `CommuneChild` classes this statement reaches only joined to, or
+# correlated with, their parent, itself scoped in the same statement (a task list's newest
+# update per task): their own criteria would repeat the parent's, and on PostgreSQL the nested
+# IN makes the planner hash every update of the commune to show one page of tasks.
+THROUGH_PARENT = "cchc_through_parent"
 SETTING = "cchc.commune_id"  # the PostgreSQL setting the row-level security policies read
 
 
@@ -226,8 +231,9 @@ def _scope(state: ORMExecuteState) -> None:
             CommuneOwned, lambda cls: cls.commune_id == commune, include_aliases=True
         )
     ]
+    joined = state.execution_options.get(THROUGH_PARENT, ())
     for mapper in state.all_mappers:
-        if issubclass(mapper.class_, CommuneChild):
+        if issubclass(mapper.class_, CommuneChild) and mapper.class_ not in joined:
             child = mapper.class_
             options.append(
                 with_loader_criteria(child, child.commune_scope(commune), include_aliases=True)

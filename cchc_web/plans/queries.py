@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, String, and_, cast, exists, func, select
 from sqlalchemy.orm import lazyload, selectinload
 
+from ..core import tenancy
 from ..core.extensions import db
 from ..models import Office
 from ..models.plans import (
@@ -119,6 +120,8 @@ def _task_rows_select() -> Select:
         )
         .outerjoin(TaskUpdate, TaskUpdate.id == newest_update_id())
         .order_by(Task.sort_order, Task.id)
+        # Updates only as the newest of each listed task, which is scoped (core/tenancy.py).
+        .execution_options(**{tenancy.THROUGH_PARENT: (TaskUpdate,)})
     )
 
 
