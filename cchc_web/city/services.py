@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..core import tenancy
@@ -130,7 +130,7 @@ class CommuneFigures:
         return max(self.par_scored - self.par_appraised, 0)
 
 
-def _newest_progress():
+def _newest_progress(with_progress: bool = True):
     """Each task's newest progress update (the lead office's: it alone sets the status), as a
     selectable joined to `Task` with its `status`, `progress` and `catchup_deadline`.
 
@@ -152,8 +152,9 @@ def _newest_progress():
     return newest, newest.id == newest_progress_id(Task.id).correlate(Task)
 
 
-def _task_counts(newest, today: date) -> tuple:
+def _task_counts(newest, today: date, with_progress: bool = True) -> tuple:
     """total, done, late, overdue (late past its catch-up deadline), mean progress."""
+    progress = func.avg(func.coalesce(newest.progress, 0)) if with_progress else literal(0)
     return (
         func.count(Task.id),
         func.sum(case((newest.status == TaskStatus.DONE, 1), else_=0)),
@@ -164,19 +165,19 @@ def _task_counts(newest, today: date) -> tuple:
                 else_=0,
             )
         ),
-        func.avg(func.coalesce(newest.progress, 0)),
+        progress,
     )
 
 
 def plan_progress(city_id: int, today: date) -> dict[int, dict]:
     """Per commune, the tasks of its active plans: total, done, late, overdue (late whose
     catch-up deadline has passed) and mean progress, from each task's newest progress update
-    (the lead office's). One statement."""
-    newest, on = _newest_progress()
+    (the lead office's). One statement. (The mean progress is the commune page's.)"""
+    newest, on = _newest_progress(with_progress=False)
     columns = newest.c if hasattr(newest, "c") else newest
     rows = db.session.execute(
         across(
-            select(Plan.commune_id, *_task_counts(columns, today))
+            select(Plan.commune_id, *_task_counts(columns, today, with_progress=False))
             .join(Task, Task.plan_id == Plan.id)
             .outerjoin(newest, on)
             .where(
