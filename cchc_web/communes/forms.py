@@ -3,6 +3,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..admin.forms import USERNAME_RULE
 from ..models.org import COMMUNE_KIND_LABELS
 from ..web.forms import VNIntegerField, VNSelectField
 from .services import COMMUNE_KINDS
@@ -83,3 +84,26 @@ class NewCommuneForm(FlaskForm):
     )
     offices_file = FileField("Tệp đơn vị (CSV hoặc Excel, không bắt buộc)")
     users_file = FileField("Tệp người dùng (CSV hoặc Excel, không bắt buộc)")
+
+
+class AdminAccountForm(FlaskForm):
+    username = StringField(
+        "Tên đăng nhập",
+        validators=[DataRequired("Hãy nhập tên đăng nhập."), USERNAME_RULE],
+    )
+    full_name = StringField(
+        "Họ và tên",
+        validators=[
+            DataRequired("Hãy nhập họ và tên."),
+            Length(max=120, message="Họ và tên dài tối đa 120 ký tự."),
+        ],
+    )
+    position_title = StringField(
+        "Chức vụ",
+        validators=[Optional(), Length(max=120, message="Chức vụ dài tối đa 120 ký tự.")],
+    )
+    email = StringField(
+        "E-mail",
+        validators=[Optional(), Length(max=254, message="E-mail dài tối đa 254 ký tự.")],
+        render_kw={"type": "email", "autocomplete": "off", "inputmode": "email"},
+    )
