@@ -1,13 +1,17 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..admin.forms import USERNAME_RULE
 from ..models.org import COMMUNE_KIND_LABELS
 from ..web.forms import VNIntegerField, VNSelectField
 from .services import COMMUNE_KINDS
 
+# As Quản trị › Người dùng asks (admin/forms.py); the service checks it again.
+USERNAME_RULE = Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",
+    message="Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
+)
 KIND_CHOICES = [(k.value, COMMUNE_KIND_LABELS[k]) for k in COMMUNE_KINDS]
 
 
