@@ -134,6 +134,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "GET /admin/communes": NOBODY,
     "GET /admin/communes/new": NOBODY,
     "POST /admin/communes/new": NOBODY,
+    "GET /admin/communes/<code>/admin": NOBODY,
+    "POST /admin/communes/<code>/admin": NOBODY,
     "GET /admin/offices": ADMIN_ONLY,
     "GET /admin/offices/new": ADMIN_ONLY,
     "POST /admin/offices/new": ADMIN_ONLY,

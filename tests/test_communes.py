@@ -555,3 +555,53 @@ def test_offices_and_certificates_pages_are_the_communes_own(client, commune):
     client.post("/admin/offices/new", data={"code": "KT", "name": "Phòng Kinh tế phường"})
     with tenancy.acting_for(db.session(), other.id):
         assert {o.code for o in db.session.scalars(select(Office))} == {"RIENG", "KT"}
+
+
+def test_a_commune_without_administrator_is_in_the_city_admins_inbox_until_one_is_added(
+    client, commune
+):
+    from cchc_web.core.inbox import collect
+
+    city = _city(commune)
+    admin = _city_admin(city)
+    onboarding.onboard(
+        onboarding.CommuneData("LEHONG", "Phường Lê Hồng", "phuong"), city=city, actor=None
+    )
+    db.session.commit()
+    items = [i for i in collect(admin, date(2025, 10, 1)) if i.kind == "commune"]
+    # Xã Chí Minh has no administrator in this test either: both are waiting.
+    assert {i.title for i in items} == {
+        "Tạo tài khoản quản trị cho Phường Lê Hồng",
+        "Tạo tài khoản quản trị cho Xã Chí Minh",
+    }
+    _login(client, admin)
+    assert "/admin/communes/LEHONG/admin" in client.get("/admin/communes").get_data(as_text=True)
+    assert client.get("/admin/communes/NOPE/admin").status_code == 404
+    refused = client.post(
+        "/admin/communes/LEHONG/admin", data={"username": "tp.admin", "full_name": "Ai đó"}
+    )
+    assert "Tên đăng nhập này đã có người dùng." in refused.get_data(as_text=True)
+    response = client.post(
+        "/admin/communes/LEHONG/admin",
+        data={"username": "lehong.admin", "full_name": "Quản trị Lê Hồng"},
+    )
+    text = response.get_data(as_text=True)
+    assert "Đã tạo tài khoản quản trị cho Phường Lê Hồng" in text and "lehong.admin" in text
+    created = db.session.scalar(select(User).where(User.username == "lehong.admin"))
+    lehong = db.session.scalar(select(Commune).where(Commune.code == "LEHONG"))
+    assert created.commune_id == lehong.id and created.roles == {Role.ADMIN}
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "commune.add_admin"))
+    assert entry.actor_id == admin.id and entry.commune_id == city.id
+    items = [i for i in collect(admin, date(2025, 10, 1)) if i.kind == "commune"]
+    assert [i.title for i in items] == ["Tạo tài khoản quản trị cho Xã Chí Minh"]
+
+
+def test_a_commune_admin_cannot_add_administrators(client, login_as, commune):
+    _city(commune)
+    login_as("admin", office=None)
+    assert client.get("/admin/communes/CHIMINH/admin").status_code == 403
+    response = client.post(
+        "/admin/communes/CHIMINH/admin", data={"username": "x.admin", "full_name": "X"}
+    )
+    assert response.status_code == 403
+    assert db.session.scalar(select(User).where(User.username == "x.admin")) is None

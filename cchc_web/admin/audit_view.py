@@ -63,6 +63,7 @@ VERBS = {
     "auth.logout": "đăng xuất",
     "auth.lockout": "bị tạm khóa đăng nhập do nhập sai nhiều lần:",
     "certificate.register": "đăng ký chứng thư số cho",
+    "commune.add_admin": "tạo tài khoản quản trị cho",
     "commune.create": "thêm",
     "commune.settings": "sửa thiết lập của",
     "certificate.remove": "gỡ chứng thư số của",

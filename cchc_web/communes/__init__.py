@@ -16,4 +16,4 @@ nav_item(
     visible=lambda u: u.is_admin and u.at_city_level,
 )
 
-from . import cli, routes  # noqa: E402,F401
+from . import cli, inbox, routes  # noqa: E402,F401

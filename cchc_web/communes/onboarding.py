@@ -32,7 +32,7 @@ from ..core import tenancy
 from ..core.emails import clean_email
 from ..core.errors import DomainError
 from ..core.extensions import db
-from ..models import ROLE_LABELS, Commune, Office, Role, User
+from ..models import ROLE_LABELS, Commune, Office, Role, User, UserRole
 from ..models.org import CommuneKind
 from ..plans.importer import ImportFileError, read_table
 from ..records import audit
@@ -318,20 +318,69 @@ def onboard(
     return result
 
 
-def without_administrator(city: Commune) -> list[Commune]:
-    """The city's communes where nobody may administer yet (onboarded without an admin)."""
-    from ..models import UserRole
-
-    admins = (
+def _admins_of_communes():
+    return (
         select(User.commune_id)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ADMIN, User.active)
+        .where(UserRole.role == Role.ADMIN, User.active, User.commune_id.is_not(None))
     )
+
+
+def without_administrator(city: Commune) -> list[Commune]:
+    """The city's communes where nobody may administer yet (onboarded without an admin)."""
     return list(
         db.session.scalars(
             select(Commune)
-            .where(Commune.parent_id == city.id, Commune.id.not_in(admins))
+            .where(Commune.parent_id == city.id, Commune.id.not_in(_admins_of_communes()))
             .order_by(Commune.name)
             .execution_options(**{tenancy.ALL_COMMUNES: True})
         )
     )
+
+
+def commune_of_city(city: Commune, code: str) -> Commune | None:
+    """One of the city's communes by its code (None: no such commune of this city)."""
+    return db.session.scalar(
+        select(Commune)
+        .where(Commune.parent_id == city.id, func.upper(Commune.code) == (code or "").upper())
+        .execution_options(**{tenancy.ALL_COMMUNES: True})
+    )
+
+
+@dataclass
+class AdminData:
+    username: str
+    full_name: str
+    position_title: str = ""
+    email: str = ""
+
+
+def add_administrator(
+    commune: Commune, data: AdminData, *, city: Commune, actor: User | None
+) -> tuple[User, str]:
+    """An administrator account for one of the city's communes (one onboarded without one, or
+    whose administrator left), with a one-time password: (the account, the password)."""
+    if commune.parent_id != city.id:
+        raise DomainError("Xã, phường này không thuộc thành phố.")
+    password = one_time_password()
+    with tenancy.acting_for(db.session(), commune.id):
+        user = org.create_user(
+            org.UserData(
+                data.username,
+                data.full_name,
+                data.position_title or "",
+                None,
+                {Role.ADMIN},
+                email=data.email or "",
+            ),
+            password,
+            actor=None,  # the commune's log: "the system" (the city's says who)
+        )
+        db.session.flush()
+    audit.record(
+        "commune.add_admin",
+        commune,
+        after={"username": user.username, "full_name": user.full_name},
+        actor=actor,
+    )
+    return user, password

@@ -1,4 +1,4 @@
-from flask import make_response, render_template, request, url_for
+from flask import abort, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from ..core.errors import DomainError
@@ -11,7 +11,7 @@ from ..web.forms import apply_domain_error
 from ..web.security import admin_only, require
 from ..web.views import paginate_rows, run_action
 from . import bp, onboarding, services
-from .forms import NewCommuneForm, SettingsForm
+from .forms import AdminAccountForm, NewCommuneForm, SettingsForm
 
 
 def _fill(form: SettingsForm, commune: Commune) -> None:
@@ -132,3 +132,42 @@ def new():
         user_columns=onboarding.USER_COLUMNS,
         roles=services.ROLE_CODES,
     )
+
+
+@bp.route("/communes/<code>/admin", methods=["GET", "POST"])
+@admin_only
+def new_admin(code: str):
+    """An administrator account for one of the city's communes (one onboarded without one):
+    its one-time password is shown once, on the answer itself."""
+    city = _city()
+    commune = onboarding.commune_of_city(city, code)
+    if commune is None:
+        abort(404)
+    form = AdminAccountForm()
+    if form.validate_on_submit():
+        data = onboarding.AdminData(
+            form.username.data,
+            form.full_name.data,
+            form.position_title.data or "",
+            form.email.data or "",
+        )
+        try:
+            user, password = onboarding.add_administrator(
+                commune, data, city=city, actor=current_user
+            )
+        except DomainError as err:
+            db.session.rollback()
+            apply_domain_error(form, err)
+        else:
+            db.session.commit()
+            result = onboarding.Onboarded(
+                commune,
+                accounts=[(user.username, user.full_name, "Quản trị hệ thống", password)],
+                has_admin=True,
+            )
+            response = make_response(
+                render_template("communes/created.html", result=result, added_admin=True)
+            )
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return render_template("communes/admin_form.html", form=form, commune=commune)

@@ -189,6 +189,12 @@ def communes_query(city: Commune):
         .correlate(Commune)
         .scalar_subquery()
     )
+    admins = (
+        select(func.count(User.id))
+        .where(User.commune_id == Commune.id, User.active, User.role_rows.any(role=Role.ADMIN))
+        .correlate(Commune)
+        .scalar_subquery()
+    )
     return (
         select(
             Commune.id,
@@ -197,6 +203,7 @@ def communes_query(city: Commune):
             Commune.kind,
             users.label("users"),
             offices.label("offices"),
+            admins.label("admins"),
         )
         .where(Commune.parent_id == city.id)
         .order_by(Commune.name, Commune.id)

@@ -152,9 +152,6 @@ class CommuneSettings:
         """A new round's submission and decision deadlines in `year`."""
         return day_in(year, self.round_submission), day_in(year, self.round_decision)
 
-    def new_rubric(self) -> list[dict]:
-        return [dict(c) for c in self.rubric]
-
     # -- documents --------------------------------------------------------------------------
     @property
     def issuer_lines(self) -> list[str]:
@@ -184,13 +181,12 @@ def of(commune: Commune | None) -> CommuneSettings:
     (settings are replaced, never edited in place: `updated`)."""
     if commune is None:
         return CommuneSettings()
-    key = (id(commune.settings), commune.settings and len(commune.settings), commune.name)
+    raw, about = commune.settings, (commune.name, commune.kind)
     cached = commune.__dict__.get(_CACHE)
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    if cached is not None and cached[0] is raw and cached[1] == about:
+        return cached[2]
     found = _parse(commune)
-    if isinstance(commune, Commune):
-        commune.__dict__[_CACHE] = (key, found)
+    commune.__dict__[_CACHE] = (raw, about, found)  # holds `raw`: its identity stays its own
     return found
 
 

@@ -42,7 +42,12 @@ EXTRA: dict[str, list[str]] = {
     ],
     "admin": ["/admin/users/new", "/admin/offices/new", "/admin/users/2/edit", "/admin/settings"],
     # The city's administrator: its communes and the onboarding form (issue 20).
-    "tp.admin": ["/admin/communes", "/admin/communes/new", "/admin/settings"],
+    "tp.admin": [
+        "/admin/communes",
+        "/admin/communes/new",
+        "/admin/communes/CHIMINH/admin",
+        "/admin/settings",
+    ],
     # The recognition chain of the demo: its Decisions, results and the nomination picker.
     "vhxh.lanhdao": ["/decisions/1", "/decisions/2", "/council/1/results", "/initiatives/5"],
     # The satisfaction survey's staff pages (issue 19); the public ones: test_sipas_accessibility.
