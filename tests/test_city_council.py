@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from cchc_web.core import tenancy
 from cchc_web.core.errors import DomainError
 from cchc_web.core.extensions import db
+from cchc_web.council import minutes
 from cchc_web.council import services as council_ops
 from cchc_web.decisions import certificates, signing
 from cchc_web.decisions import services as decisions
@@ -425,6 +426,10 @@ def test_the_city_recognises_under_its_header_and_seal_and_the_commune_reads_the
         for user in (city.secretariat, city.specialist, city.member):
             factories.score_as(council, user, copy, 26, 34, 27)
         council_ops.close_scoring(council, city.secretariat)
+        # The minutes, signed by the city's secretary then its chair, as a commune's are.
+        minutes.produce_minutes(council, city.specialist)
+        minutes.sign_minutes(council, city.secretariat)
+        minutes_pdf = attachments.read_attachment(council.minutes)
         recognition = decisions.create_draft(
             DecisionKind.INITIATIVE_RECOGNITION, council.id, city.secretariat
         )
@@ -436,6 +441,9 @@ def test_the_city_recognises_under_its_header_and_seal_and_the_commune_reads_the
         db.session.commit()
         assert db.session.get(Initiative, copy.id).state == InitiativeState.RECOGNISED
         pdf, number = recognition.pdf, recognition.number_symbol
+    said = " ".join(run_tool("pdftotext", minutes_pdf, tmp_path).split())
+    assert "thành phố Hải Phòng" in said and "UBND xã Chí Minh" in said
+    assert run_tool("pdfsig", minutes_pdf, tmp_path).count("Signature is Valid") == 2
     text = " ".join(run_tool("pdftotext", pdf, tmp_path).split())
     assert "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG" in text
     assert "CHỦ TỊCH ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG" in text
