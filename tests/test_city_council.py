@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from cchc_web.core import tenancy
 from cchc_web.core.errors import DomainError
 from cchc_web.core.extensions import db
+from cchc_web.council import minutes
 from cchc_web.council import services as council_ops
 from cchc_web.decisions import certificates, signing
 from cchc_web.decisions import services as decisions
@@ -425,6 +426,10 @@ def test_the_city_recognises_under_its_header_and_seal_and_the_commune_reads_the
         for user in (city.secretariat, city.specialist, city.member):
             factories.score_as(council, user, copy, 26, 34, 27)
         council_ops.close_scoring(council, city.secretariat)
+        # The minutes, signed by the city's secretary then its chair, as a commune's are.
+        minutes.produce_minutes(council, city.specialist)
+        minutes.sign_minutes(council, city.secretariat)
+        minutes_pdf = attachments.read_attachment(council.minutes)
         recognition = decisions.create_draft(
             DecisionKind.INITIATIVE_RECOGNITION, council.id, city.secretariat
         )
@@ -436,6 +441,9 @@ def test_the_city_recognises_under_its_header_and_seal_and_the_commune_reads_the
         db.session.commit()
         assert db.session.get(Initiative, copy.id).state == InitiativeState.RECOGNISED
         pdf, number = recognition.pdf, recognition.number_symbol
+    said = " ".join(run_tool("pdftotext", minutes_pdf, tmp_path).split())
+    assert "thành phố Hải Phòng" in said and "UBND xã Chí Minh" in said
+    assert run_tool("pdfsig", minutes_pdf, tmp_path).count("Signature is Valid") == 2
     text = " ".join(run_tool("pdftotext", pdf, tmp_path).split())
     assert "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG" in text
     assert "CHỦ TỊCH ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG" in text
@@ -512,3 +520,38 @@ def test_the_citys_standing_office_has_the_nominations_and_then_the_council_in_i
     assert initiative_inbox.nominations_to_receive(commune_secretariat, local_today()) == []
     assert db.session.scalar(select(Round.id).where(Round.year == 1999)) is None
     assert db.session.scalar(select(func.count()).select_from(Decision)) >= 3
+
+
+def test_the_city_opens_its_round_with_the_round_form_then_receives_on_the_page(client, world):
+    from datetime import timedelta
+
+    from cchc_web.core.timeutil import local_today
+
+    city, hcc, _ = world
+    # Xã Chí Minh has a round of this year too: the year is unique per tenant, not citywide.
+    factories.make_round()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(city.specialist.id)
+        sess["_fresh"] = True
+    refused = client.post(f"/initiatives/nominated/{hcc.id}/receive", data={})
+    assert "chưa có đợt sáng kiến năm" in client.get(refused.location).text
+    today = local_today()
+    data = {
+        "year": str(today.year),
+        "title": f"Sáng kiến cải cách hành chính cấp thành phố năm {today.year}",
+        "submission_deadline": (today + timedelta(days=10)).isoformat(),
+        "decision_deadline": (today + timedelta(days=25)).isoformat(),
+        "open_fields": ["tthc", "chinh_quyen_so"],
+        "pass_min_total": "50",
+        "rubric": "novelty | Tính mới | 30 | mức\neffect | Hiệu quả | 70 | mức",
+    }
+    assert client.post("/initiatives/rounds/new", data=data).status_code == 303
+    received = client.post(f"/initiatives/nominated/{hcc.id}/receive", data={})
+    assert received.status_code == 303
+    page = client.get(received.location).text
+    assert "Đã tiếp nhận đề nghị của Xã Chí Minh" in page
+    assert "Đề nghị của Xã Chí Minh" in page and "UBND xã Chí Minh" in page
+    with city.acting():
+        assert db.session.scalar(select(func.count()).select_from(Round)) == 1
+        [copy] = db.session.scalars(select(Initiative)).all()
+        assert copy.round.title.endswith("cấp thành phố năm " + str(today.year))

@@ -26,9 +26,9 @@ LATER = {
     "offices": {"represents_commune_id"},
     "initiatives": {"source_initiative_id"},
 }
-# Tables of later migrations (0018_city_appraisal: the city's appraisals, none in a database of
-# one commune): gone with the downgrade too.
-LATER_TABLES = {"city_par_appraisals"}
+# Tables of later migrations (0018_city_appraisal, 0018_city_council: the city's appraisals,
+# answers and seals, none in a database of one commune): gone with the downgrade too.
+LATER_TABLES = {"city_par_appraisals", "city_results", "seal_certificates"}
 
 
 def _rows(conn) -> dict[str, list[dict]]:

@@ -292,6 +292,7 @@ def receive(found: Nomination, actor: User, *, today: date | None = None) -> Ini
     ]
     evidence = [InitiativeAttachment(attachment=a) for a in _copy_evidence(source.evidence, actor)]
     content = {name: getattr(source, name) for name in services.CONTENT_FIELDS}
+    title = source.title  # for a refusal after a failed flush (the rows expire)
     with db.session.no_autoflush:
         copy = Initiative(
             round=rnd,
@@ -307,6 +308,7 @@ def receive(found: Nomination, actor: User, *, today: date | None = None) -> Ini
             **content,
         )
     db.session.add(copy)
+    _refuse_a_second_copy(title)
     audit.record(
         "initiative.receive",
         copy,
@@ -321,12 +323,22 @@ def receive(found: Nomination, actor: User, *, today: date | None = None) -> Ini
     try:
         _write_result(commune.id, source.id, CityOutcome.RECEIVED, received_at=now)
     except IntegrityError as err:
-        # Another request received it at the same moment (the unique keys of the copy and
-        # of the commune's answer): refused as the second receive is, nothing kept.
-        raise DomainError(
-            f"Đề nghị “{source.title}” vừa được tiếp nhận: không tiếp nhận lại được."
-        ) from err
+        raise _received_meanwhile(title) from err
     return copy
+
+
+def _received_meanwhile(title: str) -> DomainError:
+    return DomainError(f"Đề nghị “{title}” vừa được tiếp nhận: không tiếp nhận lại được.")
+
+
+def _refuse_a_second_copy(title: str) -> None:
+    """Another request received it at the same moment: the copy's unique source (and the
+    commune's answer's unique initiative) refuse the second, as a second receive is refused;
+    the caller rolls back (its copied files go with it)."""
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        raise _received_meanwhile(title) from err
 
 
 def return_nomination(found: Nomination, reason: str, actor: User) -> None:

@@ -24,6 +24,17 @@ PAGES = {
         "/council/1/initiatives/2",
     ],
     "phochutich": ["/council/1", "/council/1/initiatives/2", "/council/1/results"],
+    # The city (issue 20): Xã Chí Minh's nominations (1: HCC's, received as the city's
+    # initiative 16; 2: VP's, waiting), the city's council 3 scoring.
+    "tp.snv.canbo": [
+        "/initiatives/nominated",
+        "/initiatives/nominated/1",
+        "/initiatives/nominated/2",
+        "/initiatives/16",
+        "/council/3",
+    ],
+    "tp.khcn.lanhdao": ["/council/3/initiatives/16"],
+    "chutich": ["/initiatives/1"],  # the city's answer on the nominated initiative
 }
 
 
