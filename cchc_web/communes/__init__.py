@@ -9,10 +9,12 @@ from ..web.nav import nav_item
 bp = Blueprint("communes", __name__, url_prefix="/admin", cli_group=None)
 
 nav_item("Thiết lập", "communes.settings", order=94, visible=lambda u: u.is_admin)
+# Before "Thiết lập": the blueprint's other pages (onboarding, a commune's administrator) are
+# this item's. Not "Xã, phường": the city's menu has that item already (its communes' figures).
 nav_item(
-    "Xã, phường",
+    "Quản lý xã, phường",
     "communes.index",
-    order=95,
+    order=93,
     visible=lambda u: u.is_admin and u.at_city_level,
 )
 
