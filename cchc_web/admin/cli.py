@@ -194,20 +194,20 @@ def seed_second_commune() -> None:
         # fields a) to h) and applications before 25/9.
         commune.settings = commune_settings.updated(commune, **SECOND_SETTINGS)
         with tenancy.acting_for(db.session(), commune.id):
-            for order, (code, office_name, specialised) in enumerate(SECOND_OFFICES, start=1):
-                if org.office_by_code(code) is None:
-                    db.session.add(
-                        Office(
-                            code=code,
-                            name=office_name,
-                            is_specialised=specialised,
-                            sort_order=order,
-                        )
-                    )
-            db.session.flush()
+            _ensure_offices(SECOND_OFFICES)
             org.set_up_commune(name, province)
             _create_people(SECOND_PEOPLE, SECOND_MAIL_DOMAIN)
             db.session.flush()
+
+
+def _ensure_offices(offices: tuple[tuple[str, str, bool], ...]) -> None:
+    """The acting tenant's demo offices that do not exist yet, in the order given."""
+    for order, (code, office_name, specialised) in enumerate(offices, start=1):
+        if org.office_by_code(code) is None:
+            db.session.add(
+                Office(code=code, name=office_name, is_specialised=specialised, sort_order=order)
+            )
+    db.session.flush()
 
 
 @demo.demo_seeder(order=95)
@@ -228,17 +228,7 @@ def seed_city() -> None:
             if commune.parent_id is None:
                 commune.parent_id = city.id
         with tenancy.acting_for(db.session(), city.id):
-            for order, (code, office_name, specialised) in enumerate(CITY_OFFICES, start=1):
-                if org.office_by_code(code) is None:
-                    db.session.add(
-                        Office(
-                            code=code,
-                            name=office_name,
-                            is_specialised=specialised,
-                            sort_order=order,
-                        )
-                    )
-            db.session.flush()
+            _ensure_offices(CITY_OFFICES)
             _create_people(CITY_PEOPLE, CITY_MAIL_DOMAIN)
             db.session.flush()
 

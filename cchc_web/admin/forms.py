@@ -21,7 +21,9 @@ def _coerce_office(value):
         return -1  # refused by validate_office_id with a Vietnamese message
 
 
-class UserForm(FlaskForm):
+class AccountFields(FlaskForm):
+    """Who a new account is: the fields every account form starts with."""
+
     username = StringField(
         "Tên đăng nhập",
         validators=[DataRequired("Hãy nhập tên đăng nhập."), USERNAME_RULE],
@@ -37,6 +39,9 @@ class UserForm(FlaskForm):
         "Chức vụ",
         validators=[Optional(), Length(max=120, message="Chức vụ dài tối đa 120 ký tự.")],
     )
+
+
+class UserForm(AccountFields):
     office_id = SelectField("Đơn vị", coerce=_coerce_office, validate_choice=False)
     roles = MultiCheckboxField(
         "Vai trò", choices=[(r.value, ROLE_LABELS[r]) for r in Role], validate_choice=False

@@ -1,17 +1,13 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..admin.forms import AccountFields
 from ..models.org import COMMUNE_KIND_LABELS
 from ..web.forms import VNIntegerField, VNSelectField
 from .services import COMMUNE_KINDS
 
-# As Quản trị › Người dùng asks (admin/forms.py); the service checks it again.
-USERNAME_RULE = Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",
-    message="Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
-)
 KIND_CHOICES = [(k.value, COMMUNE_KIND_LABELS[k]) for k in COMMUNE_KINDS]
 
 
@@ -90,22 +86,7 @@ class NewCommuneForm(FlaskForm):
     users_file = FileField("Tệp người dùng (CSV hoặc Excel, không bắt buộc)")
 
 
-class AdminAccountForm(FlaskForm):
-    username = StringField(
-        "Tên đăng nhập",
-        validators=[DataRequired("Hãy nhập tên đăng nhập."), USERNAME_RULE],
-    )
-    full_name = StringField(
-        "Họ và tên",
-        validators=[
-            DataRequired("Hãy nhập họ và tên."),
-            Length(max=120, message="Họ và tên dài tối đa 120 ký tự."),
-        ],
-    )
-    position_title = StringField(
-        "Chức vụ",
-        validators=[Optional(), Length(max=120, message="Chức vụ dài tối đa 120 ký tự.")],
-    )
+class AdminAccountForm(AccountFields):
     email = StringField(
         "E-mail",
         validators=[Optional(), Length(max=254, message="E-mail dài tối đa 254 ký tự.")],
