@@ -10,7 +10,6 @@ city's answer on the nominated initiative and downloads the city's Decision.
 The signed PDF carries two valid signatures (pdfsig) and the city's header (pdftotext).
 """
 
-import os
 import re
 
 import pytest
@@ -19,7 +18,7 @@ from sqlalchemy import select
 
 from cchc_web.admin.services import user_by_username
 from cchc_web.core import tenancy
-from cchc_web.core.demo import DEMO_PASSWORD, seeders
+from cchc_web.core.demo import seeders
 from cchc_web.core.extensions import db
 from cchc_web.core.settings import application
 from cchc_web.decisions import certificates, signing
@@ -29,31 +28,10 @@ from cchc_web.models import Commune, Council, Initiative, InitiativeState
 from cchc_web.models.org import CommuneKind
 
 from ..decisions_support import pki, run_tool  # noqa: F401
+from .test_initiative_flow import flash, login, logout, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("pki")]
-SHOTS = os.environ.get("E2E_SCREENSHOTS")  # a folder: save screenshots to look at
 CITY_ROUND = "Sáng kiến cải cách hành chính cấp thành phố năm {year}"
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
-
-
-def logout(page: Page) -> None:
-    page.get_by_role("button", name="Đăng xuất").click()
-
-
-def flash(page: Page):
-    return expect(page.locator("#flashes"))
 
 
 def decision_id_of(page: Page) -> int:

@@ -37,7 +37,7 @@ def test_city_admin_onboards_a_commune_whose_user_then_signs_in(live_server, pag
     seed_city()
     db.session.commit()
     _sign_in(page, live_server, "tp.admin", DEMO_PASSWORD)
-    page.get_by_role("link", name="Quản lý xã, phường").click()
+    page.get_by_role("link", name="Quản lý xã, phường").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Quản lý xã, phường của Thành phố")
     expect(page.locator("main")).to_contain_text("CHIMINH")
     page.get_by_role("link", name="+ Thêm xã, phường").click()
