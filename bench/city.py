@@ -92,13 +92,23 @@ def server_available() -> bool:
         return False
 
 
-def _heads() -> set[str]:
+def _scripts():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
-    return set(ScriptDirectory.from_config(config).get_heads())
+    return ScriptDirectory.from_config(config)
+
+
+def _heads() -> set[str]:
+    return set(_scripts().get_heads())
+
+
+def _revisions() -> list[str]:
+    """Every migration with the one it follows: a head of the same name may sit on another
+    chain (branches merged, a migration added before it), which the head alone would miss."""
+    return sorted(f"{r.revision}<{r.down_revision}" for r in _scripts().walk_revisions())
 
 
 def cached_description() -> dict | None:
@@ -123,6 +133,8 @@ def cached_description() -> dict | None:
         return None
     with psycopg.connect(_dsn(DATABASE)) as conn:
         versions = {r[0] for r in conn.execute("SELECT version_num FROM alembic_version")}
+    if meta.get("revisions") != _revisions():
+        return None
     return meta if versions == _heads() else None
 
 
@@ -155,6 +167,7 @@ def rebuild(database: str = DATABASE, communes: int = 114) -> dict:
         meta = city_dataset.build(conn, communes=communes)
         city_dataset.finish(conn)
     meta["build_seconds"] = round(time.perf_counter() - started, 1)
+    meta["revisions"] = _revisions()
     with psycopg.connect(_dsn("postgres"), autocommit=True) as conn:
         text = json.dumps(meta, ensure_ascii=False).replace("'", "''")
         conn.execute(f"COMMENT ON DATABASE \"{database}\" IS '{text}'")

@@ -69,13 +69,15 @@ def task_figures(plan: Plan, offices: list[Office], today: date | None = None) -
         .subquery()
     )
     rows = db.session.execute(
-        select(
-            tasks.c.id,
-            tasks.c.field,
-            TaskUpdate.status,
-            TaskUpdate.progress,
-            TaskUpdate.catchup_deadline,
-        ).outerjoin(TaskUpdate, TaskUpdate.id == tasks.c.update_id)
+        queries.through_tasks(
+            select(
+                tasks.c.id,
+                tasks.c.field,
+                TaskUpdate.status,
+                TaskUpdate.progress,
+                TaskUpdate.catchup_deadline,
+            ).outerjoin(TaskUpdate, TaskUpdate.id == tasks.c.update_id)
+        )
     ).all()
     state = {
         task_id: (status or TaskStatus.NOT_STARTED, progress or 0)

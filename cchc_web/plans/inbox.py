@@ -11,7 +11,7 @@ from ..core.extensions import db
 from ..core.inbox import InboxItem, inbox_provider
 from ..models import Role, User
 from ..models.plans import OfficeRole, Plan, PlanStatus, Task, TaskOffice, TaskStatus, TaskUpdate
-from .queries import newest_update_id
+from .queries import newest_update_id, through_tasks
 
 CATCHUP_SOON = timedelta(days=7)
 
@@ -21,12 +21,14 @@ def late_tasks(user: User, today: date) -> list[InboxItem]:
     if user.office is None or not user.has_role(Role.STAFF, Role.HEAD):
         return []
     rows = db.session.execute(
-        select(
-            Task.id,
-            Task.code,
-            Task.content,
-            TaskUpdate.catchup_action,
-            TaskUpdate.catchup_deadline,
+        through_tasks(
+            select(
+                Task.id,
+                Task.code,
+                Task.content,
+                TaskUpdate.catchup_action,
+                TaskUpdate.catchup_deadline,
+            )
         )
         .join(Plan, Plan.id == Task.plan_id)
         .join(

@@ -120,8 +120,6 @@ def _task_rows_select() -> Select:
         )
         .outerjoin(TaskUpdate, TaskUpdate.id == newest_update_id())
         .order_by(Task.sort_order, Task.id)
-        # Updates only as the newest of each listed task, which is scoped (core/tenancy.py).
-        .execution_options(**{tenancy.THROUGH_PARENT: (TaskUpdate,)})
     )
 
 
@@ -167,7 +165,13 @@ def _filtered(
             stmt = stmt.where(Task.due_month == date(year, month, 1))
         except ValueError:
             pass  # an unknown period filters nothing rather than failing
-    return searched(stmt, Task, query)
+    return searched(through_tasks(stmt), Task, query)
+
+
+def through_tasks(stmt: Select) -> Select:
+    """`stmt` reaches updates only as the newest of its tasks, which are scoped: it skips the
+    updates' own tenancy criteria (core/tenancy.py, `THROUGH_PARENT`)."""
+    return stmt.execution_options(**{tenancy.THROUGH_PARENT: (TaskUpdate,)})
 
 
 class OfficeRef(NamedTuple):
