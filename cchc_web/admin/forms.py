@@ -3,13 +3,13 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..models import ROLE_LABELS, Role
-from ..web.forms import MultiCheckboxField, confirm_password_field, new_password_field
-from ..web.inputs import db_int
-
-USERNAME_RULE = Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",
-    message="Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
+from ..web.forms import (
+    AccountFields,
+    MultiCheckboxField,
+    confirm_password_field,
+    new_password_field,
 )
+from ..web.inputs import db_int
 
 
 def _coerce_office(value):
@@ -19,26 +19,6 @@ def _coerce_office(value):
         return db_int(value)
     except (TypeError, ValueError):
         return -1  # refused by validate_office_id with a Vietnamese message
-
-
-class AccountFields(FlaskForm):
-    """Who a new account is: the fields every account form starts with."""
-
-    username = StringField(
-        "Tên đăng nhập",
-        validators=[DataRequired("Hãy nhập tên đăng nhập."), USERNAME_RULE],
-    )
-    full_name = StringField(
-        "Họ và tên",
-        validators=[
-            DataRequired("Hãy nhập họ và tên."),
-            Length(max=120, message="Họ và tên dài tối đa 120 ký tự."),
-        ],
-    )
-    position_title = StringField(
-        "Chức vụ",
-        validators=[Optional(), Length(max=120, message="Chức vụ dài tối đa 120 ký tự.")],
-    )
 
 
 class UserForm(AccountFields):

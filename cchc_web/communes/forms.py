@@ -3,9 +3,8 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..admin.forms import AccountFields
 from ..models.org import COMMUNE_KIND_LABELS
-from ..web.forms import VNIntegerField, VNSelectField
+from ..web.forms import AccountFields, VNIntegerField, VNSelectField
 from .services import COMMUNE_KINDS
 
 KIND_CHOICES = [(k.value, COMMUNE_KIND_LABELS[k]) for k in COMMUNE_KINDS]

@@ -26,7 +26,15 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.errors import DomainError, FieldErrors
@@ -246,3 +254,30 @@ def add_field_errors(form: FlaskForm, errors: dict[str | None, str]) -> None:
             field.errors = [message]
         elif message not in field.errors:
             field.errors = [*field.errors, message]
+
+
+# -- accounts (Quản trị › Người dùng, a commune's first administrator at onboarding) ------------
+USERNAME_RULE = Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",
+    message="Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.",
+)
+
+
+class AccountFields(FlaskForm):
+    """Who a new account is: the fields every account form starts with."""
+
+    username = StringField(
+        "Tên đăng nhập",
+        validators=[DataRequired("Hãy nhập tên đăng nhập."), USERNAME_RULE],
+    )
+    full_name = StringField(
+        "Họ và tên",
+        validators=[
+            DataRequired("Hãy nhập họ và tên."),
+            Length(max=120, message="Họ và tên dài tối đa 120 ký tự."),
+        ],
+    )
+    position_title = StringField(
+        "Chức vụ",
+        validators=[Optional(), Length(max=120, message="Chức vụ dài tối đa 120 ký tự.")],
+    )
