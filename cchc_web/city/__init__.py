@@ -15,16 +15,6 @@ bp = Blueprint("city", __name__, url_prefix="/city")
 
 nav_item("Tổng quan thành phố", "city.dashboard", order=4, visible=at_city_level)
 nav_item("Xã, phường", "city.communes", order=6, visible=at_city_level)
-# The nominations the communes send to the city (issue20-citycouncil's page): shown once that
-# endpoint exists (the menu skips items whose endpoint is not registered). After "Sáng kiến"
-# (40), so that the initiatives' other pages still belong to that item.
-nav_item(
-    "Đề nghị của các xã, phường",
-    "initiatives.nominated",
-    order=42,
-    visible=lambda u: at_city_level(u) and (u.is_secretariat or u.is_leader),
-)
-
 # A commune's own work: the city reads it on its own pages, never through the commune's.
 COMMUNE_ONLY_BLUEPRINTS = frozenset(
     {"plans", "offices", "reports", "dashboard", "par_index", "sipas"}
