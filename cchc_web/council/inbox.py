@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..core.extensions import db
@@ -48,75 +48,50 @@ def _may_score():
     )
 
 
-def _next_sheets(own: list[int]) -> dict[int, int]:
-    """Per membership, the first initiative the member may score and has not submitted a
-    sheet for (where the inbox's line leads: the sheet itself), in one statement."""
-    if not own:
-        return {}
-    submitted = (
-        select(Score.id)
-        .where(
-            Score.member_id == CouncilMember.id,
-            Score.initiative_id == Initiative.id,
-            Score.submitted_at.is_not(None),
-        )
-        .exists()
-    )
-    rows = (
-        select(CouncilMember.id, func.min(Initiative.id))
-        .join(Council, Council.id == CouncilMember.council_id)
-        .join(User, User.id == CouncilMember.user_id)
-        .join(Initiative, _may_score())
-        .where(CouncilMember.id.in_(own), ~submitted)
-        .group_by(CouncilMember.id)
-    )
-    return dict(db.session.execute(rows).all())
-
-
-def _progress(
+def _sheets(
     council_ids: list[int], own: list[int]
-) -> tuple[dict[int, list[int]], dict[int, tuple[int, int]]]:
+) -> tuple[dict[int, list[int]], dict[int, tuple[int, int]], dict[int, int]]:
     """For the scoring councils the person chairs (`council_ids`): their members' ids; and per
     member, of those and of the person's `own` memberships, (sheets to score, sheets
-    submitted), counting only the initiatives the member may score (not their office's, not
-    their own: `Council.conflicted`). At most three statements whatever the number of sheets."""
+    submitted) and the first initiative left to score (where the inbox's line leads: the sheet
+    itself), counting only the initiatives the member may score (not their office's, not
+    their own: `Council.conflicted`). One statement whatever the number of sheets; a member
+    with nothing to score is there with (0, 0)."""
     if not council_ids and not own:
-        return {}, {}
-    members: dict[int, list[int]] = defaultdict(list)
-    if council_ids:
-        for member_id, council_id in db.session.execute(
-            select(CouncilMember.id, CouncilMember.council_id).where(
-                CouncilMember.council_id.in_(council_ids)
-            )
-        ):
-            members[council_id].append(member_id)
-    may_score = _may_score()
-
-    def per_member(*joins):
-        stmt = (
-            select(CouncilMember.id, func.count())
-            .join(Council, Council.id == CouncilMember.council_id)
-            .join(User, User.id == CouncilMember.user_id)
-        )
-        for target, condition in joins:
-            stmt = stmt.join(target, condition)
-        wanted = CouncilMember.council_id.in_(council_ids) | CouncilMember.id.in_(own)
-        rows = stmt.where(wanted).group_by(CouncilMember.id)
-        return dict(db.session.execute(rows).all())
-
+        return {}, {}, {}
     # A member's sheets are unique per initiative, and the services open one only for an
-    # initiative the member may score: two plain counts, the second without the conflict test.
-    totals = per_member((Initiative, may_score))
-    done = per_member(
-        (Score, (Score.member_id == CouncilMember.id) & Score.submitted_at.is_not(None)),
-        (
-            Initiative,
-            (Initiative.id == Score.initiative_id)
-            & (Initiative.round_id == Council.round_id)
-            & Initiative.state.in_(services.BEFORE_COUNCIL_STATES),
-        ),
-    )
-    return members, {m: (total, done.get(m, 0)) for m, total in totals.items()}
+    # initiative the member may score: the submitted sheets joined to those initiatives.
+    rows = db.session.execute(
+        select(
+            CouncilMember.id,
+            CouncilMember.council_id,
+            func.count(Initiative.id),
+            func.count(Score.id),
+            func.min(case((Score.id.is_(None), Initiative.id))),
+        )
+        .join(Council, Council.id == CouncilMember.council_id)
+        .join(User, User.id == CouncilMember.user_id)
+        .outerjoin(Initiative, _may_score())
+        .outerjoin(
+            Score,
+            (Score.member_id == CouncilMember.id)
+            & (Score.initiative_id == Initiative.id)
+            & Score.submitted_at.is_not(None),
+        )
+        .where(CouncilMember.council_id.in_(council_ids) | CouncilMember.id.in_(own))
+        .group_by(CouncilMember.id, CouncilMember.council_id)
+    ).all()
+    members: dict[int, list[int]] = defaultdict(list)
+    progress: dict[int, tuple[int, int]] = {}
+    next_sheet: dict[int, int] = {}
+    chaired = set(council_ids)
+    for member_id, council_id, total, done, first_left in rows:
+        if council_id in chaired:
+            members[council_id].append(member_id)
+        progress[member_id] = (total, done)
+        if first_left is not None:
+            next_sheet[member_id] = first_left
+    return members, progress, next_sheet
 
 
 @inbox_provider(order=40)
@@ -132,10 +107,9 @@ def council_work(user: User, today: date) -> list[InboxItem]:
         )
     ).all()
     scoring = [m for m in memberships if m.council.state == CouncilState.SCORING]
-    members, progress = _progress(
+    members, progress, next_sheet = _sheets(
         [m.council_id for m in scoring if m.position == Position.CHAIR], [m.id for m in scoring]
     )
-    next_sheet = _next_sheets([m.id for m in scoring])
     items: list[InboxItem] = []
     for member in memberships:
         council = member.council
