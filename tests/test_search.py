@@ -238,6 +238,26 @@ def test_global_search_runs_the_same_statements_whatever_the_data(client, login_
     assert statements() <= few + 2  # the count of a group with more than a page
 
 
+def test_global_search_counts_each_kind_up_to_a_hundred(commune):
+    from cchc_web.search import services
+    from cchc_web.text import search_terms
+
+    plan = factories.make_plan()
+    for n in range(1, 8):
+        factories.make_task(plan, f"1.{n}", content=f"Rà soát quy chế số {n}")
+    for n in range(1, services.COUNT_UP_TO + 3):
+        factories.make_task(plan, f"2.{n}", content=f"Niêm yết công khai số {n}")
+    admin = factories.make_user(username="quantri", roles=("admin",))
+
+    (few,) = services.search_everything(admin, search_terms("ra soat quy che"))
+    assert (few.total, few.more_than, len(few.items)) == (7, False, services.PER_KIND)
+    # The best first: the newest of equal rank.
+    assert [t.code for t in few.items] == ["1.7", "1.6", "1.5", "1.4", "1.3"]
+    (many,) = services.search_everything(admin, search_terms("niem yet cong khai"))
+    assert many.more_than and many.total == services.COUNT_UP_TO + 1
+    assert len(many.items) == services.PER_KIND
+
+
 def test_nfd_typed_into_a_form_is_stored_nfc(client, login_as):
     login_as("admin", office=None)
     user = factories.make_user(username="nfd.user", full_name="Tên cũ", office="VP")

@@ -2,7 +2,8 @@
 
 Each kind asks its own domain for what the user may list (the same select as that list's
 page, so nobody finds here what they could not open there) narrowed by the folded key
-(models/search.py): two statements a kind (the rows and the count), whatever the data's size.
+(models/search.py): two statements a kind (the ranked ids with their count, then the rows
+shown), whatever the data's size.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from ..admin import services as admin_services
@@ -113,23 +114,15 @@ def search_everything(user: User, query: Query, *, per_kind: int = PER_KIND) -> 
             continue
         stmt = kind.select(user, query)
         model = MODELS[kind.key]
-        # The best ids first, ranked on the id alone (a sort of narrow rows), then their rows.
-        ids = db.session.scalars(stmt.with_only_columns(model.id).limit(per_kind)).all()
-        if not ids:
+        # The best ids first, ranked on the id alone (a sort of narrow rows), up to one more
+        # than are counted: their number is the total (or "more than"), the first few are
+        # shown; then those few rows. Two statements a kind, the count in the first.
+        ranked = db.session.scalars(stmt.with_only_columns(model.id).limit(COUNT_UP_TO + 1)).all()
+        if not ranked:
             continue
+        ids = ranked[:per_kind]
         found = {row.id: row for row in db.session.scalars(stmt.where(model.id.in_(ids))).unique()}
         items = [found[i] for i in ids if i in found]
-        total = (
-            len(items)
-            if len(items) < per_kind
-            else db.session.scalar(
-                select(func.count()).select_from(
-                    stmt.order_by(None)
-                    .with_only_columns(model.id)
-                    .limit(COUNT_UP_TO + 1)
-                    .subquery()
-                )
-            )
-        )
+        total = len(ranked)
         groups.append(Group(kind, items, total, total > COUNT_UP_TO))
     return groups
