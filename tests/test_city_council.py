@@ -15,13 +15,14 @@ from werkzeug.datastructures import FileStorage
 from cchc_web.core import tenancy
 from cchc_web.core.errors import DomainError
 from cchc_web.core.extensions import db
+from cchc_web.core.timeutil import local_today
 from cchc_web.council import minutes
 from cchc_web.council import services as council_ops
 from cchc_web.decisions import certificates, signing
 from cchc_web.decisions import services as decisions
 from cchc_web.decisions.texts import council_establishment_content, recognition_content
 from cchc_web.initiatives import inbox as initiative_inbox
-from cchc_web.initiatives import nominations
+from cchc_web.initiatives import nominations, services
 from cchc_web.models import (
     AuditLog,
     CityResult,
@@ -266,6 +267,48 @@ def test_returning_needs_a_reason_that_the_commune_reads_and_ends_the_nomination
     assert _count(Initiative) == 3
 
 
+def test_a_returned_nomination_waits_in_the_communes_inbox_and_is_nominated_again(world):
+    city, hcc, _ = world
+    city.open_round()
+    with city.acting():
+        nominations.return_nomination(
+            city.nomination(hcc.id), "Thiếu số liệu hiệu quả 6 tháng.", city.specialist
+        )
+        db.session.commit()
+    with city.commune():
+        secretariat = db.session.scalar(select(User).join(Office).where(Office.code == "VHXH"))
+        chairman = db.session.scalar(select(User).where(User.full_name == "Trần Quốc Hưng"))
+        [line] = initiative_inbox.nominations_returned(secretariat, local_today())
+        assert line.endpoint == "initiatives.nominate" and line.args == {"round_id": hcc.round_id}
+        assert "Thiếu số liệu hiệu quả 6 tháng." in line.detail
+        assert initiative_inbox.nominations_returned(chairman, local_today()) == []
+        rnd = db.session.get(Round, hcc.round_id)
+        assert hcc.id in [i.id for i in services.recognised_in(rnd)]
+        # Drafting the new Tờ trình takes the line away: the work is the Decision's now.
+        again = decisions.create_draft(
+            DecisionKind.NOMINATION_DOSSIER, hcc.round_id, chairman, picked=[hcc.id]
+        )
+        assert initiative_inbox.nominations_returned(secretariat, local_today()) == []
+        decisions.approve(again, chairman)
+        db.session.commit()
+        db.session.expire_all()
+        hcc = db.session.get(Initiative, hcc.id)
+        assert hcc.state == InitiativeState.NOMINATED and hcc.nomination_decision_id == again.id
+        assert db.session.scalar(select(CityResult)) is None  # the return gave way
+        assert hcc.id not in [i.id for i in services.recognised_in(rnd)]
+        logged = db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "initiative.nominate")
+        ).all()
+        assert logged[-1].after["again_after_return"]["reason"] == "Thiếu số liệu hiệu quả 6 tháng."
+    # The city sees it waiting again, under the new Tờ trình, and may receive it.
+    with city.acting():
+        found = city.nomination(hcc.id)
+        assert found.waiting and found.decision.id == again.id
+        copy = nominations.receive(found, city.specialist)
+        db.session.commit()
+        assert copy.source_initiative_id == hcc.id
+
+
 # -- isolation ----------------------------------------------------------------------------------
 def test_each_side_reaches_only_its_own_rows(world):
     city, hcc, _ = world
@@ -500,7 +543,6 @@ def test_the_recognition_texts_speak_of_the_tenant_in_its_own_word(name, unit, l
 
 
 def test_the_citys_standing_office_has_the_nominations_and_then_the_council_in_its_inbox(world):
-    from cchc_web.core.timeutil import local_today
     from cchc_web.council import inbox as council_inbox
 
     city, hcc, _ = world
@@ -524,8 +566,6 @@ def test_the_citys_standing_office_has_the_nominations_and_then_the_council_in_i
 
 def test_the_city_opens_its_round_with_the_round_form_then_receives_on_the_page(client, world):
     from datetime import timedelta
-
-    from cchc_web.core.timeutil import local_today
 
     city, hcc, _ = world
     # Xã Chí Minh has a round of this year too: the year is unique per tenant, not citywide.

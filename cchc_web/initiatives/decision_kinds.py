@@ -118,7 +118,7 @@ def _validate(decision: Decision) -> None:
     for item in decision.items:
         if item.initiative.round_id != decision.round_id:
             raise DomainError(f"“{item.initiative.title}” không thuộc đợt sáng kiến này.")
-        if item.initiative.state != InitiativeState.RECOGNISED:
+        if not services.may_nominate(item.initiative):
             raise DomainError(
                 f"“{item.initiative.title}” không ở trạng thái đã được công nhận "
                 f"({item.initiative.state.label.lower()}): không đề nghị cấp thành phố được."

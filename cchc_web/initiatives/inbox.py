@@ -1,5 +1,7 @@
 """The initiatives waiting for someone: the office's drafts and returned ones to complete and
-send before the round's deadline; the standing office's submitted ones to accept or return."""
+send before the round's deadline; the standing office's submitted ones to accept or return;
+the city's standing office's nominations to receive; a commune's nominations the city
+returned, to nominate again."""
 
 from __future__ import annotations
 
@@ -10,7 +12,21 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core.extensions import db
 from ..core.inbox import LISTED, InboxItem, inbox_provider
-from ..models import Commune, Initiative, InitiativeState, Role, Round, User
+from ..core.timeutil import format_date
+from ..models import (
+    CityOutcome,
+    CityResult,
+    Commune,
+    Decision,
+    DecisionItem,
+    DecisionKind,
+    Initiative,
+    InitiativeState,
+    Role,
+    Round,
+    User,
+)
+from ..models.decisions import DecisionState
 from ..models.initiatives import EDITABLE_STATES
 
 
@@ -149,4 +165,49 @@ def nominations_to_receive(user: User, today: date) -> list[InboxItem]:
             remind=False,
         )
         for initiative in rows
+    ]
+
+
+@inbox_provider(order=33)
+def nominations_returned(user: User, today: date) -> list[InboxItem]:
+    """A commune's standing office: the city returned a nomination (its reason in the
+    commune's `CityResult`); a new Tờ trình nominates it again. The line goes once a Tờ
+    trình being drafted or signed holds it."""
+    if not user.is_secretariat or user.at_city_level:
+        return []
+    in_a_new_dossier = (
+        select(DecisionItem.id)
+        .join(Decision, Decision.id == DecisionItem.decision_id)
+        .where(
+            DecisionItem.initiative_id == Initiative.id,
+            Decision.kind == DecisionKind.NOMINATION_DOSSIER,
+            Decision.state.in_(
+                (DecisionState.DRAFT, DecisionState.SUBMITTED, DecisionState.RETURNED)
+            ),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        select(Initiative, CityResult.note, CityResult.decided_at)
+        .join(CityResult, CityResult.initiative_id == Initiative.id)
+        .where(
+            Initiative.state == InitiativeState.NOMINATED,
+            CityResult.outcome == CityOutcome.RETURNED,
+            ~in_a_new_dossier,
+        )
+        .order_by(CityResult.decided_at, Initiative.id)
+    ).all()
+    return [
+        InboxItem(
+            key=f"nomination-returned:{initiative.id}",
+            kind="initiative",
+            title=f"Thành phố trả lại đề nghị công nhận sáng kiến {_quoted(initiative.title)}",
+            detail=f"Trả lại ngày {format_date(decided_at)}. Lý do: {note or 'không ghi'}. "
+            "Bổ sung rồi lập Tờ trình đề nghị lại.",
+            action="Đề nghị lại",
+            endpoint="initiatives.nominate",
+            args={"round_id": initiative.round_id},
+            remind=False,
+        )
+        for initiative, note, decided_at in rows
     ]

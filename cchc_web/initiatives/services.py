@@ -15,6 +15,8 @@ from ..core.extensions import db
 from ..core.timeutil import local_today, utcnow
 from ..models import (
     Attachment,
+    CityOutcome,
+    CityResult,
     Decision,
     Initiative,
     InitiativeAttachment,
@@ -488,29 +490,71 @@ def _mark_decided(
         )
 
 
+def returned_by_city():
+    """The condition of an initiative the city returned (its `CityResult` of this commune):
+    nominated, it may be nominated again by a new Tờ trình."""
+    return (
+        select(CityResult.id)
+        .where(
+            CityResult.initiative_id == Initiative.id,
+            CityResult.outcome == CityOutcome.RETURNED,
+        )
+        .exists()
+    )
+
+
+def may_nominate(initiative: Initiative) -> bool:
+    """Recognised and not nominated yet, or nominated and returned by the city."""
+    if initiative.state == S.RECOGNISED:
+        return True
+    return initiative.state == S.NOMINATED and _returned_result(initiative) is not None
+
+
+def _returned_result(initiative: Initiative) -> CityResult | None:
+    return db.session.scalar(
+        select(CityResult).where(
+            CityResult.initiative_id == initiative.id,
+            CityResult.outcome == CityOutcome.RETURNED,
+        )
+    )
+
+
 def mark_nominated(initiatives: Iterable[Initiative], decision: Decision, actor: User) -> None:
-    """recognised → nominated to city level, by the signed Tờ trình ``decision``."""
+    """recognised → nominated to city level, by the signed Tờ trình ``decision``; a
+    nomination the city returned is nominated again by it (the return's record gives way to
+    the new Tờ trình, the audit log keeps both)."""
     _require_signed(decision, actor)
     items = list(initiatives)
     for initiative in items:
-        if initiative.state != S.RECOGNISED:
+        if not may_nominate(initiative):
             raise DomainError(
                 f"“{initiative.title}” chưa được công nhận cấp xã: không đề nghị cấp thành phố "
                 "được."
             )
     for initiative in items:
+        again = None
+        if initiative.state == S.NOMINATED:
+            returned = _returned_result(initiative)
+            again = {"returned_on": returned.decided_at.isoformat(), "reason": returned.note}
+            db.session.delete(returned)
         initiative.nomination_decision = decision
-        _transition(
-            initiative, S.NOMINATED, "initiative.nominate", actor, decision=decision.number_symbol
-        )
+        extra = {"decision": decision.number_symbol}
+        if again is not None:
+            extra["again_after_return"] = again
+        _transition(initiative, S.NOMINATED, "initiative.nominate", actor, **extra)
 
 
 def recognised_in(rnd: Round) -> list[Initiative]:
-    """The round's recognised initiatives not nominated yet: what a nomination may pick."""
+    """What a nomination may pick: the round's recognised initiatives not nominated yet, and
+    those nominated that the city returned (`may_nominate`)."""
     return list(
         db.session.scalars(
             select(Initiative)
-            .where(Initiative.round_id == rnd.id, Initiative.state == S.RECOGNISED.value)
+            .where(
+                Initiative.round_id == rnd.id,
+                (Initiative.state == S.RECOGNISED.value)
+                | ((Initiative.state == S.NOMINATED.value) & returned_by_city()),
+            )
             .order_by(Initiative.id)
         )
     )

@@ -202,3 +202,62 @@ def test_the_city_receives_scores_and_recognises_a_communes_nomination(
     with open(download.value.path(), "rb") as handle:
         assert handle.read() == signed
     assert page.goto(f"{live_server}/initiatives/{copy.id}").status == 404
+
+
+def test_a_returned_nomination_reaches_the_commune_and_is_nominated_again(
+    app, live_server, page: Page
+):
+    """Sở Nội vụ returns Xã Chí Minh's nomination with a reason → the commune's standing
+    office finds it in its inbox, drafts a new Tờ trình with it and submits it → the
+    commune's Chairman signs → the city finds the nomination waiting again, under the new
+    Tờ trình."""
+    setup_city()
+    hcc = db.session.scalar(select(Initiative).where(Initiative.state == InitiativeState.NOMINATED))
+    hcc_id, title = hcc.id, hcc.title
+    page.on("dialog", lambda dialog: dialog.accept())
+    reason = "Thiếu số liệu hiệu quả sau 6 tháng áp dụng."
+
+    login(page, live_server, "tp.snv.canbo")
+    page.locator("main li", has_text="Tiếp nhận hoặc trả lại đề nghị").get_by_role(
+        "link", name=re.compile("^Tiếp nhận hoặc trả lại đề nghị")
+    ).click()
+    page.get_by_role("button", name="Trả lại").click()  # no reason: refused, nothing changed
+    expect(page.locator("main")).to_contain_text("Hãy ghi lý do trả lại")
+    page.get_by_label("Lý do trả lại").fill(reason)
+    page.get_by_role("button", name="Trả lại").click()
+    flash(page).to_contain_text("Đã trả lại đề nghị cho Xã Chí Minh.")
+    logout(page)
+
+    # Xã Chí Minh's standing office reads it in its inbox and nominates it again.
+    login(page, live_server, "vhxh.canbo")
+    item = page.locator("main li", has_text="Thành phố trả lại đề nghị công nhận sáng kiến")
+    expect(item).to_contain_text(reason)
+    item.get_by_role("link", name=re.compile("Đề nghị lại|Thành phố trả lại")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Đề nghị công nhận cấp thành phố")
+    choice = page.locator("label.check", has_text=title[:40])
+    expect(choice).to_contain_text("thành phố đã trả lại")
+    choice.locator("input").check()
+    page.get_by_role("button", name="Lập Tờ trình").click()
+    flash(page).to_contain_text("Đã lập dự thảo Tờ trình đề nghị cấp thành phố")
+    dossier_id = decision_id_of(page)
+    page.get_by_role("button", name="Trình lãnh đạo duyệt").click()
+    flash(page).to_contain_text("Đã trình lãnh đạo")
+    page.goto(f"{live_server}/")
+    expect(page.locator("main")).not_to_contain_text("Thành phố trả lại đề nghị công nhận")
+    logout(page)
+
+    login(page, live_server, "chutich")
+    page.goto(f"{live_server}/decisions/{dossier_id}")
+    page.get_by_role("button", name="Duyệt và ký ban hành").click()
+    flash(page).to_contain_text("Đã ký ban hành")
+    number = re.search(r"\d+/TTr-UBND", page.get_by_role("heading", level=1).inner_text())[0]
+    page.goto(f"{live_server}/initiatives/{hcc_id}")
+    expect(page.locator("main")).to_contain_text("Đang chờ thành phố tiếp nhận")
+    logout(page)
+
+    # The city finds it waiting again, under the new Tờ trình.
+    login(page, live_server, "tp.snv.canbo")
+    item = page.locator("main li", has_text="Tiếp nhận hoặc trả lại đề nghị")
+    expect(item).to_contain_text(f"theo Tờ trình số {number}")
+    db.session.expire_all()
+    assert db.session.get(Initiative, hcc_id).nomination_decision_id == dossier_id
