@@ -202,8 +202,8 @@ def nominations_returned(user: User, today: date) -> list[InboxItem]:
             key=f"nomination-returned:{initiative.id}",
             kind="initiative",
             title=f"Thành phố trả lại đề nghị công nhận sáng kiến {_quoted(initiative.title)}",
-            detail=f"Trả lại ngày {format_date(decided_at)}. Lý do: {note or 'không ghi'}. "
-            "Bổ sung rồi lập Tờ trình đề nghị lại.",
+            detail=f"Trả lại ngày {format_date(decided_at)}. "
+            f"Lý do: {(note or 'không ghi').rstrip(' .')}. Bổ sung rồi lập Tờ trình đề nghị lại.",
             action="Đề nghị lại",
             endpoint="initiatives.nominate",
             args={"round_id": initiative.round_id},
