@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from ..core.errors import DomainError
 from ..core.extensions import db
@@ -275,7 +275,12 @@ def _local_start(day: date) -> datetime:
 
 
 def query(filters: Filters) -> Select:
-    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    # The actor's name is shown, never their roles (which a user otherwise loads at once).
+    stmt = (
+        select(AuditLog)
+        .options(joinedload(AuditLog.actor).lazyload(User.role_rows))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    )
     if filters.actor_id:
         stmt = stmt.where(AuditLog.actor_id == filters.actor_id)
     if filters.office_id:
@@ -303,7 +308,7 @@ def _names(model, ids, name, *options) -> dict[str, str]:
 
 
 NAMERS = {
-    "User": lambda ids: _names(User, ids, lambda u: u.full_name),
+    "User": lambda ids: _names(User, ids, lambda u: u.full_name, lazyload(User.role_rows)),
     "Office": lambda ids: _names(Office, ids, lambda o: o.name),
     "Plan": lambda ids: _names(Plan, ids, lambda p: _short(p.title)),
     "Task": lambda ids: _names(Task, ids, lambda t: f"nhiệm vụ {t.code}"),

@@ -222,7 +222,10 @@ def audit_log():
         filters=filters,
         typed=request.args,
         kinds=audit_view.KINDS,
-        people=db.session.scalars(select(User).order_by(User.full_name)).all(),
+        # The filter's choices: names only, not every user's roles.
+        people=db.session.execute(
+            select(User.id, User.full_name, User.username).order_by(User.full_name)
+        ).all(),
         offices=db.session.scalars(select(Office).order_by(Office.sort_order)).all(),
     )
 

@@ -17,7 +17,11 @@ class AuditLog(CommuneOwned, db.Model):
     """Who changed what, when, from which state to which: written by every state change."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        # The log's page and export read a commune's entries newest first (migration 0019).
+        Index("ix_audit_log_commune_at", "commune_id", "at", "id"),
+    )
     commune_parents = ("actor",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
