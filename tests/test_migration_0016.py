@@ -24,7 +24,7 @@ BEFORE = "0013_inbox_mail"
 LATER = {
     "communes": {"code", "kind", "parent_id"},
     "offices": {"represents_commune_id"},
-    "initiatives": {"source_initiative_id"},
+    "initiatives": {"source_initiative_id", "title_vector"},
 }
 # Tables of later migrations (0018_city_appraisal, 0018_city_council: the city's appraisals,
 # answers and seals, none in a database of one commune): gone with the downgrade too.

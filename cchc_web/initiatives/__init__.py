@@ -20,4 +20,4 @@ nav_item(
     visible=lambda u: at_city_level(u) and (u.is_secretariat or u.is_leader),
 )
 
-from . import decision_kinds, demo, inbox, routes  # noqa: E402,F401
+from . import cli, decision_kinds, demo, inbox, routes  # noqa: E402,F401

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -244,6 +245,9 @@ class Initiative(CommuneOwned, Searchable, db.Model):
         InitiativeState, length=20, default=InitiativeState.DRAFT
     )
     title: Mapped[str] = mapped_column(String(300))  # tên sáng kiến
+    # The title's sentence embedding for the similar-initiative warning, tagged with the model
+    # and the title's hash (initiatives/semantic.py); None until computed.
+    title_vector: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     field: Mapped[str] = mapped_column(String(32))  # lĩnh vực áp dụng
     current_situation: Mapped[str] = mapped_column(Text, default="")  # giải pháp đã biết, hạn chế
     solution: Mapped[str] = mapped_column(Text, default="")  # nội dung: mục đích, các bước
