@@ -94,10 +94,18 @@ def run_migrations_online():
             # migration never queues the whole site behind it.
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if connection.dialect.name == "postgresql":
+                # The connection goes back to the pool: the next user of it (a request, when
+                # the migrations ran in the application's process) gets the timeout it was
+                # opened with (RESET returns to the connection's startup options).
+                connection.rollback()
+                connection.exec_driver_sql("RESET statement_timeout")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -1,5 +1,5 @@
 """`flask initiatives embed-titles`: store the title vector of every initiative that lacks a
-current one (initiatives saved before migration 0019, data loaded in bulk, a new model)."""
+current one (initiatives saved before migration 0020, data loaded in bulk, a new model)."""
 
 from __future__ import annotations
 

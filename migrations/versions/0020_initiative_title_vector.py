@@ -5,8 +5,8 @@ one core). Written when an initiative is saved with a new title; `flask initiati
 embed-titles` fills it for initiatives saved before this revision or loaded in bulk (until then
 they are embedded on first use and remembered by the process).
 
-Revision ID: 0019_initiative_title_vector
-Revises: 0018_city_scale_indexes
+Revision ID: 0020_initiative_title_vector
+Revises: 0019_audit_log_newest_first
 Create Date: 2026-12-05 15:00:00
 
 """
@@ -14,8 +14,8 @@ Create Date: 2026-12-05 15:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_initiative_title_vector"
-down_revision = "0018_city_scale_indexes"
+revision = "0020_initiative_title_vector"
+down_revision = "0019_audit_log_newest_first"
 branch_labels = None
 depends_on = None
 
