@@ -25,7 +25,7 @@ from cchc_web.admin.services import ensure_commune
 from cchc_web.core.extensions import db
 from cchc_web.models import Commune
 
-from . import factories
+from . import factories, snapshots
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -116,6 +116,20 @@ def commune() -> Commune:
     result = ensure_commune("Xã Chí Minh", "Thành phố Hải Phòng")
     db.session.commit()
     return result
+
+
+_SNAPSHOTS = snapshots.Cache()
+
+
+@pytest.fixture
+def demo_data(app, tmp_path_factory) -> None:
+    """The demo's data (`factories.build_demo`), built once per session, local day (its story
+    is told relative to today) and signing key, then copied back for each test that asks for
+    it: every such test starts from the demo as built, whatever the previous one changed."""
+    from cchc_web.core.timeutil import local_today
+
+    key = ("demo", local_today(), app.config.get("CCHC_SIGNING_P12"))
+    _SNAPSHOTS.load(app, key, factories.build_demo, lambda: tmp_path_factory.mktemp("demo-uploads"))
 
 
 @pytest.fixture
