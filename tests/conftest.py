@@ -2,7 +2,8 @@
 a clean database for every test, a CSRF-aware test client and `login_as`.
 
 TEST_DATABASE_URL selects PostgreSQL (postgresql+psycopg://...); SQLite in a temporary file
-otherwise. The whole suite runs unchanged on both.
+otherwise. The whole suite runs unchanged on both. Under pytest-xdist (`make test`) each worker
+process has its own database and instance folder (tests/__init__.py).
 """
 
 from __future__ import annotations
