@@ -41,11 +41,18 @@ serve: install
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one
 # (.ci/run provides it); the axe accessibility checks look at HTML, which does not depend on the
 # database, so they run in the SQLite pass only. Benchmarks and soak tests have their own targets.
+# Each pass runs in TEST_WORKERS pytest-xdist processes (one per core on CI), a test file per
+# process at a time; each process has its own SQLite files, PostgreSQL database (TEST_DATABASE_URL's
+# name + _gw0, _gw1…), instance and upload folders and browser (tests/__init__.py, conftest.py).
+# TEST_WORKERS=0 runs a pass in one process, as before.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 test: install
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	@echo "== SQLite ($(TEST_WORKERS) workers)"
+	env -u TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
-		$(BIN)/pytest -q -p no:cacheprovider -m "not accessibility"; \
+		echo "== PostgreSQL ($(TEST_WORKERS) workers): $$TEST_DATABASE_URL"; \
+		$(PYTEST) -m "not accessibility"; \
 	else \
 		echo "(TEST_DATABASE_URL not set: PostgreSQL pass skipped; .ci/run sets it)"; \
 	fi

@@ -2,11 +2,13 @@
 a clean database for every test, a CSRF-aware test client and `login_as`.
 
 TEST_DATABASE_URL selects PostgreSQL (postgresql+psycopg://...); SQLite in a temporary file
-otherwise. The whole suite runs unchanged on both.
+otherwise. The whole suite runs unchanged on both. Under pytest-xdist (`make test`) each worker
+process has its own database and instance folder (tests/__init__.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -17,15 +19,17 @@ import flask_migrate
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from cchc_web import create_app
 from cchc_web.admin.services import ensure_commune
+from cchc_web.core.config import normalise_database_url
 from cchc_web.core.extensions import db
 from cchc_web.models import Commune
 
-from . import factories
+from . import SHARED_DATABASE_URL, WORKER, factories, snapshots
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -69,19 +73,43 @@ def _reset_schema() -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+@contextlib.contextmanager
+def _worker_database():
+    """Under pytest-xdist on PostgreSQL: this worker's own database (tests/__init__.py named
+    it), created beside the one TEST_DATABASE_URL names and dropped at the end."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not (WORKER and url.startswith("postgres")):
+        yield
+        return
+    name = make_url(url).database
+    admin = create_engine(normalise_database_url(SHARED_DATABASE_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     tmp_dir = tmp_path_factory.mktemp("cchc")
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=_database_url(tmp_dir),
-        UPLOAD_DIR=str(tmp_dir / "uploads"),
-    )
-    app.test_client_class = CSRFClient
-    with app.app_context():
-        _reset_schema()
-        flask_migrate.upgrade()
-    return app
+    with _worker_database():
+        app = create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=_database_url(tmp_dir),
+            UPLOAD_DIR=str(tmp_dir / "uploads"),
+        )
+        app.test_client_class = CSRFClient
+        with app.app_context():
+            _reset_schema()
+            flask_migrate.upgrade()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 def _truncate_all() -> None:
@@ -116,6 +144,20 @@ def commune() -> Commune:
     result = ensure_commune("Xã Chí Minh", "Thành phố Hải Phòng")
     db.session.commit()
     return result
+
+
+_SNAPSHOTS = snapshots.Cache()
+
+
+@pytest.fixture
+def demo_data(app, tmp_path_factory) -> None:
+    """The demo's data (`factories.build_demo`), built once per session, local day (its story
+    is told relative to today) and signing key, then copied back for each test that asks for
+    it: every such test starts from the demo as built, whatever the previous one changed."""
+    from cchc_web.core.timeutil import local_today
+
+    key = ("demo", local_today(), app.config.get("CCHC_SIGNING_P12"))
+    _SNAPSHOTS.load(app, key, factories.build_demo, lambda: tmp_path_factory.mktemp("demo-uploads"))
 
 
 @pytest.fixture

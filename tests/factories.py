@@ -427,3 +427,13 @@ def statements():
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def build_demo() -> None:
+    """What `flask seed-demo` writes: the demo's communes, accounts and stories, built on
+    today's date (each seeder tells its part relative to today)."""
+    from cchc_web.core.demo import seeders
+
+    for seeder in seeders():
+        seeder.run()
+        db.session.commit()

@@ -24,14 +24,12 @@ settle a case, the table declares what the code does and says so.
 from __future__ import annotations
 
 import io
-import shutil
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, literal, select, text, union_all
+from sqlalchemy import func, literal, select, union_all
 from werkzeug.datastructures import FileStorage
 
 from cchc_web import create_app
@@ -525,48 +523,7 @@ class World:
     commune: int = 0  # the world's commune (the city's pages name it)
 
 
-# Seeding takes seconds (password hashes, the PAR Index, signing): seed once, then copy the
-# rows and uploaded files back for every actor, so that each starts from the same demo data
-# whatever the previous one's POSTs changed.
-_SNAPSHOT: dict[str, object] = {}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _take_snapshot(app, folder: Path) -> None:
-    with db.engine.connect() as conn:
-        _SNAPSHOT["rows"] = [
-            (table, conn.execute(select(table).order_by(*table.primary_key)).mappings().all())
-            for table in db.metadata.sorted_tables
-        ]
-    shutil.copytree(app.config["UPLOAD_DIR"], folder, dirs_exist_ok=True)
-    _SNAPSHOT["uploads"] = folder
-
-
-def _restore_snapshot(app) -> None:
-    postgres = db.engine.dialect.name == "postgresql"
-    with db.engine.begin() as conn:
-        # The tables are empty between tests, but for rows the app writes on its own
-        # (e.g. after the cleanup's commit): replace them too.
-        for table, _rows in reversed(_SNAPSHOT["rows"]):
-            conn.execute(table.delete())
-        if postgres:
-            # Foreign keys form a cycle (councils.decision_id → decisions → councils): the
-            # rows were consistent when taken, so their triggers are off for the copy.
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for table, rows in _SNAPSHOT["rows"]:
-            if rows:
-                conn.execute(table.insert(), rows)
-            if postgres and rows and "id" in table.c:
-                # Ids were copied as they were: move the sequence past them. (Table names
-                # come from the models' metadata, not from input.)
-                name = table.name
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "  # noqa: S608
-                        f'(SELECT MAX(id) FROM "{name}"))'
-                    )
-                )
-    shutil.copytree(_SNAPSHOT["uploads"], app.config["UPLOAD_DIR"], dirs_exist_ok=True)
 
 
 def _store(uploader, name: str):
@@ -576,13 +533,9 @@ def _store(uploader, name: str):
 
 
 @pytest.fixture
-def demo_world(app, tmp_path_factory) -> World:
-    if not _SNAPSHOT:
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        _take_snapshot(app, tmp_path_factory.mktemp("demo-uploads"))
-    else:
-        _restore_snapshot(app)
+def demo_world(app, demo_data) -> World:
+    # The demo is seeded once per session (conftest.py) and copied back for every actor, so
+    # that each starts from the same demo data whatever the previous one's POSTs changed.
     # The world is Xã Chí Minh's (the demo's first commune; Phường Gia Viên has its own).
     tenancy.enter(db.session(), db.session.scalar(select(func.min(Commune.id))))
     user = org.user_by_username

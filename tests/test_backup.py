@@ -41,8 +41,7 @@ def upload_root(app) -> Path:
     return Path(app.config["UPLOAD_DIR"])
 
 
-def test_backup_restore_round_trip(app, runner, upload_root, tmp_path):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_backup_restore_round_trip(app, runner, upload_root, tmp_path, demo_data):
     uploader = db.session.scalar(select(User).where(User.username == "vp.canbo"))
     store_uploads(
         [

@@ -72,8 +72,7 @@ def test_seed_demo_creates_commune_offices_and_accounts(runner):
     assert db.session.scalar(select(User).where(User.username == "qs.canbo")).office.code == "QS"
 
 
-def test_seed_demo_is_idempotent(runner):
-    runner.invoke(args=["seed-demo"])
+def test_seed_demo_is_idempotent(runner, demo_data):
     count = db.session.scalar(select(func.count(User.id)))
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
@@ -91,8 +90,7 @@ def test_seed_demo_refuses_real_data(runner, commune):
     assert db.session.scalar(select(User).where(User.username == "admin")) is None
 
 
-def test_every_demo_account_logs_in_to_a_200_home(runner, client):
-    runner.invoke(args=["seed-demo"])
+def test_every_demo_account_logs_in_to_a_200_home(client, demo_data):
     # The sign-in page is the whole city's: it names neither commune.
     sign_in = client.get("/login").get_data(as_text=True).upper()
     assert "CHÍ MINH" not in sign_in and "GIA VIÊN" not in sign_in

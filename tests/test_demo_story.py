@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from sqlalchemy import Date, DateTime, select
 
-from cchc_web.core.demo import DEMO_PASSWORD, seeders
+from cchc_web.core.demo import DEMO_PASSWORD
 from cchc_web.core.extensions import db
 from cchc_web.core.timeutil import LOCAL_TZ
 from cchc_web.models import Commune, Council, Decision, Initiative, InitiativeState
@@ -25,6 +25,7 @@ from cchc_web.models.sipas import Kiosk, Receipt
 from cchc_web.sipas import results
 
 from .decisions_support import pki  # noqa: F401
+from .factories import build_demo
 
 pytestmark = pytest.mark.usefixtures("pki")
 
@@ -55,12 +56,6 @@ class Links(HTMLParser):
         href = dict(attrs).get("href") if tag == "a" else None
         if href and href.startswith("/") and not any(s in href for s in SKIP):
             self.found.append(href.split("#")[0])
-
-
-def build_demo() -> None:
-    for seeder in seeders():
-        seeder.run()
-        db.session.commit()
 
 
 def crawl(
@@ -212,10 +207,9 @@ def test_the_demo_is_coherent_on_any_day(app, day):
         assert db.session.scalar(select(db.func.count(Decision.id))) == count
 
 
-def test_each_commune_sees_only_itself_on_every_page(app):
+def test_each_commune_sees_only_itself_on_every_page(app, demo_data):
     """Xã Chí Minh and Phường Gia Viên on one deployment (issue 20): a crawl as each
     commune's accounts answers 200 everywhere and never shows the other commune."""
-    build_demo()
     for usernames, own, other in (
         (("gv.vhxh.canbo", "gv.kt.canbo", "gv.chutich", "gv.admin"), "Gia Viên", "Chí Minh"),
         (("vhxh.canbo", "kt.canbo", "chutich", "admin"), "Chí Minh", "Gia Viên"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cchc_web.core.demo import DEMO_PASSWORD, seeders
+from cchc_web.core.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
 
@@ -70,15 +70,6 @@ EXTRA: dict[str, list[str]] = {
     "chutich": ["/decisions/3", "/initiatives/rounds/1/nominate", "/verify?number=2&year=2025"],
 }
 SKIP = ("/logout", "/static/", "download", "export", ".pdf", ".xlsx", ".csv", "/files/")
-
-
-@pytest.fixture
-def demo_data():
-    from cchc_web.core.extensions import db
-
-    for seeder in seeders():
-        seeder.run()
-        db.session.commit()
 
 
 def violations(page) -> list[str]:

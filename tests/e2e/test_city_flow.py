@@ -15,8 +15,6 @@ from cchc_web.core.demo import DEMO_PASSWORD
 from cchc_web.core.extensions import db
 from cchc_web.models import Commune
 
-from .test_accessibility import demo_data  # noqa: F401 - fixture
-
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "instance/screenshots"))
 
@@ -44,7 +42,7 @@ def _chart_label_sizes(page: Page) -> list[float]:
     )
 
 
-def test_the_city_appraises_a_communes_par_index(live_server, browser, demo_data):  # noqa: F811
+def test_the_city_appraises_a_communes_par_index(live_server, browser, demo_data):
     SHOTS.mkdir(parents=True, exist_ok=True)
     giavien = db.session.scalar(db.select(Commune.id).where(Commune.name == "Phường Gia Viên"))
     db.session.remove()

@@ -8,14 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_accessibility import demo_data  # noqa: F401 - fixture
 from .test_phone_layout import SIZES, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("size", ["laptop", "phone"])
-def test_a_date_is_typed_or_picked_on_a_vietnamese_calendar(live_server, browser, demo_data, size):  # noqa: F811
+def test_a_date_is_typed_or_picked_on_a_vietnamese_calendar(live_server, browser, demo_data, size):
     context, page = sign_in(browser, live_server, "vp.canbo", SIZES[size])
     page.goto(f"{live_server}/initiatives/new")
     field = page.locator("input[data-datepicker]").first

@@ -9,13 +9,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_accessibility import demo_data  # noqa: F401 - fixture
 from .test_phone_layout import SIZES, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_head_follows_the_returned_report_from_the_inbox(live_server, browser, demo_data):  # noqa: F811
+def test_a_head_follows_the_returned_report_from_the_inbox(live_server, browser, demo_data):
     context, page = sign_in(browser, live_server, "vp.lanhdao", SIZES["laptop"])
     expect(page.get_by_role("heading", name="Việc cần làm")).to_be_visible()
     first = page.locator(".inbox-item").first
@@ -30,7 +29,7 @@ def test_a_head_follows_the_returned_report_from_the_inbox(live_server, browser,
     context.close()
 
 
-def test_the_chairman_goes_from_the_inbox_to_the_decision_to_sign(live_server, browser, demo_data):  # noqa: F811
+def test_the_chairman_goes_from_the_inbox_to_the_decision_to_sign(live_server, browser, demo_data):
     context, page = sign_in(browser, live_server, "chutich", SIZES["phone"])
     line = page.locator(".inbox-item").filter(has_text="Xem và ký")
     expect(line).to_have_count(1)

@@ -38,16 +38,6 @@ PAGES = {
 }
 
 
-@pytest.fixture
-def demo_data():
-    from cchc_web.core.demo import seeders
-    from cchc_web.core.extensions import db
-
-    for seeder in seeders():
-        seeder.run()
-        db.session.commit()
-
-
 @pytest.mark.parametrize("user", list(PAGES))
 def test_initiative_pages_have_no_serious_violations(live_server, browser, demo_data, user):
     context = browser.new_context(bypass_csp=True)

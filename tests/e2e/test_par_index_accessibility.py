@@ -6,7 +6,7 @@ from cchc_web.core.demo import DEMO_PASSWORD
 from cchc_web.core.extensions import db
 from cchc_web.par_index import services
 
-from .test_accessibility import demo_data, violations  # noqa: F401 - fixture and helper
+from .test_accessibility import violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
 
@@ -34,7 +34,7 @@ def par_pages(user: str) -> list[str]:
 
 
 @pytest.mark.parametrize("user", ["hcc.canbo", "vhxh.lanhdao"])
-def test_par_index_pages_have_no_serious_violations(live_server, browser, demo_data, user):  # noqa: F811
+def test_par_index_pages_have_no_serious_violations(live_server, browser, demo_data, user):
     paths = par_pages(user)
     db.session.remove()
     context = browser.new_context(bypass_csp=True)

@@ -15,7 +15,7 @@ from cchc_web.core.extensions import db
 from cchc_web.models import IndexItem, IndexSet, Plan, SetStatus, Task
 from cchc_web.models.plans import PlanStatus
 
-from .test_accessibility import ROLES, demo_data, main_pages  # noqa: F401 - fixture
+from .test_accessibility import ROLES, main_pages
 
 # Reflow (WCAG 1.4.10) is part of the accessibility checks: the HTML and CSS are the same on
 # either database, so like the axe checks it runs in the SQLite pass only (Makefile).
@@ -43,7 +43,7 @@ def overflow(page) -> int:
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("user", ROLES)
-def test_no_main_page_overflows_horizontally(live_server, browser, demo_data, user, size):  # noqa: F811
+def test_no_main_page_overflows_horizontally(live_server, browser, demo_data, user, size):
     context, page = sign_in(browser, live_server, user, SIZES[size])
     paths = main_pages(page, live_server, user)
     wide = {}
@@ -56,7 +56,7 @@ def test_no_main_page_overflows_horizontally(live_server, browser, demo_data, us
     assert wide == {}, f"pages wider than the {size} screen (extra px): {wide}"
 
 
-def test_the_menu_hides_behind_a_button_on_a_phone(live_server, browser, demo_data):  # noqa: F811
+def test_the_menu_hides_behind_a_button_on_a_phone(live_server, browser, demo_data):
     context, page = sign_in(browser, live_server, "vhxh.lanhdao", SIZES["phone"])
     menu = page.get_by_role("button", name="Menu")
     nav = page.locator("nav.mainnav")
@@ -95,7 +95,7 @@ def _work_pages() -> list[tuple[str, str, str]]:
     ]
 
 
-def test_screenshots_of_the_pages_people_work_on_at_phone_width(live_server, browser, demo_data):  # noqa: F811
+def test_screenshots_of_the_pages_people_work_on_at_phone_width(live_server, browser, demo_data):
     SHOTS.mkdir(parents=True, exist_ok=True)
     pages = _work_pages()
     db.session.remove()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cchc_web.core.extensions import db
 from cchc_web.models.sipas import Kiosk, Receipt, SurveyResponse
 
-from .test_accessibility import demo_data, violations  # noqa: F401
+from .test_accessibility import violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.accessibility]
     bool(os.environ.get("TEST_DATABASE_URL")),
     reason="the HTML does not depend on the database engine: checked once, on SQLite",
 )
-def test_survey_pages_have_no_serious_accessibility_violations(live_server, browser, demo_data):  # noqa: F811
+def test_survey_pages_have_no_serious_accessibility_violations(live_server, browser, demo_data):
     kiosk = db.session.scalars(select(Kiosk).order_by(Kiosk.id)).first()
     used = select(SurveyResponse.receipt_id).where(SurveyResponse.receipt_id.is_not(None))
     waiting = db.session.scalars(
