@@ -524,23 +524,26 @@ def mark_nominated(initiatives: Iterable[Initiative], decision: Decision, actor:
     nomination the city returned is nominated again by it (the return's record gives way to
     the new Tờ trình, the audit log keeps both)."""
     _require_signed(decision, actor)
-    items = list(initiatives)
-    for initiative in items:
-        if not may_nominate(initiative):
+    # Each with the city's return it answers (None: recognised, nominated for the first time).
+    items = [
+        (initiative, _returned_result(initiative) if initiative.state == S.NOMINATED else None)
+        for initiative in initiatives
+    ]
+    for initiative, returned in items:
+        if initiative.state != S.RECOGNISED and returned is None:
             raise DomainError(
                 f"“{initiative.title}” chưa được công nhận cấp xã: không đề nghị cấp thành phố "
                 "được."
             )
-    for initiative in items:
-        again = None
-        if initiative.state == S.NOMINATED:
-            returned = _returned_result(initiative)
-            again = {"returned_on": returned.decided_at.isoformat(), "reason": returned.note}
+    for initiative, returned in items:
+        extra = {"decision": decision.number_symbol}
+        if returned is not None:
+            extra["again_after_return"] = {
+                "returned_on": returned.decided_at.isoformat(),
+                "reason": returned.note,
+            }
             db.session.delete(returned)
         initiative.nomination_decision = decision
-        extra = {"decision": decision.number_symbol}
-        if again is not None:
-            extra["again_after_return"] = again
         _transition(initiative, S.NOMINATED, "initiative.nominate", actor, **extra)
 
 

@@ -28,7 +28,7 @@ from cchc_web.models import Commune, Council, Initiative, InitiativeState
 from cchc_web.models.org import CommuneKind
 
 from ..decisions_support import pki, run_tool  # noqa: F401
-from .test_initiative_flow import flash, login, logout, shot
+from .test_initiative_flow import flash, login, logout, shot, sign
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("pki")]
 CITY_ROUND = "Sáng kiến cải cách hành chính cấp thành phố năm {year}"
@@ -120,10 +120,9 @@ def test_the_city_receives_scores_and_recognises_a_communes_nomination(
     logout(page)
 
     # The city's Chairman signs it (the city numbers its own Decisions).
-    login(page, live_server, "tp.chutich")
-    page.goto(f"{live_server}/decisions/{establishment_id}")
-    page.get_by_role("button", name="Duyệt và ký ban hành").click()
-    flash(page).to_contain_text("Đã ký ban hành Quyết định số 01/QĐ-UBND")
+    sign(
+        page, live_server, "tp.chutich", establishment_id, "Đã ký ban hành Quyết định số 01/QĐ-UBND"
+    )
     logout(page)
     login(page, live_server, "tp.snv.canbo")
     page.goto(council_url)
@@ -173,10 +172,7 @@ def test_the_city_receives_scores_and_recognises_a_communes_nomination(
     logout(page)
 
     # The city's Chairman signs it, under the city's header and seal.
-    login(page, live_server, "tp.chutich")
-    page.goto(f"{live_server}/decisions/{recognition_id}")
-    page.get_by_role("button", name="Duyệt và ký ban hành").click()
-    flash(page).to_contain_text("Đã ký ban hành Quyết định số 02/QĐ-UBND")
+    sign(page, live_server, "tp.chutich", recognition_id, "Đã ký ban hành Quyết định số 02/QĐ-UBND")
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải bản PDF đã ký").click()
     with open(download.value.path(), "rb") as handle:
@@ -246,10 +242,7 @@ def test_a_returned_nomination_reaches_the_commune_and_is_nominated_again(
     expect(page.locator("main")).not_to_contain_text("Thành phố trả lại đề nghị công nhận")
     logout(page)
 
-    login(page, live_server, "chutich")
-    page.goto(f"{live_server}/decisions/{dossier_id}")
-    page.get_by_role("button", name="Duyệt và ký ban hành").click()
-    flash(page).to_contain_text("Đã ký ban hành")
+    sign(page, live_server, "chutich", dossier_id, "Đã ký ban hành")
     number = re.search(r"\d+/TTr-UBND", page.get_by_role("heading", level=1).inner_text())[0]
     page.goto(f"{live_server}/initiatives/{hcc_id}")
     expect(page.locator("main")).to_contain_text("Đang chờ thành phố tiếp nhận")

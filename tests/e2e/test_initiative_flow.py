@@ -62,6 +62,14 @@ def flash(page: Page):
     return expect(page.locator("#flashes"))
 
 
+def sign(page: Page, base: str, username: str, decision_id: int, signed: str) -> None:
+    """`username` signs the submitted Decision: the page says `signed` ("Đã ký ban hành…")."""
+    login(page, base, username)
+    page.goto(f"{base}/decisions/{decision_id}")
+    page.get_by_role("button", name="Duyệt và ký ban hành").click()
+    flash(page).to_contain_text(signed)
+
+
 def setup_round() -> int:
     """The demo accounts, an open round, a past similar initiative (2023), and KT's
     initiative submitted without proof of application. Certificates for the Chairman and
@@ -225,10 +233,7 @@ def test_recognition_chain_from_application_to_city_nomination(
     logout(page)
 
     # The Chairman signs it: the council is established.
-    login(page, live_server, "chutich")
-    page.goto(f"{live_server}/decisions/{establishment_id}")
-    page.get_by_role("button", name="Duyệt và ký ban hành").click()
-    flash(page).to_contain_text("Đã ký ban hành Quyết định số 01/QĐ-UBND")
+    sign(page, live_server, "chutich", establishment_id, "Đã ký ban hành Quyết định số 01/QĐ-UBND")
     logout(page)
 
     login(page, live_server, "vhxh.lanhdao")
@@ -302,10 +307,7 @@ def test_recognition_chain_from_application_to_city_nomination(
     page.get_by_role("button", name="Trình lãnh đạo duyệt").click()
     flash(page).to_contain_text("Đã trình lãnh đạo")
     logout(page)
-    login(page, live_server, "phochutich")
-    page.goto(f"{live_server}/decisions/{recognition_id}")
-    page.get_by_role("button", name="Duyệt và ký ban hành").click()
-    flash(page).to_contain_text("Đã ký ban hành Quyết định số 02/QĐ-UBND")
+    sign(page, live_server, "phochutich", recognition_id, "Đã ký ban hành Quyết định số 02/QĐ-UBND")
     logout(page)
 
     # The initiatives are recognised, with the Decision's number; the emulation counts them.
